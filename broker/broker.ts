@@ -1,0 +1,291 @@
+/**
+ * The broker: who is connected, their sessions, the subscription index, retained messages,
+ * routing, wills and session expiry. Transport-agnostic: it accepts {@linkcode Connection}s.
+ *
+ * @module
+ */
+import { Client } from "./client.ts";
+
+type Timer = ReturnType<typeof setTimeout>;
+import type { BrokerConfig } from "./config/types.ts";
+import { ReasonCode } from "./errors.ts";
+import { type BrokerHooks, defaultHooks } from "./hooks.ts";
+import type { Logger } from "./log.ts";
+import { silentLogger } from "./log.ts";
+import type { DropReason, Message } from "./message.ts";
+import { MemoryRetainStore } from "./retain.ts";
+import { deliver, drain, resume } from "./session/delivery.ts";
+import type { OutboundMessage, Session } from "./session/session.ts";
+import { MemorySessionStore, type RetainStore, type SessionStore } from "./session/store.ts";
+import { Subscriptions } from "./subscriptions.ts";
+import { newStats, type Stats } from "./stats.ts";
+import type { Connection } from "./transport/connection.ts";
+
+/** Options for {@linkcode Broker}. */
+export interface BrokerOptions {
+  log?: Logger;
+  hooks?: BrokerHooks;
+  sessions?: SessionStore;
+  retained?: RetainStore;
+}
+
+/**
+ * An MQTT broker core.
+ *
+ * @example
+ * ```ts ignore
+ * const broker = new Broker(config);
+ * broker.accept(connection); // from any listener, or a memory pair in tests
+ * await broker.close();
+ * ```
+ */
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly log: Logger;
+  hooks: BrokerHooks;
+  readonly sessions: SessionStore;
+  readonly retained: RetainStore;
+  readonly subscriptions: Subscriptions;
+  readonly stats: Stats = newStats();
+  /** Connected clients by client id. */
+  readonly clients: Map<string, Client> = new Map();
+  readonly startedAt: number = Date.now();
+  #all = new Set<Client>();
+  #timers = new Map<string, { will?: Timer; expiry?: Timer }>();
+  #closing = false;
+
+  /**
+   * @param config validated broker config
+   * @param opts logger, hooks and stores (defaults: silent, no plugins, in memory)
+   */
+  constructor(config: BrokerConfig, opts: BrokerOptions = {}) {
+    this.config = config;
+    this.log = opts.log ?? silentLogger;
+    this.hooks = opts.hooks ?? defaultHooks({ allowAnonymous: config.auth.allow_anonymous });
+    this.sessions = opts.sessions ??
+      new MemorySessionStore({ maxQueued: config.mqtt.max_queued_messages });
+    this.retained = opts.retained ?? new MemoryRetainStore();
+    this.subscriptions = new Subscriptions();
+    this.subscriptions.isOnline = (id) => this.clients.has(id);
+  }
+
+  /** Starts speaking MQTT on `conn`; resolves when the connection ends. */
+  accept(conn: Connection): Promise<void> {
+    if (this.#closing) {
+      conn.close();
+      return Promise.resolve();
+    }
+    const client = new Client(conn, this);
+    this.#all.add(client);
+    return client.run().finally(() => this.#all.delete(client));
+  }
+
+  /** Closes an existing connection with the same client id (spec [MQTT-3.1.4-3]). */
+  takeOver(client: Client): void {
+    const old = this.clients.get(client.clientId);
+    if (!old || old === client) return;
+    old.takenOver = true;
+    this.log.info("Session taken over", { clientId: client.clientId, old: old.conn.remoteAddr });
+    if (old.will && !old.normalDisconnect) this.publishWill(old.will.msg, old.will.expirySeconds);
+    old.will = undefined;
+    old.disconnect(ReasonCode.SessionTakenOver, "Session taken over");
+    this.clients.delete(client.clientId);
+    this.#notify("session.takenover", { clientId: client.clientId });
+  }
+
+  /** Creates or resumes `client`'s session; returns whether one was present (CONNACK flag). */
+  openSession(client: Client, expiryInterval: number): boolean {
+    const id = client.clientId;
+    this.#clearTimers(id);
+    let session = this.sessions.get(id);
+    const present = session !== undefined && !client.cleanStart;
+    if (session && client.cleanStart) {
+      this.#endSession(session, "session.discarded");
+      session = undefined;
+    }
+    if (!session) {
+      session = this.sessions.create(id);
+      this.#notify("session.created", { clientId: id });
+    } else this.#notify("session.resumed", { clientId: id });
+    session.expiryInterval = expiryInterval;
+    client.session = session;
+    this.clients.set(id, client);
+    this.stats.clientsTotal++;
+    this.stats.clientsMaximum = Math.max(this.stats.clientsMaximum, this.clients.size);
+    return present;
+  }
+
+  /** After CONNACK: announce the client and resume delivery. */
+  onClientConnected(client: Client): void {
+    this.#notify("client.connected", { client: client.info() });
+    resume(client.session!, client, this.onDrop);
+  }
+
+  /** A connection ended: will, session expiry, bookkeeping. */
+  onClientGone(client: Client): void {
+    const id = client.clientId;
+    if (this.clients.get(id) === client) this.clients.delete(id);
+    this.#notify("client.disconnected", {
+      client: client.info(),
+      reason: client.normalDisconnect ? "normal" : client.takenOver ? "takenover" : "abnormal",
+    });
+    if (client.takenOver || this.#closing) return;
+    const session = client.session!;
+    const will = client.normalDisconnect ? undefined : client.will;
+    if (session.expiryInterval === 0) {
+      if (will) this.publishWill(will.msg, will.expirySeconds);
+      this.#endSession(session, "session.terminated");
+      return;
+    }
+    const timers = this.#timersFor(id);
+    if (will) {
+      const delay = Math.min(will.delaySeconds, session.expiryInterval);
+      if (delay === 0) this.publishWill(will.msg, will.expirySeconds);
+      else {
+        timers.will = setTimeout(() => {
+          timers.will = undefined;
+          this.publishWill(will.msg, will.expirySeconds);
+        }, delay * 1000);
+      }
+    }
+    if (session.expiryInterval !== 0xffffffff) {
+      timers.expiry = setTimeout(() => {
+        timers.expiry = undefined;
+        if (!this.clients.has(id)) this.#endSession(session, "session.terminated");
+      }, session.expiryInterval * 1000);
+    }
+  }
+
+  /** Publishes a will (message expiry counted from now). */
+  publishWill(msg: Message, expirySeconds: number | undefined): void {
+    const now = Date.now();
+    const will = { ...msg, expiresAt: expirySeconds === undefined ? undefined : now + expirySeconds * 1000 };
+    this.log.debug("Publishing will", { clientId: msg.from?.clientId, topic: msg.topic });
+    void this.publish(will);
+  }
+
+  /**
+   * Runs the message.publish hook, then routes. Returns the number of subscribers reached
+   * (synchronously when no hook is registered).
+   */
+  publish(msg: Message): number | Promise<number> {
+    this.stats.messagesReceived++;
+    if (!this.hooks.has("message.publish")) return this.route(msg);
+    return Promise.resolve(this.hooks.publish(msg, undefined)).then((out) => {
+      if (out) return this.route(out);
+      this.#notify("message.dropped", { topic: msg.topic, reason: "plugin" });
+      return 0;
+    });
+  }
+
+  /** Stores a retained message if flagged, then delivers to every matching subscription. */
+  route(msg: Message): number {
+    if (msg.retain) this.#retain(msg);
+    const targets = this.subscriptions.match(msg);
+    if (targets.length === 0) {
+      this.stats.publishDropped++;
+      if (this.hooks.has("message.dropped")) {
+        this.#notify("message.dropped", { topic: msg.topic, reason: "no_subscribers" });
+      }
+      return 0;
+    }
+    const perSubscriber = this.hooks.has("message.delivered") || this.hooks.has("client.authorize");
+    for (const t of targets) {
+      const session = this.sessions.get(t.clientId);
+      if (!session) continue;
+      const out: OutboundMessage = {
+        msg,
+        qos: Math.min(msg.qos, t.qos) as OutboundMessage["qos"],
+        retain: msg.retain && t.retainAsPublished,
+        subscriptionIds: t.subscriptionIds,
+      };
+      if (perSubscriber) this.#deliverThroughHooks(session, out);
+      else deliver(session, this.clients.get(t.clientId), out, this.onDrop);
+    }
+    return targets.length;
+  }
+
+  /** Delivers straight to one session (retained messages on subscribe). */
+  deliverTo(session: Session, out: OutboundMessage): void {
+    deliver(session, this.clients.get(session.clientId), out, this.onDrop);
+  }
+
+  /** An outbound QoS 1 PUBACK / QoS 2 PUBCOMP arrived: the message is done. */
+  completed(client: Client, packetId: number): boolean {
+    const session = client.session!;
+    const inflight = session.inflight.get(packetId);
+    if (!inflight) return false;
+    session.inflight.delete(packetId);
+    if (this.hooks.has("message.acked")) {
+      this.#notify("message.acked", { clientId: client.clientId, topic: inflight.msg.topic });
+    }
+    drain(session, client, this.onDrop);
+    return true;
+  }
+
+  /** Counts and reports a message that did not reach one subscriber. */
+  readonly onDrop = (session: Session, out: OutboundMessage, reason: DropReason): void => {
+    this.stats.deliveryDropped++;
+    if (reason === "too_large") this.stats.tooLargeDropped++;
+    if (this.hooks.has("delivery.dropped")) {
+      this.#notify("delivery.dropped", { clientId: session.clientId, topic: out.msg.topic, reason });
+    }
+  };
+
+  /** Stops: disconnects every client (v5: 0x8B) without sending wills; sessions are kept. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    for (const client of this.#all) client.disconnect(ReasonCode.ServerShuttingDown, "Server shutting down");
+    await Promise.all([...this.#all].map((c) => c.closed));
+    for (const id of this.#timers.keys()) this.#clearTimers(id);
+  }
+
+  #deliverThroughHooks(session: Session, out: OutboundMessage): void {
+    const client = this.clients.get(session.clientId);
+    if (!client) return deliver(session, client, out, this.onDrop);
+    const to = client.info();
+    const { msg, qos } = out;
+    const chain = Promise.resolve(
+      this.hooks.authorize({ client: to, action: "receive", topic: msg.topic, qos, retain: msg.retain }),
+    ).then(async (ok) => {
+      if (!ok) return this.onDrop(session, out, "not_authorized");
+      const rewritten = this.hooks.has("message.delivered") ? await this.hooks.deliver(to, msg) : msg;
+      if (rewritten) deliver(session, this.clients.get(session.clientId), { ...out, msg: rewritten }, this.onDrop);
+    });
+    chain.catch((err) => this.log.error("Delivery hook failed", { clientId: session.clientId, error: err }));
+  }
+
+  #retain(msg: Message): void {
+    if (msg.payload.length === 0) {
+      this.retained.delete(msg.topic);
+      return;
+    }
+    this.retained.set(msg);
+    if (this.hooks.has("retained.stored")) this.#notify("retained.stored", { topic: msg.topic });
+  }
+
+  #endSession(session: Session, event: "session.discarded" | "session.terminated"): void {
+    this.subscriptions.removeAll(session);
+    this.sessions.delete(session.clientId);
+    this.#clearTimers(session.clientId);
+    this.#notify(event, { clientId: session.clientId });
+  }
+
+  #timersFor(id: string): { will?: Timer; expiry?: Timer } {
+    let t = this.#timers.get(id);
+    if (!t) this.#timers.set(id, t = {});
+    return t;
+  }
+
+  #clearTimers(id: string): void {
+    const t = this.#timers.get(id);
+    if (!t) return;
+    clearTimeout(t.will);
+    clearTimeout(t.expiry);
+    this.#timers.delete(id);
+  }
+
+  #notify(event: Parameters<BrokerHooks["notify"]>[0], payload: Record<string, unknown>): void {
+    if (this.hooks.has(event)) this.hooks.notify(event, payload);
+  }
+}

@@ -1,0 +1,314 @@
+/**
+ * One network connection speaking MQTT: framing and decoding inbound bytes, dispatching packets
+ * to their handlers in order, batching outbound packets into few socket writes, keep alive and
+ * connect timeout.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import mqttPacket, { type IPublishPacket, type Packet } from "mqtt-packet";
+import type { Broker } from "./broker.ts";
+import { MqttError, ParseError, ReasonCode, reasonCodeOf } from "./errors.ts";
+import { Framer } from "./framer.ts";
+import { dispatch } from "./handlers/mod.ts";
+import type { ClientInfo } from "./hooks.ts";
+import type { Logger } from "./log.ts";
+import type { Message } from "./message.ts";
+import type { Session } from "./session/session.ts";
+import type { Connection } from "./transport/connection.ts";
+
+/** Connection life: waiting for CONNECT, CONNECT being handled, connected, gone. */
+export type ClientState = "new" | "connecting" | "connected" | "closed";
+
+/** A will message with its v5 delay. */
+export interface Will {
+  msg: Message;
+  /** v5 Will Delay Interval. */
+  delaySeconds: number;
+  /** v5 Message Expiry Interval, counted from when the will is published. */
+  expirySeconds?: number;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The broker side of one connection.
+ *
+ * Created by {@linkcode Broker.accept}; tests drive it through a memory pair.
+ */
+export class Client {
+  readonly conn: Connection;
+  readonly broker: Broker;
+  log: Logger;
+  state: ClientState = "new";
+  protocolVersion: 3 | 4 | 5 = 4;
+  clientId = "";
+  username?: string;
+  superuser = false;
+  cleanStart = true;
+  keepalive = 0;
+  will?: Will;
+  session?: Session;
+  /** The client's limits (v5 CONNECT properties) on what we send. */
+  receiveMaximum: number;
+  maxPacketSize = Infinity;
+  topicAliasMaximum = 0;
+  requestProblemInformation = true;
+  /** Topic aliases the client set towards us, and the ones we assigned towards it. */
+  readonly inboundAliases: Map<number, string> = new Map();
+  readonly outboundAliases: Map<string, number> = new Map();
+  /** Inbound QoS 1/2 PUBLISHes not yet fully acknowledged (our Receive Maximum). */
+  inflightIn = 0;
+  /** Set when the client ended with a normal DISCONNECT (no will). */
+  normalDisconnect = false;
+  /** Set when the session was taken over by a new connection. */
+  takenOver = false;
+  readonly connectedAt: number = Date.now();
+  lastActivity: number = Date.now();
+
+  #framer: Framer;
+  #parser = mqttPacket.parser({ protocolVersion: 4 });
+  #decoded: Packet[] = [];
+  #decodeError: Error | null = null;
+  #out: Buffer[] = [];
+  #outBytes = 0;
+  #flushing = false;
+  #timer?: ReturnType<typeof setTimeout>;
+  #closed: Promise<void>;
+  #resolveClosed!: () => void;
+
+  /**
+   * @param conn the connection to speak over
+   * @param broker the broker it belongs to
+   */
+  constructor(conn: Connection, broker: Broker) {
+    this.conn = conn;
+    this.broker = broker;
+    this.log = broker.log.child({ remote: conn.remoteAddr, listener: conn.listener });
+    this.receiveMaximum = broker.config.mqtt.max_inflight;
+    this.#framer = new Framer(broker.config.mqtt.max_packet_size);
+    this.#parser.on("packet", (p: Packet) => this.#decoded.push(p));
+    this.#parser.on("error", (e: Error) => this.#decodeError ??= e);
+    this.#closed = new Promise((r) => this.#resolveClosed = r);
+  }
+
+  /** Resolves once the connection is closed and cleaned up. */
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
+  /** Bytes handed to {@linkcode Client.send} but not yet written. */
+  get backlogBytes(): number {
+    return this.#outBytes;
+  }
+
+  /** Plain data describing this client, for hooks. */
+  info(): ClientInfo {
+    return {
+      clientId: this.clientId,
+      username: this.username,
+      listener: this.conn.listener,
+      transport: this.conn.transport,
+      remoteAddr: this.conn.remoteAddr,
+      protocolVersion: this.protocolVersion,
+      cleanStart: this.cleanStart,
+      keepalive: this.keepalive,
+      superuser: this.superuser,
+    };
+  }
+
+  /** Reads and handles packets until the connection ends. */
+  async run(): Promise<void> {
+    this.#armTimer(this.broker.config.mqtt.connect_timeout_ms);
+    try {
+      for await (const chunk of this.conn.readable) {
+        this.lastActivity = Date.now();
+        this.broker.stats.bytesReceived += chunk.length;
+        const frames: Buffer[] = [];
+        this.#framer.push(chunk, (f) => frames.push(f));
+        for (const frame of frames) {
+          if (this.state === "closed") return;
+          const packet = this.#decode(frame);
+          const pending = dispatch(this, packet);
+          if (pending) await pending;
+        }
+        if (this.state === "closed") return;
+      }
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.#teardown();
+    }
+  }
+
+  /** Called after CONNECT: the decoder now reads this protocol version. */
+  setProtocolVersion(version: 3 | 4 | 5): void {
+    this.protocolVersion = version;
+    (this.#parser as unknown as { settings: { protocolVersion: number } }).settings.protocolVersion =
+      version;
+  }
+
+  /** Resets the idle timer for the negotiated keep alive (1.5 x, spec [MQTT-3.1.2-22]). */
+  startKeepAlive(): void {
+    if (this.keepalive > 0) this.#armTimer(this.keepalive * 1500);
+    else this.#clearTimer();
+  }
+
+  /**
+   * Encodes and queues `packet`; writes are batched per tick. Returns false (and counts a drop)
+   * when the packet exceeds the client's Maximum Packet Size.
+   */
+  send(packet: Packet): boolean {
+    if (this.state === "closed") return false;
+    const buf = mqttPacket.generate(packet, { protocolVersion: this.protocolVersion });
+    if (buf.length > this.maxPacketSize) {
+      this.broker.stats.tooLargeDropped++;
+      return false;
+    }
+    this.#out.push(buf);
+    this.#outBytes += buf.length;
+    if (!this.#flushing) {
+      this.#flushing = true;
+      queueMicrotask(() => this.#flush());
+    }
+    if (this.broker.hooks.has("packet.sent")) {
+      this.broker.hooks.notify("packet.sent", { clientId: this.clientId, packet: packet.cmd });
+    }
+    return true;
+  }
+
+  /** Sends an MQTT 5 DISCONNECT with `reasonCode` (v3: nothing can be sent) and closes. */
+  disconnect(reasonCode: number, reason?: string): void {
+    if (this.state === "closed") return;
+    if (this.protocolVersion === 5 && this.state !== "new") {
+      this.send({
+        cmd: "disconnect",
+        reasonCode,
+        properties: this.problemInfo(reason) ? { reasonString: reason } : undefined,
+      });
+    }
+    void this.#endAfterFlush();
+  }
+
+  /** Handles an error from decoding or a handler: logs it and disconnects this client only. */
+  fail(err: unknown): void {
+    if (this.state === "closed") return;
+    const code = reasonCodeOf(err);
+    const message = err instanceof Error ? err.message : String(err);
+    const fields = { clientId: this.clientId || undefined, reasonCode: hex(code), error: message };
+    if (code === ReasonCode.ImplementationSpecificError) this.log.error("Client failed", fields);
+    else this.log.warn("Protocol violation, disconnecting", fields);
+    this.disconnect(code, message);
+  }
+
+  /** Whether a reason string may be sent (v5 Request Problem Information, spec 3.1.2.11.7). */
+  problemInfo(reason: string | undefined): boolean {
+    return reason !== undefined && this.protocolVersion === 5 && this.requestProblemInformation;
+  }
+
+  /** Closes the socket now, without a DISCONNECT. */
+  close(): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.conn.close();
+  }
+
+  /** Rejects an invalid UTF-8 topic (spec 1.5.4: malformed packet). */
+  checkTopicEncoding(frame: Buffer): void {
+    let pos = 1;
+    while (frame[pos++] & 0x80);
+    const len = frame.readUInt16BE(pos);
+    try {
+      utf8.decode(frame.subarray(pos + 2, pos + 2 + len));
+    } catch {
+      throw new ParseError("Topic is not valid UTF-8");
+    }
+  }
+
+  #decode(frame: Buffer): Packet {
+    this.#parser.parse(frame);
+    if (this.#decodeError) throw this.#decodeError;
+    const packet = this.#decoded.shift();
+    if (!packet) throw new ParseError("Packet could not be decoded");
+    this.broker.stats.packetsReceived++;
+    if (packet.cmd === "publish" && (packet as IPublishPacket).topic.includes("\uFFFD")) {
+      this.checkTopicEncoding(frame);
+    }
+    return packet;
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#out.length > 0 && this.state !== "closed") {
+        const chunks = this.#out;
+        this.#out = [];
+        const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+        await this.conn.write(data);
+        this.#outBytes -= data.length;
+        this.broker.stats.bytesSent += data.length;
+      }
+    } catch {
+      this.close();
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  async #endAfterFlush(): Promise<void> {
+    const closing = this.state;
+    this.state = "closed";
+    this.#clearTimer();
+    if (closing !== "closed") {
+      while (this.#flushing) await new Promise((r) => setTimeout(r, 0));
+      if (this.#out.length > 0) {
+        try {
+          await this.conn.write(Buffer.concat(this.#out));
+        } catch { /* peer gone */ }
+        this.#out = [];
+      }
+    }
+    this.conn.close();
+  }
+
+  #armTimer(ms: number): void {
+    this.#clearTimer();
+    const check = () => {
+      const idle = Date.now() - this.lastActivity;
+      if (this.state === "closed") return;
+      if (idle < ms) {
+        this.#timer = setTimeout(check, ms - idle);
+        return;
+      }
+      if (this.state === "new") {
+        this.log.info("No CONNECT in time, closing");
+        this.close();
+        return;
+      }
+      this.log.info("Keep alive timeout", { clientId: this.clientId });
+      this.disconnect(ReasonCode.KeepAliveTimeout, "Keep alive timeout");
+    };
+    this.#timer = setTimeout(check, ms);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #teardown(): void {
+    const wasConnected = this.state === "connected" ||
+      (this.state === "closed" && this.session !== undefined);
+    this.#clearTimer();
+    if (this.state !== "closed") this.state = "closed";
+    this.conn.close();
+    if (wasConnected) this.broker.onClientGone(this);
+    this.#resolveClosed();
+  }
+}
+
+/** `0x8e` style hex for logs. */
+export function hex(code: number): string {
+  return "0x" + code.toString(16).padStart(2, "0");
+}
+
+export { MqttError };

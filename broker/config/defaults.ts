@@ -1,0 +1,42 @@
+/**
+ * The built-in config used when the broker starts without a config file. It is YAML text in a
+ * TypeScript constant so that `deno compile` needs no extra file, and it goes through the same
+ * parser and checks as a config file.
+ *
+ * @module
+ */
+
+/**
+ * The built-in config: one tcp listener on the loopback interface only (like Mosquitto 2),
+ * anonymous clients allowed because nobody else can reach it, every other key at its default.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_CONFIG_YAML } from "./defaults.ts";
+ * import { parseConfig } from "./load.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const cfg = parseConfig(DEFAULT_CONFIG_YAML, "(built-in default)");
+ * assert.equal(cfg.listeners.default.bind, "127.0.0.1:1883");
+ * assert.equal(cfg.auth.allow_anonymous, true);
+ * ```
+ */
+export const DEFAULT_CONFIG_YAML = `\
+# Aviary's built-in config, used when no config file is given.
+# Like Mosquitto 2, it listens on the loopback interface only.
+listeners:
+  default:
+    type: tcp
+    bind: "127.0.0.1:1883"
+log:
+  level: info
+  format: text
+auth:
+  # Local-only: anonymous clients are fine because only this machine can connect.
+  # The schema default is false: a config file that opens a listener to the network
+  # must say allow_anonymous: true itself (or configure an auth plugin).
+  allow_anonymous: true
+`;
+
+/** The name under which errors in {@linkcode DEFAULT_CONFIG_YAML} are reported. */
+export const DEFAULT_CONFIG_NAME = "(built-in default)";

@@ -1,0 +1,121 @@
+/**
+ * Typed errors and the one place where they become MQTT reason codes.
+ *
+ * @module
+ */
+
+/** MQTT 5 reason codes the broker sends (spec 2.4). */
+export const ReasonCode = {
+  Success: 0x00,
+  GrantedQoS1: 0x01,
+  GrantedQoS2: 0x02,
+  NoMatchingSubscribers: 0x10,
+  NoSubscriptionExisted: 0x11,
+  UnspecifiedError: 0x80,
+  MalformedPacket: 0x81,
+  ProtocolError: 0x82,
+  ImplementationSpecificError: 0x83,
+  UnsupportedProtocolVersion: 0x84,
+  ClientIdentifierNotValid: 0x85,
+  BadUserNameOrPassword: 0x86,
+  NotAuthorized: 0x87,
+  ServerUnavailable: 0x88,
+  ServerBusy: 0x89,
+  ServerShuttingDown: 0x8b,
+  KeepAliveTimeout: 0x8d,
+  SessionTakenOver: 0x8e,
+  TopicFilterInvalid: 0x8f,
+  TopicNameInvalid: 0x90,
+  PacketIdentifierInUse: 0x91,
+  PacketIdentifierNotFound: 0x92,
+  ReceiveMaximumExceeded: 0x93,
+  TopicAliasInvalid: 0x94,
+  PacketTooLarge: 0x95,
+  QuotaExceeded: 0x97,
+  PayloadFormatInvalid: 0x99,
+  RetainNotSupported: 0x9a,
+  SharedSubscriptionsNotSupported: 0x9e,
+  MaximumConnectTime: 0xa0,
+  SubscriptionIdentifiersNotSupported: 0xa1,
+  WildcardSubscriptionsNotSupported: 0xa2,
+} as const;
+
+/** A reason code value. */
+export type ReasonCode = typeof ReasonCode[keyof typeof ReasonCode];
+
+/**
+ * A protocol-level failure carrying the reason code the client is told.
+ *
+ * @example
+ * ```ts
+ * import { MqttError, ReasonCode } from "./errors.ts";
+ * const err = new MqttError(ReasonCode.TopicAliasInvalid, "Topic alias 0 is not allowed");
+ * console.assert(err.reasonCode === 0x94);
+ * ```
+ */
+export class MqttError extends Error {
+  /** The MQTT 5 reason code. */
+  readonly reasonCode: ReasonCode;
+  /**
+   * @param reasonCode the MQTT 5 reason code sent to the client
+   * @param message what went wrong, in sentence case
+   */
+  constructor(reasonCode: ReasonCode, message: string) {
+    super(message);
+    this.name = "MqttError";
+    this.reasonCode = reasonCode;
+  }
+}
+
+/**
+ * Maps an MQTT 5 CONNACK reason code to the MQTT 3.1/3.1.1 return code (spec 3.2.2.3).
+ *
+ * @example
+ * ```ts
+ * import { connackReturnCodeV3, ReasonCode } from "./errors.ts";
+ * console.assert(connackReturnCodeV3(ReasonCode.NotAuthorized) === 5);
+ * ```
+ */
+export function connackReturnCodeV3(code: number): number {
+  switch (code) {
+    case ReasonCode.Success:
+      return 0;
+    case ReasonCode.UnsupportedProtocolVersion:
+      return 1;
+    case ReasonCode.ClientIdentifierNotValid:
+      return 2;
+    case ReasonCode.BadUserNameOrPassword:
+      return 4;
+    case ReasonCode.NotAuthorized:
+      return 5;
+    default:
+      return 3;
+  }
+}
+
+/**
+ * Turns anything thrown while handling a packet into the reason code for the client's DISCONNECT.
+ *
+ * Parse errors from the codec are malformed packets (0x81); our own {@linkcode MqttError}s carry
+ * their code; anything else is an implementation error (0x83).
+ *
+ * @example
+ * ```ts
+ * import { reasonCodeOf } from "./errors.ts";
+ * console.assert(reasonCodeOf(new Error("Invalid header flag bits")) === 0x81);
+ * ```
+ */
+export function reasonCodeOf(err: unknown): ReasonCode {
+  if (err instanceof MqttError) return err.reasonCode;
+  if (err instanceof ParseError) return ReasonCode.MalformedPacket;
+  return ReasonCode.ImplementationSpecificError;
+}
+
+/** A packet the codec could not decode; always a malformed packet (0x81). */
+export class ParseError extends Error {
+  /** @param message the codec's description */
+  constructor(message: string) {
+    super(message);
+    this.name = "ParseError";
+  }
+}

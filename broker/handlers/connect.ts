@@ -1,0 +1,217 @@
+/**
+ * CONNECT (spec 3.1). The flow is the array {@linkcode CONNECT_STEPS}: reading it is reading
+ * what happens to a new client.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import type { IConnackPacket, IConnectPacket } from "mqtt-packet";
+import type { Client } from "../client.ts";
+import { connackReturnCodeV3, MqttError, ReasonCode } from "../errors.ts";
+import { isValidTopicName } from "../topics/validate.ts";
+
+/** Thrown by a step to refuse the connection with a CONNACK reason code. */
+export class ConnectRefused extends Error {
+  /** MQTT 5 CONNACK reason code. */
+  readonly reasonCode: number;
+  /**
+   * @param reasonCode MQTT 5 CONNACK reason code (mapped for v3)
+   * @param message why, logged and sent as reason string on v5
+   */
+  constructor(reasonCode: number, message: string) {
+    super(message);
+    this.name = "ConnectRefused";
+    this.reasonCode = reasonCode;
+  }
+}
+
+type Step = (client: Client, packet: IConnectPacket, connack: Connack) => void | Promise<void>;
+
+/** The CONNACK being built. */
+export interface Connack {
+  sessionPresent: boolean;
+  properties: NonNullable<IConnackPacket["properties"]>;
+}
+
+/** The CONNECT flow, in order. */
+export const CONNECT_STEPS: Step[] = [
+  readProtocol,
+  checkClientId,
+  readLimits,
+  readWill,
+  authenticate,
+  takeOverOldConnection,
+  openSession,
+  sendConnack,
+  resumeDelivery,
+];
+
+/** Handles CONNECT: runs the steps; a refusal sends CONNACK with the reason and closes. */
+export async function handleConnect(client: Client, packet: IConnectPacket): Promise<void> {
+  client.state = "connecting";
+  const connack: Connack = { sessionPresent: false, properties: {} };
+  try {
+    for (const step of CONNECT_STEPS) {
+      const pending = step(client, packet, connack);
+      if (pending) await pending;
+      if ((client.state as string) === "closed") return;
+    }
+  } catch (err) {
+    if (!(err instanceof ConnectRefused)) throw err;
+    refuse(client, err);
+  }
+}
+
+/** Sends a refusing CONNACK (v3 return code or v5 reason code) and closes. */
+export function refuse(client: Client, err: ConnectRefused): void {
+  client.log.info("Connection refused", {
+    clientId: client.clientId || undefined,
+    reasonCode: err.reasonCode,
+    reason: err.message,
+  });
+  const v5 = client.protocolVersion === 5;
+  client.state = "connecting";
+  client.send(
+    v5
+      ? {
+        cmd: "connack",
+        sessionPresent: false,
+        reasonCode: err.reasonCode,
+        properties: client.problemInfo(err.message) ? { reasonString: err.message } : undefined,
+      }
+      : { cmd: "connack", sessionPresent: false, returnCode: connackReturnCodeV3(err.reasonCode) },
+  );
+  client.disconnect(err.reasonCode);
+}
+
+function readProtocol(client: Client, packet: IConnectPacket): void {
+  const version = packet.protocolVersion ?? 4;
+  client.setProtocolVersion(version);
+  client.cleanStart = packet.clean !== false;
+  client.username = packet.username;
+}
+
+function checkClientId(client: Client, packet: IConnectPacket, connack: Connack): void {
+  const { mqtt } = client.broker.config;
+  if (packet.clientId !== "") {
+    client.clientId = packet.clientId;
+    return;
+  }
+  const refusal = client.protocolVersion === 3
+    ? "MQTT 3.1 requires a client identifier"
+    : !mqtt.allow_zero_length_clientid
+    ? "Empty client identifiers are not allowed"
+    : client.protocolVersion === 4 && !client.cleanStart
+    ? "An empty client identifier needs clean session (MQTT-3.1.3-8)"
+    : undefined;
+  if (refusal) throw new ConnectRefused(ReasonCode.ClientIdentifierNotValid, refusal);
+  client.clientId = "auto-" + crypto.randomUUID();
+  if (client.protocolVersion === 5) connack.properties.assignedClientIdentifier = client.clientId;
+}
+
+function readLimits(client: Client, packet: IConnectPacket, connack: Connack): void {
+  const { mqtt } = client.broker.config;
+  const props = packet.properties ?? {};
+  client.keepalive = packet.keepalive ?? 0;
+  if (client.keepalive > mqtt.max_keepalive || (client.keepalive === 0 && mqtt.max_keepalive < 65535)) {
+    if (client.protocolVersion !== 5) {
+      throw new ConnectRefused(
+        ReasonCode.ClientIdentifierNotValid,
+        `Keep alive ${client.keepalive} is above the maximum of ${mqtt.max_keepalive}`,
+      );
+    }
+    client.keepalive = mqtt.max_keepalive;
+    connack.properties.serverKeepAlive = mqtt.max_keepalive;
+  }
+  if (props.authenticationMethod !== undefined) {
+    throw new ConnectRefused(0x8c, `Authentication method ${props.authenticationMethod} is not supported`);
+  }
+  if (props.receiveMaximum === 0 || props.maximumPacketSize === 0) {
+    throw new MqttError(ReasonCode.ProtocolError, "Receive Maximum and Maximum Packet Size cannot be 0");
+  }
+  client.receiveMaximum = props.receiveMaximum ?? mqtt.max_inflight;
+  client.maxPacketSize = props.maximumPacketSize ?? Infinity;
+  client.topicAliasMaximum = props.topicAliasMaximum ?? 0;
+  client.requestProblemInformation = props.requestProblemInformation !== false;
+  if (client.protocolVersion === 5) {
+    Object.assign(connack.properties, {
+      receiveMaximum: mqtt.receive_maximum,
+      topicAliasMaximum: mqtt.topic_alias_maximum,
+      maximumPacketSize: mqtt.max_packet_size,
+      retainAvailable: mqtt.retain_available,
+      wildcardSubscriptionAvailable: true,
+      subscriptionIdentifiersAvailable: true,
+      sharedSubscriptionAvailable: true,
+    });
+    const asked = props.sessionExpiryInterval ?? 0;
+    if (asked > mqtt.max_session_expiry) {
+      connack.properties.sessionExpiryInterval = mqtt.max_session_expiry;
+    }
+  }
+}
+
+function readWill(client: Client, packet: IConnectPacket): void {
+  const will = packet.will;
+  if (!will) return;
+  if (!isValidTopicName(will.topic)) {
+    throw new ConnectRefused(ReasonCode.TopicNameInvalid, `Will topic "${will.topic}" is not valid`);
+  }
+  if (will.retain && !client.broker.config.mqtt.retain_available) {
+    throw new ConnectRefused(ReasonCode.RetainNotSupported, "Retained wills are not supported");
+  }
+  const { willDelayInterval, messageExpiryInterval, ...properties } = will.properties ?? {};
+  client.will = {
+    delaySeconds: willDelayInterval ?? 0,
+    expirySeconds: messageExpiryInterval,
+    msg: {
+      topic: will.topic,
+      payload: Buffer.isBuffer(will.payload) ? will.payload : Buffer.from(will.payload ?? ""),
+      qos: will.qos ?? 0,
+      retain: will.retain ?? false,
+      properties,
+      from: { clientId: client.clientId, username: client.username },
+    },
+  };
+}
+
+async function authenticate(client: Client, packet: IConnectPacket): Promise<void> {
+  const result = await client.broker.hooks.authenticate(client.info(), packet.password);
+  if (!result.allow) {
+    const code = result.reasonCode ??
+      (packet.username ? ReasonCode.BadUserNameOrPassword : ReasonCode.NotAuthorized);
+    throw new ConnectRefused(code, result.reason ?? "Not authorized");
+  }
+  client.superuser = result.superuser === true;
+}
+
+function takeOverOldConnection(client: Client): void {
+  client.broker.takeOver(client);
+}
+
+function openSession(client: Client, packet: IConnectPacket, connack: Connack): void {
+  const { mqtt } = client.broker.config;
+  const asked = client.protocolVersion === 5
+    ? packet.properties?.sessionExpiryInterval ?? 0
+    : client.cleanStart
+    ? 0
+    : 0xffffffff;
+  const expiry = Math.min(asked, client.protocolVersion === 5 ? mqtt.max_session_expiry : asked);
+  connack.sessionPresent = client.broker.openSession(client, expiry);
+}
+
+function sendConnack(client: Client, _packet: IConnectPacket, connack: Connack): void {
+  const v5 = client.protocolVersion === 5;
+  client.send(
+    v5
+      ? { cmd: "connack", sessionPresent: connack.sessionPresent, reasonCode: 0, properties: connack.properties }
+      : { cmd: "connack", sessionPresent: connack.sessionPresent, returnCode: 0 },
+  );
+  client.state = "connected";
+  client.startKeepAlive();
+  client.log = client.log.child({ clientId: client.clientId });
+  client.log.debug("Client connected", { protocol: client.protocolVersion, user: client.username });
+}
+
+function resumeDelivery(client: Client): void {
+  client.broker.onClientConnected(client);
+}

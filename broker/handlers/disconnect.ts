@@ -1,0 +1,24 @@
+/**
+ * DISCONNECT from the client (spec 3.14): a normal disconnect discards the will unless v5
+ * reason 0x04 asks for it; v5 may shorten or lengthen the session expiry, but not from 0.
+ *
+ * @module
+ */
+import type { IDisconnectPacket } from "mqtt-packet";
+import type { Client } from "../client.ts";
+import { MqttError, ReasonCode } from "../errors.ts";
+
+const DISCONNECT_WITH_WILL = 0x04;
+
+/** Ends the connection at the client's request. */
+export function handleDisconnect(client: Client, packet: IDisconnectPacket): void {
+  const expiry = packet.properties?.sessionExpiryInterval;
+  if (expiry !== undefined && client.session) {
+    if (client.session.expiryInterval === 0 && expiry !== 0) {
+      throw new MqttError(ReasonCode.ProtocolError, "Session expiry set on DISCONNECT after 0 at CONNECT");
+    }
+    client.session.expiryInterval = expiry;
+  }
+  client.normalDisconnect = packet.reasonCode !== DISCONNECT_WITH_WILL;
+  client.close();
+}

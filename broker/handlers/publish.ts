@@ -1,0 +1,122 @@
+/**
+ * PUBLISH from a client (spec 3.3): topic alias resolution, validation, Receive Maximum,
+ * exactly-once for QoS 2, authorization, routing and the acknowledgement.
+ *
+ * @module
+ */
+import type { IPublishPacket } from "mqtt-packet";
+import type { Client } from "../client.ts";
+import { MqttError, ReasonCode } from "../errors.ts";
+import type { Message } from "../message.ts";
+import { isValidTopicName } from "../topics/validate.ts";
+
+/** Handles an inbound PUBLISH; synchronous unless a hook answers asynchronously. */
+export function handlePublish(client: Client, packet: IPublishPacket): void | Promise<void> {
+  const topic = resolveTopic(client, packet);
+  const { mqtt } = client.broker.config;
+  if (packet.qos > 0 && !packet.messageId) {
+    throw new MqttError(ReasonCode.ProtocolError, "PUBLISH with QoS > 0 needs a packet identifier");
+  }
+  if (packet.retain && !mqtt.retain_available) {
+    throw new MqttError(ReasonCode.RetainNotSupported, "Retained messages are not supported");
+  }
+  const session = client.session!;
+  if (packet.qos === 2 && session.inboundQos2.has(packet.messageId!)) {
+    client.send({ cmd: "pubrec", messageId: packet.messageId }); // DUP re-send: not delivered twice
+    return;
+  }
+  if (packet.qos > 0 && ++client.inflightIn > mqtt.receive_maximum) {
+    throw new MqttError(ReasonCode.ReceiveMaximumExceeded, "Receive Maximum exceeded");
+  }
+  const msg = toMessage(client, packet, topic);
+  if (!client.broker.hooks.has("client.authorize")) return route(client, packet, msg);
+  return Promise.resolve(client.broker.hooks.authorize({
+    client: client.info(),
+    action: "publish",
+    topic,
+    qos: packet.qos,
+    retain: packet.retain,
+  })).then((allowed) => {
+    if (allowed) return route(client, packet, msg);
+    client.log.info("Publish not authorized", { topic });
+    acknowledge(client, packet, ReasonCode.NotAuthorized);
+  });
+}
+
+function route(client: Client, packet: IPublishPacket, msg: Message): void | Promise<void> {
+  const { broker } = client;
+  broker.stats.messagesReceived++;
+  if (!broker.hooks.has("message.publish")) {
+    const n = broker.route(msg);
+    return acknowledge(client, packet, n === 0 ? ReasonCode.NoMatchingSubscribers : 0);
+  }
+  return Promise.resolve(broker.hooks.publish(msg, client.info())).then((out) => {
+    const n = out ? broker.route(out) : 0;
+    acknowledge(client, packet, n === 0 ? ReasonCode.NoMatchingSubscribers : 0);
+  });
+}
+
+/**
+ * PUBACK (QoS 1) or PUBREC (QoS 2) with a v5 reason code. On 3.1.1 a refused publish is
+ * acknowledged as if it succeeded (the protocol has no way to say no).
+ */
+function acknowledge(client: Client, packet: IPublishPacket, reasonCode: number): void {
+  if (packet.qos === 0) return;
+  const id = packet.messageId!;
+  const v5 = client.protocolVersion === 5;
+  const failed = reasonCode >= 0x80;
+  if (packet.qos === 1) {
+    client.inflightIn--;
+    client.send({ cmd: "puback", messageId: id, reasonCode: v5 ? reasonCode : undefined });
+    return;
+  }
+  if (failed && v5) client.inflightIn--; // a failed PUBREC ends the exchange
+  else client.session!.inboundQos2.add(id);
+  client.send({ cmd: "pubrec", messageId: id, reasonCode: v5 ? reasonCode : undefined });
+}
+
+/** Applies and records v5 topic aliases (spec 3.3.2.3.4). */
+function resolveTopic(client: Client, packet: IPublishPacket): string {
+  const alias = packet.properties?.topicAlias;
+  if (alias === undefined) {
+    if (!isValidTopicName(packet.topic)) {
+      throw new MqttError(ReasonCode.TopicNameInvalid, `Topic name "${packet.topic}" is not valid`);
+    }
+    return packet.topic;
+  }
+  if (alias === 0 || alias > client.broker.config.mqtt.topic_alias_maximum) {
+    throw new MqttError(ReasonCode.TopicAliasInvalid, `Topic alias ${alias} is out of range`);
+  }
+  if (packet.topic === "") {
+    const known = client.inboundAliases.get(alias);
+    if (known === undefined) {
+      throw new MqttError(ReasonCode.ProtocolError, `Topic alias ${alias} was never set`);
+    }
+    return known;
+  }
+  if (!isValidTopicName(packet.topic)) {
+    throw new MqttError(ReasonCode.TopicNameInvalid, `Topic name "${packet.topic}" is not valid`);
+  }
+  client.inboundAliases.set(alias, packet.topic);
+  return packet.topic;
+}
+
+function toMessage(client: Client, packet: IPublishPacket, topic: string): Message {
+  const props = packet.properties;
+  const msg: Message = {
+    topic,
+    payload: packet.payload as Message["payload"],
+    qos: packet.qos,
+    retain: packet.retain,
+    properties: {},
+    from: { clientId: client.clientId, username: client.username },
+  };
+  if (props) {
+    const { topicAlias: _a, subscriptionIdentifier: _s, messageExpiryInterval, ...rest } = props;
+    msg.properties = rest;
+    if (messageExpiryInterval !== undefined) {
+      msg.expiresAt = Date.now() + messageExpiryInterval * 1000;
+    }
+  }
+  return msg;
+}

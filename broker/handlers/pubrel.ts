@@ -1,0 +1,22 @@
+/**
+ * PUBREL from a client (spec 3.6): releases an inbound QoS 2 packet id; an unknown id gets
+ * PUBCOMP 0x92 on v5 and the connection stays open.
+ *
+ * @module
+ */
+import type { IPubrelPacket } from "mqtt-packet";
+import type { Client } from "../client.ts";
+import { ReasonCode } from "../errors.ts";
+
+/** Handles PUBREL: answers PUBCOMP. */
+export function handlePubrel(client: Client, packet: IPubrelPacket): void {
+  const id = packet.messageId!;
+  const known = client.session!.inboundQos2.delete(id);
+  if (known) client.inflightIn = Math.max(0, client.inflightIn - 1);
+  const v5 = client.protocolVersion === 5;
+  client.send({
+    cmd: "pubcomp",
+    messageId: id,
+    reasonCode: v5 ? (known ? 0 : ReasonCode.PacketIdentifierNotFound) : undefined,
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * The broker's own message and subscription types.
+ *
+ * @module
+ */
+import type { Buffer } from "node:buffer";
+
+/** QoS level. */
+export type QoS = 0 | 1 | 2;
+
+/** MQTT 5 PUBLISH properties that travel with a message from publisher to subscriber. */
+export interface MessageProperties {
+  payloadFormatIndicator?: boolean;
+  contentType?: string;
+  responseTopic?: string;
+  correlationData?: Buffer;
+  userProperties?: Record<string, string | string[]>;
+}
+
+/** An application message inside the broker. */
+export interface Message {
+  topic: string;
+  payload: Buffer;
+  qos: QoS;
+  retain: boolean;
+  properties: MessageProperties;
+  /** Absolute expiry time in ms since the epoch (v5 Message Expiry Interval), if any. */
+  expiresAt?: number;
+  /** Who published it; absent for messages the broker or a plugin made. */
+  from?: { clientId: string; username?: string };
+}
+
+/** Options stored with a subscription (v5 subscription options; v3 uses the defaults). */
+export interface SubscriptionOptions {
+  qos: QoS;
+  noLocal: boolean;
+  retainAsPublished: boolean;
+  retainHandling: 0 | 1 | 2;
+  /** v5 Subscription Identifier. */
+  subscriptionId?: number;
+}
+
+/** Why a message was not delivered to one subscriber (EMQX's delivery.dropped reasons). */
+export type DropReason =
+  | "expired"
+  | "queue_full"
+  | "qos0_msg"
+  | "no_local"
+  | "too_large"
+  | "not_authorized"
+  | "slow_consumer";
+
+/**
+ * Seconds left before `msg` expires, or undefined when it never does.
+ *
+ * @example
+ * ```ts
+ * import { remainingExpiry } from "./message.ts";
+ * console.assert(remainingExpiry({ expiresAt: 10_500 } as never, 1_000) === 10);
+ * ```
+ */
+export function remainingExpiry(msg: Message, now: number): number | undefined {
+  if (msg.expiresAt === undefined) return undefined;
+  return Math.max(0, Math.ceil((msg.expiresAt - now) / 1000));
+}
+
+/** Whether `msg` has expired at `now`. */
+export function isExpired(msg: Message, now: number): boolean {
+  return msg.expiresAt !== undefined && msg.expiresAt <= now;
+}

@@ -1,0 +1,61 @@
+/**
+ * Retained messages (spec 3.3.1.3): one per topic, cleared by an empty payload, honouring
+ * message expiry.
+ *
+ * @module
+ */
+import { isExpired, type Message } from "./message.ts";
+import type { RetainStore } from "./session/store.ts";
+import { topicMatches } from "./topics/validate.ts";
+
+/**
+ * Retained messages in a Map.
+ *
+ * @example
+ * ```ts
+ * import { Buffer } from "node:buffer";
+ * import { MemoryRetainStore } from "./retain.ts";
+ * const store = new MemoryRetainStore();
+ * store.set({ topic: "a/b", payload: Buffer.from("x"), qos: 0, retain: true, properties: {} });
+ * console.assert(store.match("a/+", Date.now()).length === 1);
+ * ```
+ */
+export class MemoryRetainStore implements RetainStore {
+  #byTopic = new Map<string, Message>();
+
+  set(msg: Message): void {
+    this.#byTopic.set(msg.topic, msg);
+  }
+  delete(topic: string): void {
+    this.#byTopic.delete(topic);
+  }
+  get(topic: string): Message | undefined {
+    return this.#byTopic.get(topic);
+  }
+  match(filter: string, now: number): Message[] {
+    const exact = !filter.includes("+") && !filter.includes("#");
+    if (exact) {
+      const msg = this.#live(filter, now);
+      return msg ? [msg] : [];
+    }
+    const out: Message[] = [];
+    for (const topic of this.#byTopic.keys()) {
+      if (!topicMatches(filter, topic)) continue;
+      const msg = this.#live(topic, now);
+      if (msg) out.push(msg);
+    }
+    return out;
+  }
+  get size(): number {
+    return this.#byTopic.size;
+  }
+
+  #live(topic: string, now: number): Message | undefined {
+    const msg = this.#byTopic.get(topic);
+    if (msg && isExpired(msg, now)) {
+      this.#byTopic.delete(topic);
+      return undefined;
+    }
+    return msg;
+  }
+}

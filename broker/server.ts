@@ -1,0 +1,76 @@
+/**
+ * A running broker: the core plus its listeners, with one log line per listener and a clean
+ * shutdown.
+ *
+ * @module
+ */
+import { Broker, type BrokerOptions } from "./broker.ts";
+import type { BrokerConfig } from "./config/types.ts";
+import { createLogger } from "./log.ts";
+import type { Listener } from "./transport/connection.ts";
+import { startListener } from "./transport/listen.ts";
+
+/** A started broker. */
+export interface RunningBroker {
+  readonly broker: Broker;
+  /** Listeners by config name, with their real ports. */
+  readonly listeners: Map<string, Listener>;
+  /** Stops listening, disconnects clients (no wills sent; sessions kept) and waits. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the broker and every configured listener. If one listener fails to start, the ones
+ * already started are closed and the error is thrown.
+ *
+ * @example
+ * ```ts ignore
+ * const running = await startBroker(await loadConfig());
+ * console.log(running.listeners.get("default")?.port);
+ * await running.close();
+ * ```
+ */
+export async function startBroker(
+  config: BrokerConfig,
+  opts: BrokerOptions = {},
+): Promise<RunningBroker> {
+  const log = opts.log ?? createLogger(config.log);
+  const broker = new Broker(config, { ...opts, log });
+  const listeners = new Map<string, Listener>();
+  const connections = new Set<Promise<void>>();
+  const onConnection = (conn: Parameters<Broker["accept"]>[0]) => {
+    const done = broker.accept(conn).catch((err) => {
+      log.error("Connection failed", { remote: conn.remoteAddr, error: err });
+    });
+    connections.add(done);
+    done.finally(() => connections.delete(done));
+  };
+  try {
+    for (const [name, cfg] of Object.entries(config.listeners)) {
+      const listener = await startListener(name, cfg, onConnection, {
+        onError: (err) => log.warn("Listener error", { listener: name, error: err }),
+      });
+      listeners.set(name, listener);
+      log.info("Listening", {
+        listener: name,
+        type: cfg.type,
+        address: `${listener.hostname}:${listener.port}`,
+      });
+    }
+  } catch (err) {
+    await Promise.all([...listeners.values()].map((l) => l.close()));
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    broker,
+    listeners,
+    close: () =>
+      closing ??= (async () => {
+        await Promise.all([...listeners.values()].map((l) => l.close()));
+        await broker.close();
+        await Promise.all(connections);
+        log.info("Broker stopped");
+      })(),
+  };
+}

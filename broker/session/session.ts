@@ -1,0 +1,92 @@
+/**
+ * Session state that outlives a network connection (spec 4.1): subscriptions, messages in flight
+ * to the client, messages queued while it is away, and QoS 2 packet ids received but not released.
+ *
+ * @module
+ */
+import type { Message, QoS, SubscriptionOptions } from "../message.ts";
+
+/** A message on its way to this session's client. */
+export interface OutboundMessage {
+  msg: Message;
+  /** Delivery QoS: min(publish QoS, subscription QoS). */
+  qos: QoS;
+  /** The RETAIN flag to send. */
+  retain: boolean;
+  /** v5 subscription identifiers of every matching subscription. */
+  subscriptionIds?: number[];
+}
+
+/** An outbound QoS 1/2 message waiting for its acknowledgement. */
+export interface InflightMessage extends OutboundMessage {
+  packetId: number;
+  /** `publish`: PUBLISH sent, waiting for PUBACK/PUBREC; `pubrel`: PUBREL sent, waiting for PUBCOMP. */
+  state: "publish" | "pubrel";
+}
+
+/**
+ * One client's session.
+ *
+ * @example
+ * ```ts
+ * import { Session } from "./session.ts";
+ * const s = new Session("sensor-1", { maxQueued: 2 });
+ * console.assert(s.nextPacketId() === 1 && s.nextPacketId() === 2);
+ * ```
+ */
+export class Session {
+  /** Client identifier. */
+  readonly clientId: string;
+  /** Topic filter (as the client sent it, `$share/...` included) -> options. */
+  readonly subscriptions: Map<string, SubscriptionOptions> = new Map();
+  /** Outbound QoS 1/2 messages awaiting acknowledgement, by packet id, in send order. */
+  readonly inflight: Map<number, InflightMessage> = new Map();
+  /** Messages waiting to be sent (client away, or its receive window full). */
+  readonly queue: OutboundMessage[] = [];
+  /** Inbound QoS 2 packet ids whose PUBLISH was handled but PUBREL not yet received. */
+  readonly inboundQos2: Set<number> = new Set();
+  /** Seconds the session survives its connection (0 = ends with it; 0xFFFFFFFF = never). */
+  expiryInterval = 0;
+  /** Messages this session dropped because its queue was full. */
+  dropped = 0;
+  /** Maximum queued messages. */
+  readonly maxQueued: number;
+  #nextId = 0;
+
+  /**
+   * @param clientId the client identifier
+   * @param opts.maxQueued bound on {@linkcode Session.queue}
+   */
+  constructor(clientId: string, opts: { maxQueued: number }) {
+    this.clientId = clientId;
+    this.maxQueued = opts.maxQueued;
+  }
+
+  /** A packet id (1-65535) not in use by an inflight message. */
+  nextPacketId(): number {
+    for (let i = 0; i < 65535; i++) {
+      this.#nextId = this.#nextId >= 65535 ? 1 : this.#nextId + 1;
+      if (!this.inflight.has(this.#nextId)) return this.#nextId;
+    }
+    throw new RangeError("No free packet identifier");
+  }
+
+  /**
+   * Queues `out`; when full, drops a QoS 0 message first (the oldest), otherwise refuses `out`.
+   * Returns the message that was dropped, if any.
+   */
+  enqueue(out: OutboundMessage): OutboundMessage | undefined {
+    if (this.queue.length < this.maxQueued) {
+      this.queue.push(out);
+      return undefined;
+    }
+    const qos0 = this.queue.findIndex((q) => q.qos === 0);
+    this.dropped++;
+    if (qos0 >= 0 && out.qos > 0) {
+      const [victim] = this.queue.splice(qos0, 1);
+      this.queue.push(out);
+      return victim;
+    }
+    return out;
+  }
+}

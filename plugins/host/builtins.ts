@@ -1,0 +1,21 @@
+/**
+ * Built-in plugins by name: `source: example` in the YAML loads the module registered here.
+ * Built-ins are trusted code shipped with the broker: in a worker their static imports load with
+ * the broker's own permissions (so they may span several files), while their Deno API calls are
+ * still limited to the permissions they declare.
+ *
+ * @module
+ */
+
+/**
+ * Name -> module URL. Real built-ins live in `plugins/builtin/<name>/mod.ts`.
+ *
+ * @example
+ * ```ts
+ * import { BUILTIN_PLUGINS } from "./builtins.ts";
+ * console.log(Object.keys(BUILTIN_PLUGINS)); // [ "example" ]
+ * ```
+ */
+export const BUILTIN_PLUGINS: Readonly<Record<string, string>> = {
+  example: new URL("./builtin_example.ts", import.meta.url).href,
+};

@@ -1,0 +1,117 @@
+/**
+ * Runs inside each plugin Worker: imports the plugin from code the host hands over (a `blob:` URL
+ * built at run time, so every import the plugin makes is checked against the worker's own
+ * permissions), then serves hook calls over rpc.ts.
+ *
+ * Requests from the host: `load` (import, answer the manifest), `start` (setup + start), `hook`,
+ * `stop`, `ping`. One-way: `notify`. Towards the host: `log`, `fault` (one-way), and the context
+ * services (`publish`, `clients`, `retained`, `store.*`) as requests.
+ *
+ * @module
+ */
+
+import { type Port, RpcPeer } from "./rpc.ts";
+import { makeContext } from "./context.ts";
+import { readManifest } from "./manifest.ts";
+import type { LoadedSource } from "./loader.ts";
+import type { Plugin, PluginContext } from "../sdk/plugin.ts";
+
+type AnyHook = (event: unknown, ctx: PluginContext) => unknown;
+
+/** Arguments of the `load` request. */
+export interface LoadArgs {
+  alias: string;
+  source: LoadedSource;
+}
+
+const RELATIVE_HINT = "plugins are imported from a blob: URL, so relative imports cannot resolve: " +
+  "bundle the plugin into one file (deno bundle) or import by absolute URL";
+
+async function importSource(source: LoadedSource, preloaded: unknown): Promise<unknown> {
+  if (source.kind === "trusted") return preloaded;
+  if (source.kind === "npm") return await import(source.url);
+  const blobUrl = URL.createObjectURL(new Blob([source.code], { type: source.mediaType }));
+  try {
+    return await import(blobUrl);
+  } catch (err) {
+    const msg = (err as Error).message ?? String(err);
+    if (/relative import path/i.test(msg)) throw new TypeError(`${msg.split("\n")[0]}; ${RELATIVE_HINT}`);
+    throw err;
+  } finally {
+    URL.revokeObjectURL(blobUrl);
+  }
+}
+
+/**
+ * Starts serving in the current worker. `preloaded` is the module namespace of a trusted built-in
+ * imported statically by the worker's root module.
+ *
+ * @example The root module of an untrusted plugin's worker (worker_main.ts)
+ * ```ts ignore
+ * import { runWorker } from "./worker_bootstrap.ts";
+ * runWorker(null);
+ * ```
+ */
+export function runWorker(preloaded: unknown): void {
+  const scope = globalThis as unknown as Port & { onmessage: (e: MessageEvent) => void };
+  let plugin: Plugin | null = null;
+  let ctx: PluginContext | null = null;
+  let alias = "?";
+
+  const peer: RpcPeer = new RpcPeer(scope, {
+    async request(method, args) {
+      switch (method) {
+        case "ping":
+          return "pong";
+        case "load": {
+          const a = args as LoadArgs;
+          alias = a.alias;
+          const read = readManifest(await importSource(a.source, preloaded));
+          plugin = read.plugin;
+          return read.manifest;
+        }
+        case "start": {
+          if (!plugin) throw new Error("start before load");
+          ctx = makeContext(alias, args as Record<string, unknown>, {
+            invoke: (m, x) => peer.call(m, x),
+            log: (level, msg, fields) => peer.send("log", { level, msg, fields }),
+          });
+          await plugin.setup?.(ctx);
+          await plugin.start?.(ctx);
+          return null;
+        }
+        case "hook": {
+          const { h, e } = args as { h: string; e: unknown };
+          return await (plugin!.hooks[h as keyof Plugin["hooks"]] as AnyHook)(e, ctx!);
+        }
+        case "stop":
+          if (plugin && ctx) await plugin.stop?.(ctx);
+          return null;
+        default:
+          throw new Error(`unknown request ${method}`);
+      }
+    },
+    message(method, args) {
+      if (method !== "notify" || !plugin || !ctx) return;
+      const { h, e } = args as { h: string; e: unknown };
+      const fail = (err: unknown) =>
+        peer.send("fault", { hook: h, message: (err as Error)?.message ?? String(err) });
+      try {
+        const r = (plugin.hooks[h as keyof Plugin["hooks"]] as AnyHook)(e, ctx);
+        if (r instanceof Promise) r.catch(fail);
+      } catch (err) {
+        fail(err);
+      }
+    },
+  });
+  scope.onmessage = (e) => peer.receive(e.data);
+  // Errors escaping the plugin's own timers and promises: report, keep the worker alive.
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    peer.send("fault", { hook: null, message: `unhandled rejection: ${e.reason?.message ?? e.reason}` });
+  });
+  globalThis.addEventListener("error", (e) => {
+    e.preventDefault();
+    peer.send("fault", { hook: null, message: `uncaught error: ${e.message}` });
+  });
+}

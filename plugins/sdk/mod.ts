@@ -1,0 +1,36 @@
+/**
+ * Aviary plugin SDK: the only module plugin authors import. It imports nothing from the broker.
+ *
+ * @example A complete plugin
+ * ```ts
+ * import { definePlugin } from "./mod.ts";
+ * export default definePlugin({
+ *   name: "tagger",
+ *   version: "0.1.0",
+ *   config: { schema: { type: "record", name: "C", fields: [{ name: "tag", type: "string" }] }, defaults: { tag: "x" } },
+ *   hooks: {
+ *     "message.publish": (msg, ctx) => ({ ...msg, topic: `${ctx.config.tag}/${msg.topic}` }),
+ *   },
+ * });
+ * ```
+ *
+ * @module
+ */
+
+export * from "./events.ts";
+export {
+  type DecideHookpoint,
+  type EventOf,
+  type HookpointKind,
+  type HookpointName,
+  type HookpointOfKind,
+  HOOKPOINTS,
+  type Hookpoints,
+  type HookpointSpec,
+  HOOKPOINT_NAMES,
+  isHookpoint,
+  type NotifyHookpoint,
+  type TransformHookpoint,
+  type TransformValue,
+} from "./hookpoints.ts";
+export * from "./plugin.ts";

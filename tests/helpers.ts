@@ -1,0 +1,106 @@
+/**
+ * Test helpers: a broker on an ephemeral loopback port, MQTT.js clients, and small waits.
+ *
+ * @module
+ */
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { parseConfig } from "../broker/config/mod.ts";
+import type { BrokerConfig } from "../broker/config/types.ts";
+import { type LogLevel, silentLogger, createLogger } from "../broker/log.ts";
+import { type RunningBroker, startBroker } from "../broker/server.ts";
+import type { BrokerOptions } from "../broker/broker.ts";
+
+/** A broker started for one test, with its TCP port. */
+export interface TestBroker extends RunningBroker {
+  port: number;
+  config: BrokerConfig;
+  /** `mqtt://127.0.0.1:PORT`. */
+  url: string;
+}
+
+/**
+ * Starts a broker on 127.0.0.1 with an ephemeral TCP port. `yaml` is merged as the config file
+ * text (a `listeners` key in it replaces the default listener).
+ */
+export async function startTestBroker(
+  yaml = "",
+  opts: BrokerOptions & { logLevel?: LogLevel } = {},
+): Promise<TestBroker> {
+  const text = yaml.includes("listeners:")
+    ? yaml
+    : `listeners:\n  default: {type: tcp, bind: "127.0.0.1:0"}\n${yaml}`;
+  const withAuth = text.includes("auth:") ? text : `${text}\nauth: {allow_anonymous: true}\n`;
+  const config = parseConfig(withAuth, "test.yaml");
+  const log = opts.logLevel ? createLogger({ level: opts.logLevel }) : silentLogger;
+  const running = await startBroker(config, { log, ...opts });
+  const tcp = [...running.listeners.values()].find((l) => l.transport === "tcp");
+  const port = tcp?.port ?? 0;
+  return { ...running, port, config, url: `mqtt://127.0.0.1:${port}` };
+}
+
+/** Connects an MQTT.js client and waits for CONNACK; rejects on a refusal. */
+export function connect(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+    client.once("connect", () => resolve(client));
+    client.once("error", (err) => {
+      client.end(true);
+      reject(err);
+    });
+  });
+}
+
+/** Ends an MQTT.js client and waits until its socket is closed. */
+export function end(client: MqttClient, force = false): Promise<void> {
+  return new Promise((resolve) => client.end(force, {}, () => resolve()));
+}
+
+/** Resolves with the next message on `client` (rejects after `ms`). */
+export function nextMessage(
+  client: MqttClient,
+  ms = 3000,
+): Promise<{ topic: string; payload: string; packet: mqtt.IPublishPacket }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.removeListener("message", onMessage);
+      reject(new Error(`No message within ${ms} ms`));
+    }, ms);
+    const onMessage = (topic: string, payload: Uint8Array, packet: mqtt.IPublishPacket) => {
+      clearTimeout(timer);
+      client.removeListener("message", onMessage);
+      resolve({ topic, payload: new TextDecoder().decode(payload), packet });
+    };
+    client.on("message", onMessage);
+  });
+}
+
+/** Collects every message `client` receives into an array. */
+export function collect(client: MqttClient): { topic: string; payload: string; packet: mqtt.IPublishPacket }[] {
+  const got: { topic: string; payload: string; packet: mqtt.IPublishPacket }[] = [];
+  client.on("message", (topic, payload, packet) =>
+    got.push({ topic, payload: new TextDecoder().decode(payload), packet }));
+  return got;
+}
+
+/** Waits until `cond()` holds, polling; throws with `what` after `ms`. */
+export async function waitFor(cond: () => boolean, what: string, ms = 3000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
+    await delay(10);
+  }
+}
+
+/** Sleeps. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Subscribes and waits for SUBACK. */
+export function subscribe(
+  client: MqttClient,
+  topic: string | string[],
+  opts: mqtt.IClientSubscribeOptions = { qos: 0 },
+): Promise<mqtt.ISubscriptionGrant[]> {
+  return client.subscribeAsync(topic, opts);
+}
