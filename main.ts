@@ -12,10 +12,17 @@ import { startBroker } from "./broker/server.ts";
 import { VERSION } from "./broker/version.ts";
 
 const OPTIONS = {
-  config: { type: "string", short: "c", description: "YAML config file (default: built-in, 127.0.0.1:1883)" },
+  config: {
+    type: "string",
+    short: "c",
+    description: "YAML config file (default: built-in, 127.0.0.1:1883)",
+  },
   host: { type: "string", description: "host of the first TCP listener" },
   port: { type: "string", short: "p", description: "port of the first TCP listener" },
-  "ws-port": { type: "string", description: "add (or move) a WebSocket listener to this port, path /mqtt" },
+  "ws-port": {
+    type: "string",
+    description: "add (or move) a WebSocket listener to this port, path /mqtt",
+  },
   "log-level": { type: "string", description: "debug | info | warn | error" },
   version: { type: "boolean", short: "v", description: "print the version and exit" },
   help: { type: "boolean", short: "h", description: "print this help and exit" },

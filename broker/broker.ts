@@ -159,7 +159,10 @@ export class Broker {
   /** Publishes a will (message expiry counted from now). */
   publishWill(msg: Message, expirySeconds: number | undefined): void {
     const now = Date.now();
-    const will = { ...msg, expiresAt: expirySeconds === undefined ? undefined : now + expirySeconds * 1000 };
+    const will = {
+      ...msg,
+      expiresAt: expirySeconds === undefined ? undefined : now + expirySeconds * 1000,
+    };
     this.log.debug("Publishing will", { clientId: msg.from?.clientId, topic: msg.topic });
     void this.publish(will);
   }
@@ -228,14 +231,20 @@ export class Broker {
     this.stats.deliveryDropped++;
     if (reason === "too_large") this.stats.tooLargeDropped++;
     if (this.hooks.has("delivery.dropped")) {
-      this.#notify("delivery.dropped", { clientId: session.clientId, topic: out.msg.topic, reason });
+      this.#notify("delivery.dropped", {
+        clientId: session.clientId,
+        topic: out.msg.topic,
+        reason,
+      });
     }
   };
 
   /** Stops: disconnects every client (v5: 0x8B) without sending wills; sessions are kept. */
   async close(): Promise<void> {
     this.#closing = true;
-    for (const client of this.#all) client.disconnect(ReasonCode.ServerShuttingDown, "Server shutting down");
+    for (const client of this.#all) {
+      client.disconnect(ReasonCode.ServerShuttingDown, "Server shutting down");
+    }
     await Promise.all([...this.#all].map((c) => c.closed));
     for (const id of this.#timers.keys()) this.#clearTimers(id);
   }
@@ -246,13 +255,30 @@ export class Broker {
     const to = client.info();
     const { msg, qos } = out;
     const chain = Promise.resolve(
-      this.hooks.authorize({ client: to, action: "receive", topic: msg.topic, qos, retain: msg.retain }),
+      this.hooks.authorize({
+        client: to,
+        action: "receive",
+        topic: msg.topic,
+        qos,
+        retain: msg.retain,
+      }),
     ).then(async (ok) => {
       if (!ok) return this.onDrop(session, out, "not_authorized");
-      const rewritten = this.hooks.has("message.delivered") ? await this.hooks.deliver(to, msg) : msg;
-      if (rewritten) deliver(session, this.clients.get(session.clientId), { ...out, msg: rewritten }, this.onDrop);
+      const rewritten = this.hooks.has("message.delivered")
+        ? await this.hooks.deliver(to, msg)
+        : msg;
+      if (rewritten) {
+        deliver(
+          session,
+          this.clients.get(session.clientId),
+          { ...out, msg: rewritten },
+          this.onDrop,
+        );
+      }
     });
-    chain.catch((err) => this.log.error("Delivery hook failed", { clientId: session.clientId, error: err }));
+    chain.catch((err) =>
+      this.log.error("Delivery hook failed", { clientId: session.clientId, error: err })
+    );
   }
 
   #retain(msg: Message): void {

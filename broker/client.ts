@@ -10,6 +10,7 @@ import mqttPacket, { type IPublishPacket, type Packet } from "mqtt-packet";
 import type { Broker } from "./broker.ts";
 import { MqttError, ParseError, ReasonCode, reasonCodeOf } from "./errors.ts";
 import { Framer } from "./framer.ts";
+import { checkProtocolLevel, ConnectRefused, refuse } from "./handlers/connect.ts";
 import { dispatch } from "./handlers/mod.ts";
 import type { ClientInfo } from "./hooks.ts";
 import type { Logger } from "./log.ts";
@@ -76,6 +77,8 @@ export class Client {
   #timer?: ReturnType<typeof setTimeout>;
   #closed: Promise<void>;
   #resolveClosed!: () => void;
+  /** Set by {@linkcode Client.disconnect}: writing the last packets, then closing. */
+  #ending?: Promise<void>;
 
   /**
    * @param conn the connection to speak over
@@ -122,30 +125,36 @@ export class Client {
     this.#armTimer(this.broker.config.mqtt.connect_timeout_ms);
     try {
       for await (const chunk of this.conn.readable) {
-        this.lastActivity = Date.now();
-        this.broker.stats.bytesReceived += chunk.length;
-        const frames: Buffer[] = [];
-        this.#framer.push(chunk, (f) => frames.push(f));
-        for (const frame of frames) {
-          if (this.state === "closed") return;
-          const packet = this.#decode(frame);
-          const pending = dispatch(this, packet);
-          if (pending) await pending;
+        try {
+          await this.#receive(chunk);
+        } catch (err) {
+          this.fail(err);
         }
-        if (this.state === "closed") return;
+        // Leaving the loop closes the socket: let the DISCONNECT or refusing CONNACK out first.
+        if (this.state === "closed") return await this.#ending;
       }
-    } catch (err) {
-      this.fail(err);
     } finally {
       this.#teardown();
+    }
+  }
+
+  async #receive(chunk: Uint8Array): Promise<void> {
+    this.lastActivity = Date.now();
+    this.broker.stats.bytesReceived += chunk.length;
+    const frames: Buffer[] = [];
+    this.#framer.push(chunk, (f) => frames.push(f));
+    for (const frame of frames) {
+      if (this.state === "closed") return;
+      const pending = dispatch(this, this.#decode(frame));
+      if (pending) await pending;
     }
   }
 
   /** Called after CONNECT: the decoder now reads this protocol version. */
   setProtocolVersion(version: 3 | 4 | 5): void {
     this.protocolVersion = version;
-    (this.#parser as unknown as { settings: { protocolVersion: number } }).settings.protocolVersion =
-      version;
+    (this.#parser as unknown as { settings: { protocolVersion: number } }).settings
+      .protocolVersion = version;
   }
 
   /** Resets the idle timer for the negotiated keep alive (1.5 x, spec [MQTT-3.1.2-22]). */
@@ -177,22 +186,26 @@ export class Client {
     return true;
   }
 
-  /** Sends an MQTT 5 DISCONNECT with `reasonCode` (v3: nothing can be sent) and closes. */
+  /**
+   * Sends an MQTT 5 DISCONNECT with `reasonCode` and closes. Nothing is sent on v3, nor before a
+   * successful CONNACK (spec [MQTT-3.14.0-1]).
+   */
   disconnect(reasonCode: number, reason?: string): void {
     if (this.state === "closed") return;
-    if (this.protocolVersion === 5 && this.state !== "new") {
+    if (this.protocolVersion === 5 && this.state === "connected") {
       this.send({
         cmd: "disconnect",
         reasonCode,
         properties: this.problemInfo(reason) ? { reasonString: reason } : undefined,
       });
     }
-    void this.#endAfterFlush();
+    this.#ending = this.#endAfterFlush();
   }
 
   /** Handles an error from decoding or a handler: logs it and disconnects this client only. */
   fail(err: unknown): void {
     if (this.state === "closed") return;
+    if (err instanceof ConnectRefused) return refuse(this, err);
     const code = reasonCodeOf(err);
     const message = err instanceof Error ? err.message : String(err);
     const fields = { clientId: this.clientId || undefined, reasonCode: hex(code), error: message };
@@ -226,8 +239,9 @@ export class Client {
   }
 
   #decode(frame: Buffer): Packet {
+    if (this.state === "new" && frame[0] === 0x10) checkProtocolLevel(this, frame);
     this.#parser.parse(frame);
-    if (this.#decodeError) throw this.#decodeError;
+    if (this.#decodeError) throw new ParseError(this.#decodeError.message);
     const packet = this.#decoded.shift();
     if (!packet) throw new ParseError("Packet could not be decoded");
     this.broker.stats.packetsReceived++;

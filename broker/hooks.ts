@@ -95,7 +95,9 @@ export function defaultHooks(opts: { allowAnonymous: boolean }): BrokerHooks {
   return {
     has: () => false,
     authenticate: () =>
-      opts.allowAnonymous ? { allow: true } : { allow: false, reasonCode: 0x87, reason: "Not authorized" },
+      opts.allowAnonymous
+        ? { allow: true }
+        : { allow: false, reasonCode: 0x87, reason: "Not authorized" },
     authorize: () => true,
     publish: (msg) => msg,
     deliver: (_to, msg) => msg,

@@ -8,6 +8,7 @@ import { Broker, type BrokerOptions } from "./broker.ts";
 import type { BrokerConfig } from "./config/types.ts";
 import { createLogger } from "./log.ts";
 import type { Listener } from "./transport/connection.ts";
+import { formatAddr } from "./transport/address.ts";
 import { startListener } from "./transport/listen.ts";
 
 /** A started broker. */
@@ -54,7 +55,7 @@ export async function startBroker(
       log.info("Listening", {
         listener: name,
         type: cfg.type,
-        address: `${listener.hostname}:${listener.port}`,
+        address: formatAddr(listener.hostname, listener.port),
       });
     }
   } catch (err) {
@@ -67,8 +68,10 @@ export async function startBroker(
     listeners,
     close: () =>
       closing ??= (async () => {
-        await Promise.all([...listeners.values()].map((l) => l.close()));
+        // Clients first: closing a WebSocket listener also drops its sockets, before any
+        // v5 DISCONNECT could reach them.
         await broker.close();
+        await Promise.all([...listeners.values()].map((l) => l.close()));
         await Promise.all(connections);
         log.info("Broker stopped");
       })(),

@@ -2,5 +2,7 @@
 
 import { BROKER_SCHEMA } from "./broker_schema.ts";
 
-const target = new URL("./broker.avsc", import.meta.url);
-await Deno.writeTextFile(target, JSON.stringify(BROKER_SCHEMA, null, 2) + "\n");
+if (import.meta.main) {
+  const target = new URL("./broker.avsc", import.meta.url);
+  await Deno.writeTextFile(target, JSON.stringify(BROKER_SCHEMA, null, 2) + "\n");
+}

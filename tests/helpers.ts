@@ -6,7 +6,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { parseConfig } from "../broker/config/mod.ts";
 import type { BrokerConfig } from "../broker/config/types.ts";
-import { type LogLevel, silentLogger, createLogger } from "../broker/log.ts";
+import { createLogger, type LogLevel, silentLogger } from "../broker/log.ts";
 import { type RunningBroker, startBroker } from "../broker/server.ts";
 import type { BrokerOptions } from "../broker/broker.ts";
 
@@ -75,10 +75,15 @@ export function nextMessage(
 }
 
 /** Collects every message `client` receives into an array. */
-export function collect(client: MqttClient): { topic: string; payload: string; packet: mqtt.IPublishPacket }[] {
+export function collect(
+  client: MqttClient,
+): { topic: string; payload: string; packet: mqtt.IPublishPacket }[] {
   const got: { topic: string; payload: string; packet: mqtt.IPublishPacket }[] = [];
-  client.on("message", (topic, payload, packet) =>
-    got.push({ topic, payload: new TextDecoder().decode(payload), packet }));
+  client.on(
+    "message",
+    (topic, payload, packet) =>
+      got.push({ topic, payload: new TextDecoder().decode(payload), packet }),
+  );
   return got;
 }
 

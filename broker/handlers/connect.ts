@@ -84,6 +84,25 @@ export function refuse(client: Client, err: ConnectRefused): void {
   client.disconnect(err.reasonCode);
 }
 
+/**
+ * Refuses a CONNECT whose protocol level the codec cannot read (spec [MQTT-3.1.2-2]): CONNACK
+ * 0x01 for an older level, a v5 CONNACK 0x84 for a newer one. Called with the raw frame, before
+ * decoding.
+ */
+export function checkProtocolLevel(client: Client, frame: Uint8Array): void {
+  let pos = 1;
+  while (frame[pos++] & 0x80);
+  const at = pos + 2 + ((frame[pos] << 8) | frame[pos + 1]);
+  if (!(at < frame.length)) return; // too short: the codec reports it
+  const level = frame[at] & 0x7f; // the high bit marks a bridge
+  if (level >= 3 && level <= 5) return;
+  if (level > 5) client.setProtocolVersion(5);
+  throw new ConnectRefused(
+    ReasonCode.UnsupportedProtocolVersion,
+    `Protocol level ${level} is not supported`,
+  );
+}
+
 function readProtocol(client: Client, packet: IConnectPacket): void {
   const version = packet.protocolVersion ?? 4;
   client.setProtocolVersion(version);
@@ -113,7 +132,9 @@ function readLimits(client: Client, packet: IConnectPacket, connack: Connack): v
   const { mqtt } = client.broker.config;
   const props = packet.properties ?? {};
   client.keepalive = packet.keepalive ?? 0;
-  if (client.keepalive > mqtt.max_keepalive || (client.keepalive === 0 && mqtt.max_keepalive < 65535)) {
+  if (
+    client.keepalive > mqtt.max_keepalive || (client.keepalive === 0 && mqtt.max_keepalive < 65535)
+  ) {
     if (client.protocolVersion !== 5) {
       throw new ConnectRefused(
         ReasonCode.ClientIdentifierNotValid,
@@ -124,10 +145,16 @@ function readLimits(client: Client, packet: IConnectPacket, connack: Connack): v
     connack.properties.serverKeepAlive = mqtt.max_keepalive;
   }
   if (props.authenticationMethod !== undefined) {
-    throw new ConnectRefused(0x8c, `Authentication method ${props.authenticationMethod} is not supported`);
+    throw new ConnectRefused(
+      0x8c,
+      `Authentication method ${props.authenticationMethod} is not supported`,
+    );
   }
   if (props.receiveMaximum === 0 || props.maximumPacketSize === 0) {
-    throw new MqttError(ReasonCode.ProtocolError, "Receive Maximum and Maximum Packet Size cannot be 0");
+    throw new MqttError(
+      ReasonCode.ProtocolError,
+      "Receive Maximum and Maximum Packet Size cannot be 0",
+    );
   }
   client.receiveMaximum = props.receiveMaximum ?? mqtt.max_inflight;
   client.maxPacketSize = props.maximumPacketSize ?? Infinity;
@@ -154,7 +181,10 @@ function readWill(client: Client, packet: IConnectPacket): void {
   const will = packet.will;
   if (!will) return;
   if (!isValidTopicName(will.topic)) {
-    throw new ConnectRefused(ReasonCode.TopicNameInvalid, `Will topic "${will.topic}" is not valid`);
+    throw new ConnectRefused(
+      ReasonCode.TopicNameInvalid,
+      `Will topic "${will.topic}" is not valid`,
+    );
   }
   if (will.retain && !client.broker.config.mqtt.retain_available) {
     throw new ConnectRefused(ReasonCode.RetainNotSupported, "Retained wills are not supported");
@@ -203,7 +233,12 @@ function sendConnack(client: Client, _packet: IConnectPacket, connack: Connack):
   const v5 = client.protocolVersion === 5;
   client.send(
     v5
-      ? { cmd: "connack", sessionPresent: connack.sessionPresent, reasonCode: 0, properties: connack.properties }
+      ? {
+        cmd: "connack",
+        sessionPresent: connack.sessionPresent,
+        reasonCode: 0,
+        properties: connack.properties,
+      }
       : { cmd: "connack", sessionPresent: connack.sessionPresent, returnCode: 0 },
   );
   client.state = "connected";

@@ -15,7 +15,10 @@ export function handleDisconnect(client: Client, packet: IDisconnectPacket): voi
   const expiry = packet.properties?.sessionExpiryInterval;
   if (expiry !== undefined && client.session) {
     if (client.session.expiryInterval === 0 && expiry !== 0) {
-      throw new MqttError(ReasonCode.ProtocolError, "Session expiry set on DISCONNECT after 0 at CONNECT");
+      throw new MqttError(
+        ReasonCode.ProtocolError,
+        "Session expiry set on DISCONNECT after 0 at CONNECT",
+      );
     }
     client.session.expiryInterval = expiry;
   }

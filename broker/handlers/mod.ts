@@ -39,7 +39,10 @@ const handlers: Partial<Record<Packet["cmd"], Handler<any>>> = {
  */
 export function dispatch(client: Client, packet: Packet): void | Promise<void> {
   if (client.broker.hooks.has("packet.received")) {
-    client.broker.hooks.notify("packet.received", { clientId: client.clientId, packet: packet.cmd });
+    client.broker.hooks.notify("packet.received", {
+      clientId: client.clientId,
+      packet: packet.cmd,
+    });
   }
   if (packet.cmd === "connect") {
     if (client.state !== "new") {
@@ -51,6 +54,8 @@ export function dispatch(client: Client, packet: Packet): void | Promise<void> {
     throw new MqttError(ReasonCode.ProtocolError, `Expected CONNECT first, got ${packet.cmd}`);
   }
   const handler = handlers[packet.cmd];
-  if (!handler) throw new MqttError(ReasonCode.ProtocolError, `Unexpected ${packet.cmd} from a client`);
+  if (!handler) {
+    throw new MqttError(ReasonCode.ProtocolError, `Unexpected ${packet.cmd} from a client`);
+  }
   return handler(client, packet);
 }

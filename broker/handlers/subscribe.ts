@@ -14,7 +14,9 @@ import { isValidTopicFilter, parseSharedFilter } from "../topics/validate.ts";
 export function handleSubscribe(client: Client, packet: ISubscribePacket): void | Promise<void> {
   const subId = packet.properties?.subscriptionIdentifier as number | undefined;
   const checks = packet.subscriptions.map((sub) => check(client, sub));
-  if (!checks.some((c) => c instanceof Promise)) return apply(client, packet, checks as number[], subId);
+  if (!checks.some((c) => c instanceof Promise)) {
+    return apply(client, packet, checks as number[], subId);
+  }
   return Promise.all(checks).then((codes) => apply(client, packet, codes, subId));
 }
 
@@ -51,7 +53,11 @@ function apply(client: Client, packet: ISubscribePacket, codes: number[], subId?
     };
     const existed = broker.subscriptions.add(session, sub.topic, opts);
     if (broker.hooks.has("session.subscribed")) {
-      broker.hooks.notify("session.subscribed", { clientId: client.clientId, topic: sub.topic, qos: sub.qos });
+      broker.hooks.notify("session.subscribed", {
+        clientId: client.clientId,
+        topic: sub.topic,
+        qos: sub.qos,
+      });
     }
     const wantsRetained = opts.retainHandling === 0 || (opts.retainHandling === 1 && !existed);
     if (wantsRetained && !sub.topic.startsWith("$share/")) retained.push([sub.topic, opts]);

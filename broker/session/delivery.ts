@@ -67,7 +67,9 @@ function sendOut(client: Client, session: Session, out: OutboundMessage, onDrop:
   if (isExpired(out.msg, Date.now())) return onDrop(session, out, "expired");
   client.broker.stats.messagesSent++;
   if (out.qos === 0) {
-    if (!client.send(publishPacket(client, out, undefined, false))) onDrop(session, out, "too_large");
+    if (!client.send(publishPacket(client, out, undefined, false))) {
+      onDrop(session, out, "too_large");
+    }
     return;
   }
   const packetId = session.nextPacketId();
@@ -113,7 +115,10 @@ export function publishPacket(
   return packet;
 }
 
-function outboundAlias(client: Client, topic: string): { alias: number; known: boolean } | undefined {
+function outboundAlias(
+  client: Client,
+  topic: string,
+): { alias: number; known: boolean } | undefined {
   if (client.topicAliasMaximum === 0) return undefined;
   const existing = client.outboundAliases.get(topic);
   if (existing) return { alias: existing, known: true };

@@ -103,7 +103,11 @@ export async function listenNodeTls(
     transport: "tls",
     hostname: bound.address,
     port: bound.port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // `server.close(callback)` would wait for every open connection; stopping to accept is enough.
+    close: () => {
+      if (server.listening) server.close();
+      return Promise.resolve();
+    },
   };
 }
 

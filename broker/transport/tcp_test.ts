@@ -143,3 +143,17 @@ Deno.test("listenTcp() names the address it cannot bind", async () => {
     await listener.close();
   }
 });
+
+Deno.test("listenTcp() close() stops accepting and leaves open connections alone", async () => {
+  const inbox = connectionInbox();
+  const listener = listenTcp("default", LOCAL, inbox.handler);
+  const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
+  const server = await inbox.next();
+  await listener.close();
+  await listener.close();
+  await assert.rejects(() => Deno.connect({ hostname: "127.0.0.1", port: listener.port }));
+  await server.write(new Uint8Array([0xd0, 0]));
+  assert.deepEqual([...await readBytes(client, 2)], [0xd0, 0]);
+  server.close();
+  client.close();
+});

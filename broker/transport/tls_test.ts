@@ -142,3 +142,27 @@ Deno.test("listenTls() with require_client_cert refuses clients without a valid 
   await other.cleanup();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("listenTls() close() stops accepting and leaves open connections alone", async () => {
+  const certs = await makeTestCerts();
+  const files = { cert: certs.certFile, key: certs.keyFile };
+  const clientCert = { cert: certs.clientCert, key: certs.clientKey };
+  for (const opts of [files, { ...files, ca: certs.caFile, requireClientCert: true }]) {
+    const inbox = connectionInbox();
+    const listener = await listenTls("secure", LOCAL, inbox.handler, opts);
+    const client = await Deno.connectTls({
+      hostname: "localhost",
+      port: listener.port,
+      caCerts: [certs.caCert],
+      ...clientCert,
+    });
+    await client.handshake();
+    const server = await inbox.next();
+    await listener.close();
+    await assert.rejects(() => Deno.connect({ hostname: "127.0.0.1", port: listener.port }));
+    await server.write(new Uint8Array([0xd0, 0]));
+    assert.deepEqual([...await readBytes(client, 2)], [0xd0, 0]);
+    server.close();
+    client.close();
+  }
+});

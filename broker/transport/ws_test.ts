@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { makeTestCerts } from "../../tests/fixtures/certs.ts";
 import type { Listener } from "./connection.ts";
 import { listenWs, listenWss } from "./ws.ts";
-import { connectionInbox, echo } from "./_test_helpers.ts";
+import { connectionInbox, echo, pattern, sameBytes } from "./_test_helpers.ts";
 
 const LOCAL = { hostname: "127.0.0.1", port: 0 };
 
@@ -147,4 +147,18 @@ Deno.test("listenWss() names the file it cannot read", async () => {
       message: /^Cannot start listener "web-secure": cannot read cert file/,
     },
   );
+});
+
+Deno.test("listenWs() write() of 5 MiB arrives as one message", async () => {
+  const inbox = connectionInbox();
+  const listener = listenWs("web", LOCAL, inbox.handler);
+  const { ws, closed, message } = await openWs(`ws://127.0.0.1:${listener.port}/mqtt`, ["mqtt"]);
+  const conn = await inbox.next();
+  const data = pattern(5 * 1024 * 1024);
+  const [, got] = await Promise.all([conn.write(data), message()]);
+  assert(sameBytes(got, data));
+  ws.close();
+  await closed;
+  for await (const _ of conn.readable) assert.fail("no bytes expected");
+  await listener.close();
 });

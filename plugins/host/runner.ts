@@ -53,6 +53,10 @@ export interface Runner {
   /** Watchdog tick. */
   tick(now: number): void;
   close(): Promise<void>;
+  /** Marks the plugin failed for good (logged). */
+  fail(reason: string): void;
+  /** Counts and logs a hook problem. */
+  fault(hook: string | null, kind: "error" | "timeout", message: string): CallOutcome;
 }
 
 /**

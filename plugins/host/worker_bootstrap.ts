@@ -25,7 +25,8 @@ export interface LoadArgs {
 }
 
 const RELATIVE_HINT = "plugins are imported from a blob: URL, so relative imports cannot resolve: " +
-  "bundle the plugin into one file (deno bundle) or import by absolute URL";
+  "bundle the plugin into one file (deno bundle), use type-only imports of the SDK " +
+  "(`import type`, erased), or import by absolute URL";
 
 async function importSource(source: LoadedSource, preloaded: unknown): Promise<unknown> {
   if (source.kind === "trusted") return preloaded;

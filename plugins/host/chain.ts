@@ -1,0 +1,155 @@
+/**
+ * The chain rules, one function per hookpoint kind (see plugins/sdk/hookpoints.ts for the table).
+ *
+ * @module
+ */
+
+import type { FallbackDecision } from "../../broker/config/types.ts";
+import type { Decision } from "../sdk/plugin.ts";
+import type { HookpointName, TransformHookpoint } from "../sdk/hookpoints.ts";
+import type { CallOutcome, Runner } from "./runner.ts";
+
+/** Final answer of a decide chain. `by` is the alias that decided, null for the fallback. */
+export interface DecisionOutcome {
+  result: "allow" | "deny";
+  reasonCode?: number;
+  reason?: string;
+  /** Only from `client.authenticate`. */
+  superuser?: boolean;
+  by: string | null;
+}
+
+/** What a chain needs from a runner. */
+export type ChainMember = Pick<Runner, "alias" | "entry" | "call"> & {
+  fault(hook: string | null, kind: "error" | "timeout", message: string): CallOutcome;
+};
+
+/**
+ * Reads what a decide hook returned: `true` = allow, `false` = deny, null/undefined = ignore, or a
+ * `{result}` object. Returns null for anything else.
+ *
+ * @example
+ * ```ts
+ * import { normalizeDecision } from "./chain.ts";
+ * console.log(normalizeDecision(true), normalizeDecision(undefined), normalizeDecision("yes"));
+ * // { result: "allow" } { result: "ignore" } null
+ * ```
+ */
+export function normalizeDecision(value: unknown): Decision | null {
+  if (value === true) return { result: "allow" };
+  if (value === false) return { result: "deny" };
+  if (value === null || value === undefined) return { result: "ignore" };
+  if (typeof value !== "object") return null;
+  const v = value as Record<string, unknown>;
+  switch (v.result) {
+    case "allow":
+      return v.superuser === true ? { result: "allow", superuser: true } : { result: "allow" };
+    case "deny":
+      return {
+        result: "deny",
+        ...(typeof v.reasonCode === "number" ? { reasonCode: v.reasonCode } : {}),
+        ...(typeof v.reason === "string" ? { reason: v.reason } : {}),
+      };
+    case "ignore":
+      return { result: "ignore" };
+    default:
+      return null;
+  }
+}
+
+function fallback(choice: FallbackDecision, why: string): Decision {
+  return choice === "deny" ? { result: "deny", reason: why } : { result: choice };
+}
+
+/**
+ * Decide chain: members in order; the first answer that is not ignore wins. A hook that throws,
+ * answers garbage or is unavailable takes its entry's `on_error`; one that times out `on_timeout`.
+ * When all ignore, `whenAllIgnore` decides (`by: null`).
+ *
+ * @example
+ * ```ts ignore
+ * const outcome = await runDecide(members, "client.authorize", event, "deny");
+ * ```
+ */
+export async function runDecide(
+  members: readonly ChainMember[],
+  hook: HookpointName,
+  event: unknown,
+  whenAllIgnore: "allow" | "deny",
+): Promise<DecisionOutcome> {
+  for (const m of members) {
+    const out = await m.call(hook, event);
+    let d: Decision | null;
+    if (out.ok) {
+      d = normalizeDecision(out.value);
+      if (!d) {
+        m.fault(hook, "error", `invalid decision ${JSON.stringify(out.value)}`);
+        d = fallback(m.entry.on_error, "plugin returned an invalid decision");
+      }
+    } else if (out.reason === "timeout") {
+      d = fallback(m.entry.on_timeout, `plugin timed out`);
+    } else {
+      d = fallback(m.entry.on_error, `plugin ${out.reason}: ${out.message}`);
+    }
+    if (d.result !== "ignore") return { ...d, by: m.alias };
+  }
+  return { result: whenAllIgnore, by: null };
+}
+
+/** Shape checks of transform results, per hookpoint. */
+const VALID: Record<TransformHookpoint, (v: unknown) => boolean> = {
+  "client.connack": (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+  "client.subscribe": (v) =>
+    Array.isArray(v) &&
+    v.every((f) => typeof f?.topic === "string" && [0, 1, 2].includes(f?.qos)),
+  "client.unsubscribe": (v) => Array.isArray(v) && v.every((f) => typeof f === "string"),
+  "message.publish": isMessage,
+  "message.delivered": isMessage,
+};
+
+function isMessage(v: unknown): boolean {
+  const m = v as Record<string, unknown> | null;
+  return typeof m === "object" && m !== null && typeof m.topic === "string" && m.topic !== "" &&
+    !/[#+]/.test(m.topic) && m.payload instanceof Uint8Array && [0, 1, 2].includes(m.qos as number) &&
+    typeof m.retain === "boolean" && typeof m.from === "object" && m.from !== null;
+}
+
+/** Final value of a transform chain; `dropped` when a member returned `{drop: true}`. */
+export type TransformOutcome =
+  | { dropped: false; value: unknown }
+  | { dropped: true; by: string; reason?: string };
+
+/**
+ * Transform chain: each member sees the previous member's output; nothing (null/undefined) keeps
+ * the value; `{drop: true}` ends the chain on droppable hookpoints. A failing member is skipped
+ * (value kept), as is a result of the wrong shape (counted as an error).
+ *
+ * @example
+ * ```ts ignore
+ * const out = await runTransform(members, "message.publish", msg, null, true);
+ * ```
+ */
+export async function runTransform(
+  members: readonly ChainMember[],
+  hook: TransformHookpoint,
+  event: unknown,
+  valueKey: string | null,
+  droppable: boolean,
+): Promise<TransformOutcome> {
+  let current = valueKey === null ? event : (event as Record<string, unknown>)[valueKey];
+  for (const m of members) {
+    const arg = valueKey === null ? current : { ...(event as object), [valueKey]: current };
+    const out = await m.call(hook, arg);
+    if (!out.ok || out.value === null || out.value === undefined) continue;
+    const v = out.value as { drop?: unknown; reason?: unknown };
+    if (droppable && typeof v === "object" && v.drop === true) {
+      return { dropped: true, by: m.alias, ...(typeof v.reason === "string" ? { reason: v.reason } : {}) };
+    }
+    if (!VALID[hook](v)) {
+      m.fault(hook, "error", `invalid ${hook} result, value kept`);
+      continue;
+    }
+    current = v;
+  }
+  return { dropped: false, value: current };
+}

@@ -1,0 +1,248 @@
+/**
+ * PluginHost: what the broker calls. Loads every enabled plugin, keeps one chain per hookpoint
+ * (priority order), and runs the chain rule the hookpoint table declares.
+ *
+ * @module
+ */
+
+import type {
+  AuthConfig,
+  PluginEntryConfig,
+  TopicCheckConfig,
+} from "../../broker/config/types.ts";
+import type { AuthenticateEvent, AuthorizeEvent } from "../sdk/events.ts";
+import {
+  type DecideHookpoint,
+  type EventOf,
+  type HookpointName,
+  HOOKPOINTS,
+  type NotifyHookpoint,
+  type TransformHookpoint,
+  type TransformValue,
+} from "../sdk/hookpoints.ts";
+import { BUILTIN_PLUGINS } from "./builtins.ts";
+import { type DecisionOutcome, runDecide, runTransform } from "./chain.ts";
+import { instantiate, type PluginSlot } from "./instantiate.ts";
+import type { Logger, PluginMetrics, PluginState, Runner } from "./runner.ts";
+import type { BrokerServices } from "./services.ts";
+
+/** A `plugins:` entry; omitted fields take the documented defaults. */
+export type PluginEntryInput = Partial<PluginEntryConfig> & { source: string };
+
+/** Defaults of a plugin entry. */
+export const ENTRY_DEFAULTS: Omit<PluginEntryConfig, "source"> = {
+  permissions: {},
+  config: {},
+  priority: 0,
+  enabled: true,
+  timeout_ms: 5000,
+  integrity: null,
+  isolation: "worker",
+  on_error: "deny",
+  on_timeout: "deny",
+};
+
+/** Everything `PluginHost.start` needs. */
+export interface PluginHostOptions {
+  /** The `plugins:` map; key order is config order (breaks priority ties). */
+  plugins: Record<string, PluginEntryInput>;
+  auth?: AuthConfig;
+  topicCheck?: TopicCheckConfig;
+  /** Plugin stores go to `<dataDir>/plugins/<alias>/store.json`; null keeps them in memory. */
+  dataDir?: string | null;
+  /** Directory relative `source` paths resolve against (the config file's); default cwd. */
+  baseDir?: string;
+  log: Logger;
+  services: BrokerServices;
+  /** Built-in name -> module URL; default builtins.ts. */
+  builtins?: Readonly<Record<string, string>>;
+  /** Watchdog ping period, ms (default 1000). A worker silent for its `timeout_ms` is restarted. */
+  watchdogIntervalMs?: number;
+  /** Limit for import + setup + start, ms (default 10000). */
+  startTimeoutMs?: number;
+  /** Restart backoff after a crash (default 500 ms doubling to 30 s). */
+  restartBackoff?: { initialMs: number; maxMs: number };
+}
+
+/** One row of `host.status()`. */
+export interface PluginStatus {
+  alias: string;
+  name: string | null;
+  version: string | null;
+  state: PluginState;
+  error?: string;
+  isolation: "worker" | "none";
+  priority: number;
+  hooks: HookpointName[];
+  metrics: PluginMetrics;
+}
+
+/**
+ * The plugin host.
+ *
+ * @example
+ * ```ts ignore
+ * const host = await PluginHost.start({ plugins: config.plugins, auth: config.auth,
+ *   topicCheck: config.topic_check, dataDir: config.data_dir, log, services });
+ * if (host.has("message.publish")) msg = await host.transform("message.publish", msg);
+ * const ok = (await host.authorize({ client, action: "publish", topic, qos, retain })).result === "allow";
+ * await host.close();
+ * ```
+ */
+export class PluginHost {
+  #slots: PluginSlot[];
+  #chains = new Map<HookpointName, Runner[]>();
+  #auth: AuthConfig;
+  #topicCheck: TopicCheckConfig;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  private constructor(slots: PluginSlot[], opts: PluginHostOptions) {
+    this.#slots = slots;
+    this.#auth = opts.auth ?? { allow_anonymous: false, plugins: null };
+    this.#topicCheck = opts.topicCheck ?? { enable: false, plugins: null };
+    const loaded = slots.filter((s) => s.runner && s.manifest);
+    const ordered = [...loaded].sort((a, b) => b.entry.priority - a.entry.priority);
+    for (const s of ordered) {
+      for (const hook of s.manifest!.hooks) {
+        const chain = this.#chains.get(hook) ?? [];
+        chain.push(s.runner!);
+        this.#chains.set(hook, chain);
+      }
+    }
+    for (const [role, cfg] of [["auth", this.#auth], ["topic_check", this.#topicCheck]] as const) {
+      for (const alias of cfg.plugins ?? []) {
+        if (!slots.some((s) => s.alias === alias)) {
+          opts.log.warn(`${role}.plugins names "${alias}", which is not a configured plugin`);
+        }
+      }
+    }
+    if (slots.some((s) => s.runner && s.entry.isolation !== "none")) {
+      this.#watchdog = setInterval(() => {
+        const now = Date.now();
+        for (const s of this.#slots) s.runner?.tick(now);
+      }, opts.watchdogIntervalMs ?? 1000);
+    }
+  }
+
+  /** Loads and starts every enabled plugin (concurrently); a broken plugin never throws here. */
+  static async start(opts: PluginHostOptions): Promise<PluginHost> {
+    const deps = {
+      baseDir: opts.baseDir ?? Deno.cwd(),
+      dataDir: opts.dataDir ?? null,
+      builtins: opts.builtins ?? BUILTIN_PLUGINS,
+      services: opts.services,
+      log: opts.log,
+      startTimeoutMs: opts.startTimeoutMs ?? 10_000,
+      backoff: opts.restartBackoff ?? { initialMs: 500, maxMs: 30_000 },
+    };
+    const entries = Object.entries(opts.plugins)
+      .map(([alias, e]) => [alias, { ...ENTRY_DEFAULTS, ...e }] as const)
+      .filter(([, e]) => e.enabled);
+    const slots = await Promise.all(entries.map(([alias, e]) => instantiate(alias, e, deps)));
+    return new PluginHost(slots, opts);
+  }
+
+  /**
+   * Sync: whether any live plugin registered `hook`. The broker skips building the event when
+   * false. For decide hookpoints call `authenticate`/`authorize`/`decide` anyway: with no plugin
+   * they answer the fallback without crossing into a worker.
+   */
+  has(hook: HookpointName): boolean {
+    const chain = this.#chains.get(hook);
+    if (!chain) return false;
+    return chain.some((r) => r.state === "running" || r.state === "crashed");
+  }
+
+  /**
+   * `client.authenticate` over the `auth.plugins` participants. When all ignore: a client
+   * without username is allowed iff `allow_anonymous`; a client with a username is allowed iff
+   * `allow_anonymous` and no authentication plugin takes part (nobody could check it).
+   * `options.fallback` overrides that.
+   */
+  authenticate(
+    event: AuthenticateEvent,
+    options: { fallback?: "allow" | "deny" } = {},
+  ): Promise<DecisionOutcome> {
+    const members = this.#members("client.authenticate", this.#auth.plugins);
+    const anonymousOk = this.#auth.allow_anonymous &&
+      (event.client.username === null || members.length === 0);
+    return runDecide(members, "client.authenticate", event, options.fallback ?? (anonymousOk ? "allow" : "deny"));
+  }
+
+  /**
+   * `client.authorize` over the `topic_check.plugins` participants. `topic_check.enable: false`
+   * allows without calling anyone. When all ignore: deny if any plugin took part or
+   * `topic_check.plugins` names aliases; allow when no plugin checks topics at all.
+   */
+  authorize(event: AuthorizeEvent): Promise<DecisionOutcome> {
+    if (!this.#topicCheck.enable) return Promise.resolve({ result: "allow", by: null });
+    const members = this.#members("client.authorize", this.#topicCheck.plugins);
+    const named = (this.#topicCheck.plugins ?? []).length > 0;
+    return runDecide(members, "client.authorize", event, members.length > 0 || named ? "deny" : "allow");
+  }
+
+  /** Any decide hookpoint (e.g. `client.connect`) with the table's fallback unless given. */
+  decide<H extends DecideHookpoint>(
+    hook: H,
+    event: EventOf<H>,
+    fallback: "allow" | "deny" = HOOKPOINTS[hook].whenAllIgnore,
+  ): Promise<DecisionOutcome> {
+    if (hook === "client.authenticate") return this.authenticate(event as AuthenticateEvent, { fallback });
+    if (hook === "client.authorize") return this.authorize(event as AuthorizeEvent);
+    return runDecide(this.#chains.get(hook) ?? [], hook, event, fallback);
+  }
+
+  /**
+   * Runs a transform chain; resolves to the final value (the field the table names, or the whole
+   * event), or null when a plugin dropped it.
+   */
+  async transform<H extends TransformHookpoint>(
+    hook: H,
+    event: EventOf<H>,
+  ): Promise<TransformValue<H> | null> {
+    const spec = HOOKPOINTS[hook];
+    const chain = this.#chains.get(hook) ?? [];
+    const out = await runTransform(chain, hook, event, spec.value, spec.droppable);
+    return out.dropped ? null : out.value as TransformValue<H>;
+  }
+
+  /** Fire-and-forget; batched per tick to each worker; errors are logged and counted. */
+  notify<H extends NotifyHookpoint>(hook: H, event: EventOf<H>): void {
+    const chain = this.#chains.get(hook);
+    if (chain) for (const r of chain) r.notify(hook, event);
+  }
+
+  /** One row per configured, enabled plugin, in config order. */
+  status(): PluginStatus[] {
+    return this.#slots.map((s) => {
+      const r = s.runner;
+      const error = s.error ?? r?.error;
+      return {
+        alias: s.alias,
+        name: s.manifest?.name ?? null,
+        version: s.manifest?.version ?? null,
+        state: s.error ? "failed" : r?.state ?? "failed",
+        ...(error ? { error } : {}),
+        isolation: s.entry.isolation,
+        priority: s.entry.priority,
+        hooks: s.manifest?.hooks ?? [],
+        metrics: { ...(r?.metrics ?? { calls: 0, errors: 0, timeouts: 0, restarts: 0 }) },
+      };
+    });
+  }
+
+  /** Stops every plugin (calling `stop`), terminates workers, flushes stores. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#watchdog);
+    await Promise.all(this.#slots.map((s) => s.runner?.close()));
+    await Promise.all(this.#slots.map((s) => s.store?.flush()));
+  }
+
+  #members(hook: DecideHookpoint, aliases: string[] | null): Runner[] {
+    const chain = this.#chains.get(hook) ?? [];
+    return aliases === null ? chain : chain.filter((r) => aliases.includes(r.alias));
+  }
+}

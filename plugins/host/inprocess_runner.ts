@@ -1,0 +1,139 @@
+/**
+ * `isolation: none`: the plugin module runs in the broker's own isolate, with the same contract
+ * (events are cloned, hooks time out, errors are counted) but full trust: no permission cage, and a
+ * hook stuck in a synchronous loop freezes the broker. Meant for built-ins.
+ *
+ * @module
+ */
+
+import type { PluginEntryConfig } from "../../broker/config/types.ts";
+import type { HookpointName } from "../sdk/hookpoints.ts";
+import type { Plugin, PluginContext } from "../sdk/plugin.ts";
+import { makeContext } from "./context.ts";
+import type { LoadedSource } from "./loader.ts";
+import { type Manifest, readManifest } from "./manifest.ts";
+import { RpcTimeoutError } from "./rpc.ts";
+import { type CallOutcome, type Logger, type Runner, RunnerBase } from "./runner.ts";
+import type { PluginServices } from "./services.ts";
+
+/** Settings of an in-process plugin. */
+export interface InProcessRunnerOptions {
+  source: LoadedSource;
+  services: PluginServices;
+  log: Logger;
+  startTimeoutMs: number;
+}
+
+type AnyHook = (event: unknown, ctx: PluginContext) => unknown;
+
+/**
+ * Races `p` against a timer; the timer is always cleared.
+ *
+ * @example
+ * ```ts
+ * import { withTimeout } from "./inprocess_runner.ts";
+ * console.log(await withTimeout(Promise.resolve(1), 100, "x")); // 1
+ * ```
+ */
+export function withTimeout<T>(p: Promise<T>, ms: number, label: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RpcTimeoutError(label, ms)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
+async function importInProcess(source: LoadedSource): Promise<unknown> {
+  // Full trust: a local file is imported by URL so its relative imports resolve.
+  if (source.kind !== "code" || source.url.startsWith("file:")) return await import(source.url);
+  const url = URL.createObjectURL(new Blob([source.code], { type: source.mediaType }));
+  try {
+    return await import(url);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+/**
+ * A plugin running in the broker's isolate.
+ *
+ * @example
+ * ```ts ignore
+ * const r = new InProcessRunner("stats", entry, options);
+ * await r.load();
+ * await r.start({});
+ * ```
+ */
+export class InProcessRunner extends RunnerBase implements Runner {
+  #opts: InProcessRunnerOptions;
+  #plugin: Plugin | null = null;
+  #ctx: PluginContext | null = null;
+
+  constructor(alias: string, entry: PluginEntryConfig, opts: InProcessRunnerOptions) {
+    super(alias, entry, opts.log);
+    this.#opts = opts;
+  }
+
+  async load(): Promise<Manifest> {
+    this.log.warn(
+      `Plugin "${this.alias}" runs in-process (isolation: none): full trust, no permission cage`,
+      { plugin: this.alias },
+    );
+    const { plugin, manifest } = readManifest(await importInProcess(this.#opts.source));
+    this.#plugin = plugin;
+    return manifest;
+  }
+
+  async start(config: Record<string, unknown>): Promise<void> {
+    const plugin = this.#plugin!;
+    const ctx = makeContext(this.alias, config, this.#opts.services);
+    this.#ctx = ctx;
+    const ms = this.#opts.startTimeoutMs;
+    if (plugin.setup) await withTimeout(Promise.resolve(plugin.setup(ctx)), ms, "setup");
+    if (plugin.start) await withTimeout(Promise.resolve(plugin.start(ctx)), ms, "start");
+    this.state = "running";
+  }
+
+  async call(hook: HookpointName, event: unknown): Promise<CallOutcome> {
+    if (this.state !== "running") {
+      return { ok: false, reason: "unavailable", message: `plugin is ${this.state}` };
+    }
+    this.metrics.calls++;
+    try {
+      const run = async () => await this.#hook(hook)(structuredClone(event), this.#ctx!);
+      return { ok: true, value: await withTimeout(run(), this.entry.timeout_ms, hook) };
+    } catch (err) {
+      const kind = err instanceof RpcTimeoutError ? "timeout" : "error";
+      return this.fault(hook, kind, (err as Error)?.message ?? String(err));
+    }
+  }
+
+  notify(hook: HookpointName, event: unknown): void {
+    if (this.state !== "running") return;
+    this.metrics.calls++;
+    queueMicrotask(async () => {
+      try {
+        await this.#hook(hook)(structuredClone(event), this.#ctx!);
+      } catch (err) {
+        this.fault(hook, "error", (err as Error)?.message ?? String(err));
+      }
+    });
+  }
+
+  tick(_now: number): void {}
+
+  async close(): Promise<void> {
+    if (this.state === "running" && this.#plugin?.stop) {
+      try {
+        await withTimeout(Promise.resolve(this.#plugin.stop(this.#ctx!)), this.entry.timeout_ms, "stop");
+      } catch (err) {
+        this.log.warn("Plugin stop failed", { plugin: this.alias, error: (err as Error).message });
+      }
+    }
+    if (this.state !== "failed") this.state = "stopped";
+  }
+
+  #hook(hook: HookpointName): AnyHook {
+    return this.#plugin!.hooks[hook] as AnyHook;
+  }
+}
