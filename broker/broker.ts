@@ -12,7 +12,7 @@ import { ReasonCode } from "./errors.ts";
 import { type BrokerHooks, defaultHooks } from "./hooks.ts";
 import type { Logger } from "./log.ts";
 import { silentLogger } from "./log.ts";
-import type { DropReason, Message } from "./message.ts";
+import { type DropReason, type Message, toPluginMessage } from "./message.ts";
 import { MemoryRetainStore } from "./retain.ts";
 import { deliver, drain, resume } from "./session/delivery.ts";
 import type { OutboundMessage, Session } from "./session/session.ts";
@@ -90,7 +90,9 @@ export class Broker {
     old.will = undefined;
     old.disconnect(ReasonCode.SessionTakenOver, "Session taken over");
     this.clients.delete(client.clientId);
-    this.#notify("session.takenover", { clientId: client.clientId });
+    if (this.hooks.has("session.takenover")) {
+      this.hooks.notify("session.takenover", { client: old.info(), reason: "takenover" });
+    }
   }
 
   /** Creates or resumes `client`'s session; returns whether one was present (CONNACK flag). */
@@ -105,8 +107,9 @@ export class Broker {
     }
     if (!session) {
       session = this.sessions.create(id);
-      this.#notify("session.created", { clientId: id });
-    } else this.#notify("session.resumed", { clientId: id });
+      this.#notifyClient("session.created", client);
+    } else this.#notifyClient("session.resumed", client);
+    session.lastClient = client.info();
     session.expiryInterval = expiryInterval;
     client.session = session;
     this.clients.set(id, client);
@@ -117,7 +120,7 @@ export class Broker {
 
   /** After CONNACK: announce the client and resume delivery. */
   onClientConnected(client: Client): void {
-    this.#notify("client.connected", { client: client.info() });
+    this.#notifyClient("client.connected", client);
     resume(client.session!, client, this.onDrop);
   }
 
@@ -125,10 +128,8 @@ export class Broker {
   onClientGone(client: Client): void {
     const id = client.clientId;
     if (this.clients.get(id) === client) this.clients.delete(id);
-    this.#notify("client.disconnected", {
-      client: client.info(),
-      reason: client.normalDisconnect ? "normal" : client.takenOver ? "takenover" : "abnormal",
-    });
+    const reason = client.normalDisconnect ? "normal" : client.takenOver ? "takenover" : "abnormal";
+    this.#notifyClient("client.disconnected", client, reason);
     if (client.takenOver || this.#closing) return;
     const session = client.session!;
     const will = client.normalDisconnect ? undefined : client.will;
@@ -174,9 +175,9 @@ export class Broker {
   publish(msg: Message): number | Promise<number> {
     this.stats.messagesReceived++;
     if (!this.hooks.has("message.publish")) return this.route(msg);
-    return Promise.resolve(this.hooks.publish(msg, undefined)).then((out) => {
+    return Promise.resolve(this.hooks.publish(msg)).then((out) => {
       if (out) return this.route(out);
-      this.#notify("message.dropped", { topic: msg.topic, reason: "plugin" });
+      this.#messageDropped(msg, "plugin");
       return 0;
     });
   }
@@ -187,9 +188,7 @@ export class Broker {
     const targets = this.subscriptions.match(msg);
     if (targets.length === 0) {
       this.stats.publishDropped++;
-      if (this.hooks.has("message.dropped")) {
-        this.#notify("message.dropped", { topic: msg.topic, reason: "no_subscribers" });
-      }
+      this.#messageDropped(msg, "no_subscribers");
       return 0;
     }
     const perSubscriber = this.hooks.has("message.delivered") || this.hooks.has("client.authorize");
@@ -220,7 +219,10 @@ export class Broker {
     if (!inflight) return false;
     session.inflight.delete(packetId);
     if (this.hooks.has("message.acked")) {
-      this.#notify("message.acked", { clientId: client.clientId, topic: inflight.msg.topic });
+      this.hooks.notify("message.acked", {
+        client: client.info(),
+        message: toPluginMessage(inflight.msg),
+      });
     }
     drain(session, client, this.onDrop);
     return true;
@@ -229,11 +231,10 @@ export class Broker {
   /** Counts and reports a message that did not reach one subscriber. */
   readonly onDrop = (session: Session, out: OutboundMessage, reason: DropReason): void => {
     this.stats.deliveryDropped++;
-    if (reason === "too_large") this.stats.tooLargeDropped++;
-    if (this.hooks.has("delivery.dropped")) {
-      this.#notify("delivery.dropped", {
-        clientId: session.clientId,
-        topic: out.msg.topic,
+    if (this.hooks.has("delivery.dropped") && session.lastClient) {
+      this.hooks.notify("delivery.dropped", {
+        client: session.lastClient,
+        message: toPluginMessage(out.msg),
         reason,
       });
     }
@@ -287,14 +288,18 @@ export class Broker {
       return;
     }
     this.retained.set(msg);
-    if (this.hooks.has("retained.stored")) this.#notify("retained.stored", { topic: msg.topic });
+    if (this.hooks.has("retained.stored")) {
+      this.hooks.notify("retained.stored", { message: toPluginMessage(msg) });
+    }
   }
 
   #endSession(session: Session, event: "session.discarded" | "session.terminated"): void {
     this.subscriptions.removeAll(session);
     this.sessions.delete(session.clientId);
     this.#clearTimers(session.clientId);
-    this.#notify(event, { clientId: session.clientId });
+    if (this.hooks.has(event) && session.lastClient) {
+      this.hooks.notify(event, { client: session.lastClient });
+    }
   }
 
   #timersFor(id: string): { will?: Timer; expiry?: Timer } {
@@ -311,7 +316,17 @@ export class Broker {
     this.#timers.delete(id);
   }
 
-  #notify(event: Parameters<BrokerHooks["notify"]>[0], payload: Record<string, unknown>): void {
-    if (this.hooks.has(event)) this.hooks.notify(event, payload);
+  #notifyClient(
+    event: "session.created" | "session.resumed" | "client.connected" | "client.disconnected",
+    client: Client,
+    reason?: string,
+  ): void {
+    if (this.hooks.has(event)) this.hooks.notify(event, { client: client.info(), reason });
+  }
+
+  #messageDropped(msg: Message, reason: string): void {
+    if (this.hooks.has("message.dropped")) {
+      this.hooks.notify("message.dropped", { message: toPluginMessage(msg), reason });
+    }
   }
 }

@@ -73,7 +73,8 @@ export class Client {
   #decodeError: Error | null = null;
   #out: Buffer[] = [];
   #outBytes = 0;
-  #flushing = false;
+  /** The write loop in progress, if any. */
+  #flushing?: Promise<void>;
   #timer?: ReturnType<typeof setTimeout>;
   #closed: Promise<void>;
   #resolveClosed!: () => void;
@@ -109,9 +110,9 @@ export class Client {
   info(): ClientInfo {
     return {
       clientId: this.clientId,
-      username: this.username,
+      username: this.username ?? null,
       listener: this.conn.listener,
-      transport: this.conn.transport,
+      transport: this.conn.transport as ClientInfo["transport"],
       remoteAddr: this.conn.remoteAddr,
       protocolVersion: this.protocolVersion,
       cleanStart: this.cleanStart,
@@ -134,19 +135,8 @@ export class Client {
         if (this.state === "closed") return await this.#ending;
       }
     } finally {
+      await this.#ending; // the peer may have closed first
       this.#teardown();
-    }
-  }
-
-  async #receive(chunk: Uint8Array): Promise<void> {
-    this.lastActivity = Date.now();
-    this.broker.stats.bytesReceived += chunk.length;
-    const frames: Buffer[] = [];
-    this.#framer.push(chunk, (f) => frames.push(f));
-    for (const frame of frames) {
-      if (this.state === "closed") return;
-      const pending = dispatch(this, this.#decode(frame));
-      if (pending) await pending;
     }
   }
 
@@ -176,12 +166,13 @@ export class Client {
     }
     this.#out.push(buf);
     this.#outBytes += buf.length;
-    if (!this.#flushing) {
-      this.#flushing = true;
-      queueMicrotask(() => this.#flush());
-    }
+    this.#flushing ??= Promise.resolve().then(() => this.#flush());
     if (this.broker.hooks.has("packet.sent")) {
-      this.broker.hooks.notify("packet.sent", { clientId: this.clientId, packet: packet.cmd });
+      this.broker.hooks.notify("packet.sent", {
+        clientId: this.clientId || null,
+        type: packet.cmd,
+        packet: packet as unknown as Record<string, unknown>,
+      });
     }
     return true;
   }
@@ -238,6 +229,18 @@ export class Client {
     }
   }
 
+  async #receive(chunk: Uint8Array): Promise<void> {
+    this.lastActivity = Date.now();
+    this.broker.stats.bytesReceived += chunk.length;
+    const frames: Buffer[] = [];
+    this.#framer.push(chunk, (f) => frames.push(f));
+    for (const frame of frames) {
+      if (this.state === "closed") return;
+      const pending = dispatch(this, this.#decode(frame));
+      if (pending) await pending;
+    }
+  }
+
   #decode(frame: Buffer): Packet {
     if (this.state === "new" && frame[0] === 0x10) checkProtocolLevel(this, frame);
     this.#parser.parse(frame);
@@ -264,7 +267,7 @@ export class Client {
     } catch {
       this.close();
     } finally {
-      this.#flushing = false;
+      this.#flushing = undefined;
     }
   }
 
@@ -273,7 +276,7 @@ export class Client {
     this.state = "closed";
     this.#clearTimer();
     if (closing !== "closed") {
-      while (this.#flushing) await new Promise((r) => setTimeout(r, 0));
+      await this.#flushing;
       if (this.#out.length > 0) {
         try {
           await this.conn.write(Buffer.concat(this.#out));

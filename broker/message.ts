@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { Buffer } from "node:buffer";
+import { Buffer } from "node:buffer";
+import type { Message as PluginMessage } from "../plugins/sdk/mod.ts";
 
 /** QoS level. */
 export type QoS = 0 | 1 | 2;
@@ -62,6 +63,58 @@ export type DropReason =
 export function remainingExpiry(msg: Message, now: number): number | undefined {
   if (msg.expiresAt === undefined) return undefined;
   return Math.max(0, Math.ceil((msg.expiresAt - now) / 1000));
+}
+
+/**
+ * The plain-data form of `msg` that plugins see: expiry as seconds left, publisher always named.
+ *
+ * @example
+ * ```ts
+ * import { Buffer } from "node:buffer";
+ * import { toPluginMessage } from "./message.ts";
+ * const m = toPluginMessage({ topic: "t", payload: Buffer.from("x"), qos: 0, retain: false, properties: {} });
+ * console.assert(m.from.clientId === "" && m.payload.length === 1);
+ * ```
+ */
+export function toPluginMessage(msg: Message): PluginMessage {
+  const properties: PluginMessage["properties"] = { ...msg.properties };
+  const expiry = remainingExpiry(msg, Date.now());
+  if (expiry !== undefined) properties.messageExpiryInterval = expiry;
+  return {
+    topic: msg.topic,
+    payload: msg.payload,
+    qos: msg.qos,
+    retain: msg.retain,
+    properties,
+    from: { clientId: msg.from?.clientId ?? "", username: msg.from?.username ?? null },
+  };
+}
+
+/** The broker form of a message a plugin returned or published. */
+export function fromPluginMessage(msg: PluginMessage): Message {
+  const { messageExpiryInterval, correlationData, ...rest } = msg.properties ?? {};
+  const properties: MessageProperties = { ...rest };
+  if (correlationData) properties.correlationData = toBuffer(correlationData);
+  return {
+    topic: msg.topic,
+    payload: toBuffer(msg.payload),
+    qos: msg.qos,
+    retain: msg.retain,
+    properties,
+    expiresAt: messageExpiryInterval === undefined
+      ? undefined
+      : Date.now() + messageExpiryInterval * 1000,
+    from: msg.from.clientId
+      ? { clientId: msg.from.clientId, username: msg.from.username ?? undefined }
+      : undefined,
+  };
+}
+
+function toBuffer(bytes: Uint8Array | string): Buffer {
+  if (typeof bytes === "string") return Buffer.from(bytes);
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Whether `msg` has expired at `now`. */

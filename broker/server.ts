@@ -7,6 +7,8 @@
 import { Broker, type BrokerOptions } from "./broker.ts";
 import type { BrokerConfig } from "./config/types.ts";
 import { createLogger } from "./log.ts";
+import { startPlugins } from "./plugins.ts";
+import type { PluginHost } from "../plugins/host/mod.ts";
 import type { Listener } from "./transport/connection.ts";
 import { formatAddr } from "./transport/address.ts";
 import { startListener } from "./transport/listen.ts";
@@ -14,6 +16,8 @@ import { startListener } from "./transport/listen.ts";
 /** A started broker. */
 export interface RunningBroker {
   readonly broker: Broker;
+  /** The plugin host, when plugins are configured. */
+  readonly plugins?: PluginHost;
   /** Listeners by config name, with their real ports. */
   readonly listeners: Map<string, Listener>;
   /** Stops listening, disconnects clients (no wills sent; sessions kept) and waits. */
@@ -37,6 +41,14 @@ export async function startBroker(
 ): Promise<RunningBroker> {
   const log = opts.log ?? createLogger(config.log);
   const broker = new Broker(config, { ...opts, log });
+  const usesPlugins = Object.keys(config.plugins).length > 0 || config.topic_check.enable;
+  const host = usesPlugins && !opts.hooks ? await startPlugins(broker, config, log) : undefined;
+  const lifecycle = (
+    hook: "broker.starting" | "broker.started" | "broker.stopping" | "broker.stopped",
+  ) => {
+    if (broker.hooks.has(hook)) broker.hooks.notify(hook, { at: Date.now() });
+  };
+  lifecycle("broker.starting");
   const listeners = new Map<string, Listener>();
   const connections = new Set<Promise<void>>();
   const onConnection = (conn: Parameters<Broker["accept"]>[0]) => {
@@ -60,19 +72,25 @@ export async function startBroker(
     }
   } catch (err) {
     await Promise.all([...listeners.values()].map((l) => l.close()));
+    await host?.close();
     throw err;
   }
+  lifecycle("broker.started");
   let closing: Promise<void> | undefined;
   return {
     broker,
+    plugins: host,
     listeners,
     close: () =>
       closing ??= (async () => {
         // Clients first: closing a WebSocket listener also drops its sockets, before any
         // v5 DISCONNECT could reach them.
+        lifecycle("broker.stopping");
         await broker.close();
         await Promise.all([...listeners.values()].map((l) => l.close()));
         await Promise.all(connections);
+        lifecycle("broker.stopped");
+        await host?.close();
         log.info("Broker stopped");
       })(),
   };

@@ -6,7 +6,7 @@
  */
 
 import { LineCounter, parseDocument } from "yaml";
-import { dirname, isAbsolute, join } from "node:path";
+import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { BROKER_SCHEMA, validateAvro } from "../../schema/mod.ts";
 import { checkConfig } from "./_checks.ts";
 import { DEFAULT_CONFIG_NAME, DEFAULT_CONFIG_YAML } from "./defaults.ts";
@@ -17,7 +17,8 @@ import type { BrokerConfig, PermissionGrant } from "./types.ts";
 const underscored = (key: string): string => key.replaceAll("-", "_");
 
 /**
- * Parses and validates config text. Relative `cert`, `key` and `ca` paths are resolved against
+ * Parses and validates config text. Relative `cert`, `key`, `ca` and plugin `source` (`./x.ts`)
+ * paths are resolved against
  * the directory of `file`; the files themselves are read later by the transport.
  *
  * @param text YAML text; empty text, or a key with nothing after it (`mqtt:`), means defaults.
@@ -100,7 +101,7 @@ function parseYaml(text: string, file: string): unknown {
   }
 }
 
-/** Drops permission keys left null (not granted) and resolves certificate paths. */
+/** Drops permission keys left null (not granted); resolves certificate and plugin paths. */
 function normalize(cfg: BrokerConfig, baseDir: string): BrokerConfig {
   const resolve = (path: string | null) =>
     path === null || isAbsolute(path) ? path : join(baseDir, path);
@@ -112,6 +113,9 @@ function normalize(cfg: BrokerConfig, baseDir: string): BrokerConfig {
   for (const plugin of Object.values(cfg.plugins)) {
     const granted = Object.entries(plugin.permissions).filter(([, v]) => v !== null);
     plugin.permissions = Object.fromEntries(granted) as Partial<PermissionGrant>;
+    if (plugin.source.startsWith("./") || plugin.source.startsWith("../")) {
+      plugin.source = resolvePath(baseDir, plugin.source);
+    }
   }
   return cfg;
 }

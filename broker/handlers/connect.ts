@@ -205,7 +205,10 @@ function readWill(client: Client, packet: IConnectPacket): void {
 }
 
 async function authenticate(client: Client, packet: IConnectPacket): Promise<void> {
-  const result = await client.broker.hooks.authenticate(client.info(), packet.password);
+  const result = await client.broker.hooks.authenticate({
+    client: client.info(),
+    password: packet.password,
+  });
   if (!result.allow) {
     const code = result.reasonCode ??
       (packet.username ? ReasonCode.BadUserNameOrPassword : ReasonCode.NotAuthorized);

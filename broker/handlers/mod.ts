@@ -40,8 +40,9 @@ const handlers: Partial<Record<Packet["cmd"], Handler<any>>> = {
 export function dispatch(client: Client, packet: Packet): void | Promise<void> {
   if (client.broker.hooks.has("packet.received")) {
     client.broker.hooks.notify("packet.received", {
-      clientId: client.clientId,
-      packet: packet.cmd,
+      clientId: client.clientId || null,
+      type: packet.cmd,
+      packet: packet as unknown as Record<string, unknown>,
     });
   }
   if (packet.cmd === "connect") {

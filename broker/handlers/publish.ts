@@ -50,7 +50,7 @@ function route(client: Client, packet: IPublishPacket, msg: Message): void | Pro
     const n = broker.route(msg);
     return acknowledge(client, packet, n === 0 ? ReasonCode.NoMatchingSubscribers : 0);
   }
-  return Promise.resolve(broker.hooks.publish(msg, client.info())).then((out) => {
+  return Promise.resolve(broker.hooks.publish(msg)).then((out) => {
     const n = out ? broker.route(out) : 0;
     acknowledge(client, packet, n === 0 ? ReasonCode.NoMatchingSubscribers : 0);
   });

@@ -54,9 +54,9 @@ function apply(client: Client, packet: ISubscribePacket, codes: number[], subId?
     const existed = broker.subscriptions.add(session, sub.topic, opts);
     if (broker.hooks.has("session.subscribed")) {
       broker.hooks.notify("session.subscribed", {
-        clientId: client.clientId,
+        client: client.info(),
         topic: sub.topic,
-        qos: sub.qos,
+        options: { qos: sub.qos, noLocal: opts.noLocal, retainAsPublished: opts.retainAsPublished },
       });
     }
     const wantsRetained = opts.retainHandling === 0 || (opts.retainHandling === 1 && !existed);

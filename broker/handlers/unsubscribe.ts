@@ -13,7 +13,7 @@ export function handleUnsubscribe(client: Client, packet: IUnsubscribePacket): v
   const codes = packet.unsubscriptions.map((filter) => {
     const existed = broker.subscriptions.remove(client.session!, filter);
     if (existed && broker.hooks.has("session.unsubscribed")) {
-      broker.hooks.notify("session.unsubscribed", { clientId: client.clientId, topic: filter });
+      broker.hooks.notify("session.unsubscribed", { client: client.info(), topic: filter });
     }
     return existed ? ReasonCode.Success : ReasonCode.NoSubscriptionExisted;
   });

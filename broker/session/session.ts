@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ClientInfo } from "../hooks.ts";
 import type { Message, QoS, SubscriptionOptions } from "../message.ts";
 
 /** A message on its way to this session's client. */
@@ -47,6 +48,8 @@ export class Session {
   readonly inboundQos2: Set<number> = new Set();
   /** Seconds the session survives its connection (0 = ends with it; 0xFFFFFFFF = never). */
   expiryInterval = 0;
+  /** The last client that used this session, for events after it left. */
+  lastClient?: ClientInfo;
   /** Messages this session dropped because its queue was full. */
   dropped = 0;
   /** Maximum queued messages. */

@@ -21,7 +21,8 @@ export default definePlugin({
   version: "1.0.0",
   description: "Logs connections; counts publishes to $aviary/example/ping",
   hooks: {
-    "client.connected": (e, ctx) => ctx.log.info("client connected", { clientId: e.client.clientId }),
+    "client.connected": (e, ctx) =>
+      ctx.log.info("client connected", { clientId: e.client.clientId }),
     "message.publish": async (msg, ctx) => {
       if (msg.topic !== "$aviary/example/ping") return;
       const n = ((await ctx.store.get("pings")) as number | undefined ?? 0) + 1;

@@ -110,7 +110,8 @@ const VALID: Record<TransformHookpoint, (v: unknown) => boolean> = {
 function isMessage(v: unknown): boolean {
   const m = v as Record<string, unknown> | null;
   return typeof m === "object" && m !== null && typeof m.topic === "string" && m.topic !== "" &&
-    !/[#+]/.test(m.topic) && m.payload instanceof Uint8Array && [0, 1, 2].includes(m.qos as number) &&
+    !/[#+]/.test(m.topic) && m.payload instanceof Uint8Array &&
+    [0, 1, 2].includes(m.qos as number) &&
     typeof m.retain === "boolean" && typeof m.from === "object" && m.from !== null;
 }
 
@@ -143,7 +144,11 @@ export async function runTransform(
     if (!out.ok || out.value === null || out.value === undefined) continue;
     const v = out.value as { drop?: unknown; reason?: unknown };
     if (droppable && typeof v === "object" && v.drop === true) {
-      return { dropped: true, by: m.alias, ...(typeof v.reason === "string" ? { reason: v.reason } : {}) };
+      return {
+        dropped: true,
+        by: m.alias,
+        ...(typeof v.reason === "string" ? { reason: v.reason } : {}),
+      };
     }
     if (!VALID[hook](v)) {
       m.fault(hook, "error", `invalid ${hook} result, value kept`);

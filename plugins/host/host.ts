@@ -5,11 +5,7 @@
  * @module
  */
 
-import type {
-  AuthConfig,
-  PluginEntryConfig,
-  TopicCheckConfig,
-} from "../../broker/config/types.ts";
+import type { AuthConfig, PluginEntryConfig, TopicCheckConfig } from "../../broker/config/types.ts";
 import type { AuthenticateEvent, AuthorizeEvent } from "../sdk/events.ts";
 import {
   type DecideHookpoint,
@@ -167,7 +163,12 @@ export class PluginHost {
     const members = this.#members("client.authenticate", this.#auth.plugins);
     const anonymousOk = this.#auth.allow_anonymous &&
       (event.client.username === null || members.length === 0);
-    return runDecide(members, "client.authenticate", event, options.fallback ?? (anonymousOk ? "allow" : "deny"));
+    return runDecide(
+      members,
+      "client.authenticate",
+      event,
+      options.fallback ?? (anonymousOk ? "allow" : "deny"),
+    );
   }
 
   /**
@@ -179,7 +180,12 @@ export class PluginHost {
     if (!this.#topicCheck.enable) return Promise.resolve({ result: "allow", by: null });
     const members = this.#members("client.authorize", this.#topicCheck.plugins);
     const named = (this.#topicCheck.plugins ?? []).length > 0;
-    return runDecide(members, "client.authorize", event, members.length > 0 || named ? "deny" : "allow");
+    return runDecide(
+      members,
+      "client.authorize",
+      event,
+      members.length > 0 || named ? "deny" : "allow",
+    );
   }
 
   /** Any decide hookpoint (e.g. `client.connect`) with the table's fallback unless given. */
@@ -188,7 +194,9 @@ export class PluginHost {
     event: EventOf<H>,
     fallback: "allow" | "deny" = HOOKPOINTS[hook].whenAllIgnore,
   ): Promise<DecisionOutcome> {
-    if (hook === "client.authenticate") return this.authenticate(event as AuthenticateEvent, { fallback });
+    if (hook === "client.authenticate") {
+      return this.authenticate(event as AuthenticateEvent, { fallback });
+    }
     if (hook === "client.authorize") return this.authorize(event as AuthorizeEvent);
     return runDecide(this.#chains.get(hook) ?? [], hook, event, fallback);
   }
@@ -210,7 +218,7 @@ export class PluginHost {
   /** Fire-and-forget; batched per tick to each worker; errors are logged and counted. */
   notify<H extends NotifyHookpoint>(hook: H, event: EventOf<H>): void {
     const chain = this.#chains.get(hook);
-    if (chain) for (const r of chain) r.notify(hook, event);
+    if (chain) { for (const r of chain) r.notify(hook, event); }
   }
 
   /** One row per configured, enabled plugin, in config order. */

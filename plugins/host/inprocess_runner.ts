@@ -125,7 +125,11 @@ export class InProcessRunner extends RunnerBase implements Runner {
   async close(): Promise<void> {
     if (this.state === "running" && this.#plugin?.stop) {
       try {
-        await withTimeout(Promise.resolve(this.#plugin.stop(this.#ctx!)), this.entry.timeout_ms, "stop");
+        await withTimeout(
+          Promise.resolve(this.#plugin.stop(this.#ctx!)),
+          this.entry.timeout_ms,
+          "stop",
+        );
       } catch (err) {
         this.log.warn("Plugin stop failed", { plugin: this.alias, error: (err as Error).message });
       }

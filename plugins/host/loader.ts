@@ -88,7 +88,9 @@ export function resolveSource(source: string, opts: LoaderOptions): string {
   if (Object.hasOwn(opts.builtins, source)) return opts.builtins[source];
   if (/^(npm|https?|file):/.test(source)) return source;
   if (/^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source)) {
-    throw new TypeError(`unsupported source scheme in "${source}" (use a path, file:, http(s): or npm:)`);
+    throw new TypeError(
+      `unsupported source scheme in "${source}" (use a path, file:, http(s): or npm:)`,
+    );
   }
   const base = opts.baseDir.endsWith("/") ? opts.baseDir : opts.baseDir + "/";
   return new URL(source, new URL(base, "file:///")).href;
@@ -119,7 +121,10 @@ export async function loadSource(
   const builtin = Object.hasOwn(opts.builtins, spec.source);
   if (url.startsWith("npm:")) {
     if (spec.integrity) {
-      throw new PluginLoadError(alias, "integrity is not supported for npm: sources (pin the version)");
+      throw new PluginLoadError(
+        alias,
+        "integrity is not supported for npm: sources (pin the version)",
+      );
     }
     return { kind: "npm", url };
   }
@@ -141,7 +146,9 @@ async function readBytes(
   url: string,
 ): Promise<{ bytes: Uint8Array; contentType: string | null }> {
   try {
-    if (url.startsWith("file:")) return { bytes: await Deno.readFile(new URL(url)), contentType: null };
+    if (url.startsWith("file:")) {
+      return { bytes: await Deno.readFile(new URL(url)), contentType: null };
+    }
     const res = await fetch(url, { redirect: "follow" });
     if (!res.ok) {
       await res.body?.cancel();

@@ -49,7 +49,9 @@ export function readManifest(mod: unknown): { plugin: Plugin; manifest: Manifest
     if (typeof fn !== "function") throw new TypeError(`hook "${name}" is not a function`);
     hooks.push(name);
   }
-  const cfg = plugin.config as { schema?: AvroSchema; defaults?: Record<string, unknown> } | undefined;
+  const cfg = plugin.config as
+    | { schema?: AvroSchema; defaults?: Record<string, unknown> }
+    | undefined;
   return {
     plugin,
     manifest: {

@@ -7,11 +7,7 @@
  */
 
 import type { PermissionGrant } from "../../broker/config/types.ts";
-import {
-  PERMISSION_NAMES,
-  type PermissionName,
-  type PluginPermissions,
-} from "../sdk/plugin.ts";
+import { PERMISSION_NAMES, type PermissionName, type PluginPermissions } from "../sdk/plugin.ts";
 
 /** The `deno.permissions` option of `new Worker`, every key spelled out. */
 export type WorkerPermissions = Record<PermissionName, boolean | string[]>;

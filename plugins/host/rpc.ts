@@ -202,7 +202,12 @@ export class RpcPeer {
     } catch {
       if (frame.t === "res") {
         const message = `result cannot be sent: ${(batchError as Error)?.message ?? batchError}`;
-        this.#port.postMessage([{ t: "res", id: frame.id, ok: false, e: { name: "DataCloneError", message } }]);
+        this.#port.postMessage([{
+          t: "res",
+          id: frame.id,
+          ok: false,
+          e: { name: "DataCloneError", message },
+        }]);
       } else if (frame.t === "req") {
         const p = this.#pending.get(frame.id);
         this.#pending.delete(frame.id);

@@ -72,7 +72,9 @@ export class PluginServices implements ContextTransport {
   };
 
   #key(key: unknown): string {
-    if (typeof key !== "string" || key === "") throw new TypeError("store key must be a non-empty string");
+    if (typeof key !== "string" || key === "") {
+      throw new TypeError("store key must be a non-empty string");
+    }
     return key;
   }
 

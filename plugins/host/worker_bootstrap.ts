@@ -24,7 +24,8 @@ export interface LoadArgs {
   source: LoadedSource;
 }
 
-const RELATIVE_HINT = "plugins are imported from a blob: URL, so relative imports cannot resolve: " +
+const RELATIVE_HINT =
+  "plugins are imported from a blob: URL, so relative imports cannot resolve: " +
   "bundle the plugin into one file (deno bundle), use type-only imports of the SDK " +
   "(`import type`, erased), or import by absolute URL";
 
@@ -36,8 +37,11 @@ async function importSource(source: LoadedSource, preloaded: unknown): Promise<u
     return await import(blobUrl);
   } catch (err) {
     const msg = (err as Error).message ?? String(err);
-    if (/relative import path/i.test(msg)) throw new TypeError(`${msg.split("\n")[0]}; ${RELATIVE_HINT}`);
-    throw err;
+    const first = msg.split("\n")[0];
+    if (/relative import path|not a dependency.*from "blob:/i.test(first)) {
+      throw new TypeError(`${first}; ${RELATIVE_HINT}`);
+    }
+    throw new TypeError(first);
   } finally {
     URL.revokeObjectURL(blobUrl);
   }
@@ -109,7 +113,10 @@ export function runWorker(preloaded: unknown): void {
   // Errors escaping the plugin's own timers and promises: report, keep the worker alive.
   globalThis.addEventListener("unhandledrejection", (e) => {
     e.preventDefault();
-    peer.send("fault", { hook: null, message: `unhandled rejection: ${e.reason?.message ?? e.reason}` });
+    peer.send("fault", {
+      hook: null,
+      message: `unhandled rejection: ${e.reason?.message ?? e.reason}`,
+    });
   });
   globalThis.addEventListener("error", (e) => {
     e.preventDefault();

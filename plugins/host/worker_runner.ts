@@ -10,7 +10,7 @@ import type { HookpointName } from "../sdk/hookpoints.ts";
 import { PluginLoadError } from "./errors.ts";
 import type { LoadedSource } from "./loader.ts";
 import type { Manifest } from "./manifest.ts";
-import { parsePermissions, workerPermissions, type WorkerPermissions } from "./permissions.ts";
+import { parsePermissions, type WorkerPermissions, workerPermissions } from "./permissions.ts";
 import { RemoteError, RpcClosedError, RpcPeer, RpcTimeoutError } from "./rpc.ts";
 import { type CallOutcome, type Logger, type Runner, RunnerBase } from "./runner.ts";
 import type { PluginServices } from "./services.ts";
@@ -96,7 +96,10 @@ export class WorkerRunner extends RunnerBase implements Runner {
     }
     this.metrics.calls++;
     try {
-      return { ok: true, value: await peer.call("hook", { h: hook, e: event }, this.entry.timeout_ms) };
+      return {
+        ok: true,
+        value: await peer.call("hook", { h: hook, e: event }, this.entry.timeout_ms),
+      };
     } catch (err) {
       if (err instanceof RpcTimeoutError) return this.fault(hook, "timeout", err.message);
       if (err instanceof RemoteError) return this.fault(hook, "error", err.message);
@@ -132,7 +135,11 @@ export class WorkerRunner extends RunnerBase implements Runner {
     clearTimeout(this.#restartTimer);
     if (this.state === "running" && this.#peer) {
       try {
-        await this.#peer.call("stop", null, Math.min(this.entry.timeout_ms, this.#opts.startTimeoutMs));
+        await this.#peer.call(
+          "stop",
+          null,
+          Math.min(this.entry.timeout_ms, this.#opts.startTimeoutMs),
+        );
       } catch (err) {
         this.log.warn("Plugin stop failed", { plugin: this.alias, error: (err as Error).message });
       }

@@ -116,8 +116,8 @@ type TransformReturn<H extends TransformHookpoint> =
   | void;
 
 /** The hook function type of one hookpoint. */
-export type HookOf<H extends HookpointName, C = Record<string, unknown>> = H extends
-  DecideHookpoint ? HookFn<EventOf<H>, DecideReturn, C>
+export type HookOf<H extends HookpointName, C = Record<string, unknown>> = H extends DecideHookpoint
+  ? HookFn<EventOf<H>, DecideReturn, C>
   : H extends TransformHookpoint ? HookFn<EventOf<H>, TransformReturn<H>, C>
   : H extends NotifyHookpoint ? HookFn<EventOf<H>, void, C>
   : never;

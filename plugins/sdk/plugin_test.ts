@@ -16,14 +16,17 @@ Deno.test("definePlugin() returns its argument and infers the config type", () =
         const prefix: string = ctx.config.prefix;
         return { ...msg, topic: prefix + msg.topic };
       },
-      "client.authenticate": (e) => e.client.username === "admin" ? { result: "allow", superuser: true } : undefined,
+      "client.authenticate": (e) =>
+        e.client.username === "admin" ? { result: "allow", superuser: true } : undefined,
       "client.authorize": () => true,
       "message.delivered": () => ({ drop: true }),
       "client.subscribe": (e) => e.filters.filter((f) => f.topic !== "#"),
       "client.connected": () => {},
     },
   });
-  if (p.name !== "t" || typeof p.hooks["message.publish"] !== "function") throw new Error("identity");
+  if (p.name !== "t" || typeof p.hooks["message.publish"] !== "function") {
+    throw new Error("identity");
+  }
 });
 
 Deno.test("a misspelled hookpoint or a wrong return type does not compile", () => {

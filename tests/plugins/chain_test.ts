@@ -20,17 +20,30 @@ Deno.test("decide: the first non-ignore answer in priority order wins; ties keep
     },
     topicCheck: { enable: true, plugins: null },
   });
-  const out = await host.authorize({ client: client(), action: "publish", topic: "a", qos: 0, retain: false });
+  const out = await host.authorize({
+    client: client(),
+    action: "publish",
+    topic: "a",
+    qos: 0,
+    retain: false,
+  });
   assertEquals(out, { result: "deny", reason: "vote says no", reasonCode: 135, by: "first" });
   await host.close();
 });
 
 Deno.test("decide: true/false answers and superuser on authenticate", async () => {
   const { host } = await startHost({
-    plugins: { a: vote("true"), b: vote("allow", { config: { answer: "allow", superuser: true } }) },
+    plugins: {
+      a: vote("true"),
+      b: vote("allow", { config: { answer: "allow", superuser: true } }),
+    },
     auth: { allow_anonymous: false, plugins: ["b"] },
   });
-  assertEquals(await host.authenticate({ client: client() }), { result: "allow", superuser: true, by: "b" });
+  assertEquals(await host.authenticate({ client: client() }), {
+    result: "allow",
+    superuser: true,
+    by: "b",
+  });
   await host.close();
 });
 
@@ -64,12 +77,24 @@ Deno.test("authenticate: only aliases under auth.plugins are consulted", async (
 });
 
 Deno.test("authorize: topic_check disabled allows without calling; enabled and all abstain denies", async () => {
-  const ev = { client: client(), action: "subscribe" as const, topic: "a/#", qos: 1 as const, retain: false };
-  let r = await startHost({ plugins: { v: vote("deny") }, topicCheck: { enable: false, plugins: ["v"] } });
+  const ev = {
+    client: client(),
+    action: "subscribe" as const,
+    topic: "a/#",
+    qos: 1 as const,
+    retain: false,
+  };
+  let r = await startHost({
+    plugins: { v: vote("deny") },
+    topicCheck: { enable: false, plugins: ["v"] },
+  });
   assertEquals(await r.host.authorize(ev), { result: "allow", by: null });
   assertEquals(r.host.status()[0].metrics.calls, 0);
   await r.host.close();
-  r = await startHost({ plugins: { v: vote("ignore") }, topicCheck: { enable: true, plugins: ["v"] } });
+  r = await startHost({
+    plugins: { v: vote("ignore") },
+    topicCheck: { enable: true, plugins: ["v"] },
+  });
   assertEquals(await r.host.authorize(ev), { result: "deny", by: null });
   await r.host.close();
   r = await startHost({ plugins: {}, topicCheck: { enable: true, plugins: ["missing"] } });
@@ -84,7 +109,12 @@ Deno.test("transform: each plugin sees the previous output, priority first; drop
   const { host } = await startHost({
     plugins: {
       second: vote("ignore", { priority: 1 }),
-      tag: { source: fixture("tagger.ts"), isolation: "none", priority: 2, config: { prefix: "p/" } },
+      tag: {
+        source: fixture("tagger.ts"),
+        isolation: "none",
+        priority: 2,
+        config: { prefix: "p/" },
+      },
     },
   });
   assertEquals((await host.transform("message.publish", message("x")))?.topic, "p/x/second");
@@ -109,7 +139,10 @@ Deno.test("config: schema defaults filled, bad fields named by path", async () =
   const [ok, bad] = host.status();
   assertEquals([ok.state, ok.name, ok.version], ["running", "tagger", "1.2.3"]);
   assertEquals(bad.state, "failed");
-  assertEquals(bad.error, 'Cannot load plugin "bad": config field "limits.max": expected int, got "lots"');
+  assertEquals(
+    bad.error,
+    'Cannot load plugin "bad": config field "limits.max": expected int, got "lots"',
+  );
   await host.close();
 });
 

@@ -15,7 +15,10 @@ export function captureLog(): { lines: LogLine[]; log: PluginHostOptions["log"] 
   const lines: LogLine[] = [];
   const at = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
     void lines.push({ level, msg, fields });
-  return { lines, log: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") } };
+  return {
+    lines,
+    log: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") },
+  };
 }
 
 export function client(over: Partial<ClientInfo> = {}): ClientInfo {
@@ -66,7 +69,7 @@ export async function startHost(opts: TestHostOptions) {
     services: fake.services,
     dataDir: null,
     watchdogIntervalMs: 50,
-    startTimeoutMs: 3000,
+    startTimeoutMs: 15_000, // deno test type-checks worker modules on first spawn
     restartBackoff: { initialMs: 50, maxMs: 1000 },
     ...opts,
   });

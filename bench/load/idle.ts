@@ -1,0 +1,60 @@
+/**
+ * Idle connections: open `count` MQTT connections (CONNECT, wait for CONNACK, then nothing), report
+ * once, keep them open until standard input closes.
+ *
+ * @module
+ */
+import { encodeConnect, nowMs } from "./codec.ts";
+import type { IdleResult, IdleSpec } from "./spec.ts";
+
+/** Opens the idle connections; returns them (to close later) and the result to report. */
+export async function openIdle(spec: IdleSpec): Promise<{ conns: Deno.TcpConn[]; result: IdleResult }> {
+  const conns: Deno.TcpConn[] = [];
+  let failed = 0;
+  let firstError: string | null = null;
+  let next = 0;
+  const startedAt = nowMs();
+  const deadline = startedAt + spec.timeoutMs;
+  const lane = async () => {
+    const buf = new Uint8Array(16);
+    while (next < spec.count && nowMs() < deadline) {
+      const id = `${spec.runId}-i${next++}`;
+      try {
+        conns.push(await handshake(spec, id, buf));
+      } catch (err) {
+        failed++;
+        firstError ??= err instanceof Error ? err.message : String(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(spec.concurrency, spec.count) }, lane));
+  const result: IdleResult = {
+    mode: "idle",
+    connected: conns.length,
+    failed: failed + (spec.count - next),
+    firstError,
+    startedAt,
+    endedAt: nowMs(),
+  };
+  return { conns, result };
+}
+
+async function handshake(spec: IdleSpec, id: string, buf: Uint8Array): Promise<Deno.TcpConn> {
+  const conn = await Deno.connect({ hostname: spec.host, port: spec.port });
+  try {
+    const connect = encodeConnect(id, spec.version, spec.keepalive);
+    let off = 0;
+    while (off < connect.length) off += await conn.write(connect.subarray(off));
+    let got = 0;
+    while (got < 4) {
+      const n = await conn.read(buf.subarray(got));
+      if (n === null) throw new Error("Connection closed before CONNACK");
+      got += n;
+    }
+    if (buf[0] >> 4 !== 2 || buf[3] !== 0) throw new Error(`CONNACK refused with code ${buf[3]}`);
+    return conn;
+  } catch (err) {
+    conn.close();
+    throw err;
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Turns measurements into the results table (medians per broker, Aviary's ratio to each peer) and
+ * checks Aviary's targets.
+ *
+ * @module
+ */
+import { BROKER_LABELS, BROKERS } from "./brokers.ts";
+import type { IdleMeasurement, Measurement, ScenarioOutcome } from "./runner.ts";
+import type { Scenario } from "./scenarios.ts";
+import type { FlowResult } from "./load/spec.ts";
+
+/** One table row: a figure per target, medians over runs. */
+export interface Row {
+  scenario: string;
+  label: string;
+  unit: string;
+  better: "higher" | "lower";
+  values: Record<string, number | null>;
+  /** Free text: losses, skipped reasons, plugin overhead. */
+  note: string;
+}
+
+/** Median of the finite numbers, or null. */
+export function median(xs: (number | null | undefined)[]): number | null {
+  const v = xs.filter((x): x is number => typeof x === "number" && Number.isFinite(x))
+    .sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+function flows(o: ScenarioOutcome, target: string): FlowResult[] {
+  return o.measurements.filter((m): m is Measurement & { result: FlowResult } =>
+    m.target === target && m.result?.mode === "flow"
+  ).map((m) => m.result);
+}
+
+function idles(o: ScenarioOutcome, target: string): IdleMeasurement[] {
+  return o.measurements.filter((m): m is Measurement & { result: IdleMeasurement } =>
+    m.target === target && m.result?.mode === "idle"
+  ).map((m) => m.result);
+}
+
+function byTarget(o: ScenarioOutcome, f: (t: string) => number | null) {
+  return Object.fromEntries(o.targets.map((t) => [t, f(t)]));
+}
+
+function lossNote(o: ScenarioOutcome): string {
+  const parts: string[] = [];
+  for (const t of o.targets) {
+    const rs = flows(o, t);
+    const lost = rs.reduce((n, r) => n + r.lost, 0);
+    const dup = rs.reduce((n, r) => n + r.duplicates, 0);
+    const ooo = rs.reduce((n, r) => n + r.outOfOrder, 0);
+    const expected = rs.reduce((n, r) => n + r.expected, 0);
+    const errors = o.measurements.filter((m) => m.target === t && m.error).length;
+    const bits = [
+      lost ? `lost ${((lost / expected) * 100).toFixed(2)}%` : "",
+      dup ? `dup ${dup}` : "",
+      ooo ? `out of order ${ooo}` : "",
+      errors ? `${errors} failed runs` : "",
+    ].filter(Boolean);
+    if (bits.length) parts.push(`${BROKER_LABELS[t as keyof typeof BROKER_LABELS] ?? t}: ${bits.join(", ")}`);
+  }
+  return parts.join("; ");
+}
+
+/** Table rows for one scenario's outcome. */
+export function rowsOf(s: Scenario, o: ScenarioOutcome): Row[] {
+  const row = (label: string, unit: string, better: Row["better"], values: Row["values"], note = "") => ({
+    scenario: s.id,
+    label,
+    unit,
+    better,
+    values,
+    note,
+  });
+  if (o.skipped) return [row(s.title, "", "higher", {}, `skipped: ${o.skipped}`)];
+  if (s.kind === "idle") {
+    return [
+      row(`${s.title}: connects/s`, "conn/s", "higher", byTarget(o, (t) => median(idles(o, t).map((r) => r.connectRate)))),
+      row(`${s.title}: RSS per connection`, "KiB", "lower", byTarget(o, (t) => median(idles(o, t).map((r) => r.rssPerConnKb)))),
+    ];
+  }
+  if (s.figure === "latency") {
+    const pick = (q: "p50" | "p99") => byTarget(o, (t) => median(flows(o, t).map((r) => r.latencyMs[q])));
+    return [
+      row(`${s.title}: p50`, "ms", "lower", pick("p50"), lossNote(o)),
+      row(`${s.title}: p99`, "ms", "lower", pick("p99")),
+    ];
+  }
+  const rates = byTarget(o, (t) => median(flows(o, t).map((r) => r.rate)));
+  if (s.kind === "plugins") {
+    const plain = rates["aviary"];
+    const withPlugin = rates["aviary+plugins"];
+    const overhead = plain && withPlugin ? `${((1 - withPlugin / plain) * 100).toFixed(1)}% slower than plain Aviary (${fmt(plain)})` : "";
+    return [row(s.title, "msg/s", "higher", { aviary: withPlugin ?? null }, overhead)];
+  }
+  return [row(s.title, "msg/s", "higher", rates, lossNote(o))];
+}
+
+/** Formats a figure: thousands as `178.2k`, small numbers with up to 2 decimals. */
+export function fmt(x: number | null | undefined): string {
+  if (x === null || x === undefined) return "-";
+  if (Math.abs(x) >= 10_000) return `${(x / 1000).toFixed(1)}k`;
+  if (Math.abs(x) >= 100) return String(Math.round(x));
+  return String(Math.round(x * 100) / 100);
+}
+
+function ratio(a: number | null, b: number | null): string {
+  return a && b ? `${(a / b).toFixed(2)}x` : "-";
+}
+
+/** The results as a Markdown table: each broker's median, Aviary's ratio to each peer. */
+export function markdownTable(rows: Row[]): string {
+  const peers = BROKERS.filter((b) => b !== "aviary");
+  const head = ["Scenario", "Unit", ...BROKERS.map((b) => BROKER_LABELS[b]), ...peers.map((p) => `Aviary/${BROKER_LABELS[p]}`), "Notes"];
+  const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
+  for (const r of rows) {
+    const cells = [
+      r.label,
+      r.unit,
+      ...BROKERS.map((b) => fmt(r.values[b])),
+      ...peers.map((p) => ratio(r.values.aviary ?? null, r.values[p] ?? null)),
+      r.note,
+    ];
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+/** Checks Aviary's targets: throughput >= best peer, p99 <= best peer, RSS/conn <= 2x Mosquitto. */
+export function targetChecks(rows: Row[]): string[] {
+  const out: string[] = [];
+  for (const r of rows) {
+    const a = r.values.aviary;
+    if (a === null || a === undefined || r.scenario === "aviary-plugins") continue;
+    const peers = BROKERS.filter((b) => b !== "aviary").map((b) => [b, r.values[b]] as const)
+      .filter((e): e is readonly [typeof e[0], number] => typeof e[1] === "number");
+    if (peers.length === 0) continue;
+    if (r.unit === "msg/s") {
+      const [who, best] = peers.reduce((x, y) => (y[1] > x[1] ? y : x));
+      out.push(verdict(r.label, a >= best, `${fmt(a)} vs ${BROKER_LABELS[who]} ${fmt(best)} (${((a / best - 1) * 100).toFixed(1)}%)`));
+    } else if (r.label.endsWith("p99")) {
+      const [who, best] = peers.reduce((x, y) => (y[1] < x[1] ? y : x));
+      out.push(verdict(r.label, a <= best, `${fmt(a)} ms vs ${BROKER_LABELS[who]} ${fmt(best)} ms`));
+    } else if (r.unit === "KiB" && typeof r.values.mosquitto === "number") {
+      const limit = 2 * r.values.mosquitto;
+      out.push(verdict(r.label, a <= limit, `${fmt(a)} KiB vs 2 x Mosquitto = ${fmt(limit)} KiB`));
+    }
+  }
+  return out;
+}
+
+function verdict(label: string, ok: boolean, detail: string): string {
+  return `${ok ? "MET " : "MISS"}  ${label}: ${detail}`;
+}

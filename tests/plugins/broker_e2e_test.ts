@@ -1,0 +1,108 @@
+/**
+ * Plugins inside a running broker, exercised by MQTT.js clients.
+ */
+import assert from "node:assert/strict";
+import { sriSha256 } from "../../plugins/host/mod.ts";
+import { connect, end, nextMessage, startTestBroker } from "../helpers.ts";
+import { fixture } from "./helpers.ts";
+
+async function serveFixture(name: string) {
+  const body = await Deno.readTextFile(fixture(name));
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response(body, { headers: { "content-type": "application/typescript" } }),
+  );
+  return { url: `http://127.0.0.1:${server.addr.port}/${name}`, body, server };
+}
+
+Deno.test("plugins e2e: an SDK plugin served from an http URL authenticates MQTT.js clients", async () => {
+  const served = await serveFixture("password_auth.ts");
+  const broker = await startTestBroker(`
+auth: {allow-anonymous: false, plugins: [passwords]}
+plugins:
+  passwords:
+    source: "${served.url}"
+    integrity: "${await sriSha256(new TextEncoder().encode(served.body))}"
+    config: {users: {alice: secret}}
+`);
+  try {
+    const [status] = broker.plugins!.status();
+    assert.equal(status.state, "running", status.error ?? "");
+    const ok = await connect(broker.url, {
+      username: "alice",
+      password: "secret",
+      protocolVersion: 5,
+    });
+    await end(ok);
+    await assert.rejects(
+      connect(broker.url, { username: "alice", password: "wrong", protocolVersion: 5 }),
+      /Bad User Name or Password|0x86|134/i,
+    );
+    await assert.rejects(
+      connect(broker.url, { username: "alice", password: "wrong" }),
+      /Bad username or password/i,
+    );
+    await assert.rejects(connect(broker.url, {}), /Not authorized/i); // anonymous: nobody allows
+  } finally {
+    await broker.close();
+    await served.server.shutdown();
+  }
+});
+
+Deno.test("plugins e2e: an integrity mismatch refuses the plugin and auth fails closed", async () => {
+  const served = await serveFixture("password_auth.ts");
+  const broker = await startTestBroker(`
+auth: {allow_anonymous: false, plugins: [passwords]}
+plugins:
+  passwords: {source: "${served.url}", integrity: "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", config: {users: {alice: secret}}}
+`);
+  try {
+    const [status] = broker.plugins!.status();
+    assert.equal(status.state, "failed");
+    assert.match(status.error ?? "", /integrity mismatch/);
+    await assert.rejects(connect(broker.url, { username: "alice", password: "secret" }));
+  } finally {
+    await broker.close();
+    await served.server.shutdown();
+  }
+});
+
+Deno.test("plugins e2e: a caged plugin cannot read /etc/passwd or fetch an ungranted host, and the broker keeps serving", async () => {
+  const target = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response("secret"),
+  );
+  const broker = await startTestBroker(`
+plugins:
+  snoop: {source: "${fixture("snoop.ts")}"}
+`);
+  const sub = await connect(broker.url, { protocolVersion: 5 });
+  const pub = await connect(broker.url, { protocolVersion: 5 });
+  try {
+    await sub.subscribeAsync(["outcome/#", "seen/#"], { qos: 1 });
+    const attempts = {
+      file: "/etc/passwd",
+      fetch: `http://127.0.0.1:${target.addr.port}/`,
+      import: "file:///etc/passwd",
+    };
+    for (const [what, arg] of Object.entries(attempts)) {
+      const got = nextMessage(sub);
+      await pub.publishAsync(`steal/${what}`, arg, { qos: 1 });
+      const m = await got;
+      assert.equal(m.topic, `outcome/${what}`);
+      assert.doesNotMatch(m.payload, /LEAKED/, `${what} escaped the cage`);
+      assert.match(m.payload, /NotCapable|PermissionDenied|TypeError/, what);
+    }
+    // still serving, and the plugin's rewrite arrives at a real subscriber
+    const got = nextMessage(sub);
+    await pub.publishAsync("plain", "hello", { qos: 1 });
+    const m = await got;
+    assert.equal(m.topic, "seen/plain");
+    assert.equal(m.payload, "hello");
+  } finally {
+    await end(sub);
+    await end(pub);
+    await broker.close();
+    await target.shutdown();
+  }
+});
