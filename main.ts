@@ -1,92 +1,23 @@
 /**
- * The `aviary` command line: parses flags, loads the config and starts the broker.
- * Everything else lives in `broker/` and `plugins/`.
+ * The `aviary` command line. `aviary [options]` runs the broker; `aviary <command> ...` runs one
+ * of the commands in `cli/commands.ts`. This file only picks one.
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { applyOverrides, ConfigError, loadConfig } from "./broker/config/mod.ts";
-import type { LogConfig } from "./broker/config/types.ts";
-import { createLogger } from "./broker/log.ts";
-import { startBroker } from "./broker/server.ts";
-import { VERSION } from "./broker/version.ts";
+import { COMMANDS } from "./cli/commands.ts";
 
-const OPTIONS = {
-  config: {
-    type: "string",
-    short: "c",
-    description: "YAML config file (default: built-in, 127.0.0.1:1883)",
-  },
-  host: { type: "string", description: "host of the first TCP listener" },
-  port: { type: "string", short: "p", description: "port of the first TCP listener" },
-  "ws-port": {
-    type: "string",
-    description: "add (or move) a WebSocket listener to this port, path /mqtt",
-  },
-  "log-level": { type: "string", description: "debug | info | warn | error" },
-  version: { type: "boolean", short: "v", description: "print the version and exit" },
-  help: { type: "boolean", short: "h", description: "print this help and exit" },
-} as const;
-
-/** The generated `--help` text. */
-export function helpText(): string {
-  const rows = Object.entries(OPTIONS).map(([name, o]) => {
-    const short = "short" in o ? `-${o.short}, ` : "    ";
-    const arg = o.type === "string" ? ` <${name === "config" ? "file" : "value"}>` : "";
-    return `  ${short}--${name}${arg}`.padEnd(30) + o.description;
-  });
-  return `Aviary ${VERSION}: an MQTT 3.1, 3.1.1 and 5.0 broker with caged plugins\n\n` +
-    `Usage: deno task start [options]\n\nOptions:\n${rows.join("\n")}\n`;
-}
-
-function toPort(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError("(command line)", [
-      { path: `--${flag}`, message: `"${value}" is not a port (0-65535)` },
-    ]);
-  }
-  return port;
-}
-
-/** Runs the CLI; returns the process exit code. */
+/** Runs the CLI; resolves to the process exit code. */
 export async function main(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true });
-  if (values.help) {
-    console.log(helpText());
-    return 0;
+  const [first, ...rest] = args;
+  const named = first !== undefined && !first.startsWith("-");
+  const load = named ? COMMANDS[first] : COMMANDS.serve;
+  if (!load) {
+    console.error(
+      `aviary: unknown command "${first}" (commands: ${Object.keys(COMMANDS).join(", ")})`,
+    );
+    return 2;
   }
-  if (values.version) {
-    console.log(`aviary ${VERSION} (deno ${Deno.version.deno})`);
-    return 0;
-  }
-  const config = applyOverrides(await loadConfig(values.config), {
-    host: values.host,
-    port: toPort("port", values.port),
-    wsPort: toPort("ws-port", values["ws-port"]),
-    logLevel: values["log-level"] as LogConfig["level"] | undefined,
-  });
-  const log = createLogger(config.log);
-  const running = await startBroker(config, { log });
-  log.info("Aviary started", { version: VERSION });
-  let stop = () => {};
-  const stopped = new Promise<void>((resolve) => stop = resolve);
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
-  await stopped;
-  Deno.removeSignalListener("SIGINT", stop);
-  Deno.removeSignalListener("SIGTERM", stop);
-  log.info("Shutting down");
-  await running.close();
-  return 0;
+  return await (await load()).run(named ? rest : args);
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (err) {
-    console.error(err instanceof Error ? `aviary: ${err.message}` : err);
-    Deno.exit(err instanceof ConfigError ? 78 : 1);
-  }
-}
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,100 @@
+/**
+ * `aviary serve` (the default command): parses flags, loads the config and runs the broker until
+ * SIGINT or SIGTERM.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { applyOverrides, ConfigError, loadConfig } from "../broker/config/mod.ts";
+import type { LogConfig } from "../broker/config/types.ts";
+import { createLogger } from "../broker/log.ts";
+import { startBroker } from "../broker/server.ts";
+import { VERSION } from "../broker/version.ts";
+import { type Command, COMMANDS } from "./commands.ts";
+
+const OPTIONS = {
+  config: {
+    type: "string",
+    short: "c",
+    description: "YAML config file (default: built-in, 127.0.0.1:1883)",
+  },
+  host: { type: "string", description: "host of the first TCP listener" },
+  port: { type: "string", short: "p", description: "port of the first TCP listener" },
+  "ws-port": {
+    type: "string",
+    description: "add (or move) a WebSocket listener to this port, path /mqtt",
+  },
+  "log-level": { type: "string", description: "debug | info | warn | error" },
+  version: { type: "boolean", short: "v", description: "print the version and exit" },
+  help: { type: "boolean", short: "h", description: "print this help and exit" },
+} as const;
+
+/** The generated `--help` text. */
+export function helpText(): string {
+  const rows = Object.entries(OPTIONS).map(([name, o]) => {
+    const short = "short" in o ? `-${o.short}, ` : "    ";
+    const arg = o.type === "string" ? ` <${name === "config" ? "file" : "value"}>` : "";
+    return `  ${short}--${name}${arg}`.padEnd(30) + o.description;
+  });
+  const commands = Object.keys(COMMANDS).map((name) => `  aviary ${name} --help`).join("\n");
+  return `Aviary ${VERSION}: an MQTT 3.1, 3.1.1 and 5.0 broker with caged plugins\n\n` +
+    `Usage: deno task start [options]\n\nOptions:\n${
+      rows.join("\n")
+    }\n\nOther commands:\n${commands}\n`;
+}
+
+function toPort(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError("(command line)", [
+      { path: `--${flag}`, message: `"${value}" is not a port (0-65535)` },
+    ]);
+  }
+  return port;
+}
+
+/** Runs the broker; returns the process exit code. */
+async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: OPTIONS, strict: true });
+  if (values.help) {
+    console.log(helpText());
+    return 0;
+  }
+  if (values.version) {
+    console.log(`aviary ${VERSION} (deno ${Deno.version.deno})`);
+    return 0;
+  }
+  const config = applyOverrides(await loadConfig(values.config), {
+    host: values.host,
+    port: toPort("port", values.port),
+    wsPort: toPort("ws-port", values["ws-port"]),
+    logLevel: values["log-level"] as LogConfig["level"] | undefined,
+  });
+  const log = createLogger(config.log);
+  const running = await startBroker(config, { log });
+  log.info("Aviary started", { version: VERSION });
+  let stop = () => {};
+  const stopped = new Promise<void>((resolve) => stop = resolve);
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await stopped;
+  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGTERM", stop);
+  log.info("Shutting down");
+  await running.close();
+  return 0;
+}
+
+/** The `serve` command. */
+export const command: Command = {
+  summary: "run the broker (the default)",
+  async run(args) {
+    try {
+      return await serve(args);
+    } catch (err) {
+      console.error(err instanceof Error ? `aviary: ${err.message}` : err);
+      return err instanceof ConfigError ? 78 : 1;
+    }
+  },
+};
