@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { applyOverrides, ConfigError, loadConfig } from "../broker/config/mod.ts";
 import type { LogConfig } from "../broker/config/types.ts";
 import { createLogger } from "../broker/log.ts";
+import { addCliPlugins } from "./plugin_flags.ts";
 import { startBroker } from "../broker/server.ts";
 import { VERSION } from "../broker/version.ts";
 import { type Command, COMMANDS } from "./commands.ts";
@@ -25,6 +26,17 @@ const OPTIONS = {
     description: "add (or move) a WebSocket listener to this port, path /mqtt",
   },
   "log-level": { type: "string", description: "debug | info | warn | error" },
+  plugin: {
+    type: "string",
+    multiple: true,
+    description: "load a plugin: path, URL, npm: or built-in name (repeatable)",
+  },
+  grant: {
+    type: "string",
+    multiple: true,
+    description:
+      "grant --plugin plugins a permission: net=host:port,.. | read=/dir | env (repeatable)",
+  },
   version: { type: "boolean", short: "v", description: "print the version and exit" },
   help: { type: "boolean", short: "h", description: "print this help and exit" },
 } as const;
@@ -34,6 +46,9 @@ export function helpText(): string {
   const rows = Object.entries(OPTIONS).map(([name, o]) => {
     const short = "short" in o ? `-${o.short}, ` : "    ";
     const arg = o.type === "string" ? ` <${name === "config" ? "file" : "value"}>` : "";
+    if (name === "plugin" || name === "grant") {
+      return `      --${name}${arg}`.padEnd(30) + o.description;
+    }
     return `  ${short}--${name}${arg}`.padEnd(30) + o.description;
   });
   const commands = Object.keys(COMMANDS).map((name) => `  aviary ${name} --help`).join("\n");
@@ -65,7 +80,12 @@ async function serve(args: string[]): Promise<number> {
     console.log(`aviary ${VERSION} (deno ${Deno.version.deno})`);
     return 0;
   }
-  const config = applyOverrides(await loadConfig(values.config), {
+  const loaded = addCliPlugins(
+    await loadConfig(values.config),
+    values.plugin ?? [],
+    values.grant ?? [],
+  );
+  const config = applyOverrides(loaded, {
     host: values.host,
     port: toPort("port", values.port),
     wsPort: toPort("ws-port", values["ws-port"]),

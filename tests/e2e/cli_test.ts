@@ -47,10 +47,10 @@ Deno.test("cli: a bad config names the file and the field path, exit code 78", a
   }
 });
 
-Deno.test("cli: starts with least-privilege flags, serves TCP and WebSocket, stops cleanly on SIGTERM", async () => {
-  const [port, wsPort] = [freePort(), freePort()];
+/** Starts `aviary` as a child process and waits for "Aviary started". */
+async function startCli(args: string[]) {
   const child = new Deno.Command(deno, {
-    args: ["run", ...START_FLAGS, MAIN, "--port", String(port), "--ws-port", String(wsPort)],
+    args: ["run", ...START_FLAGS, MAIN, ...args],
     stderr: "piped",
     stdout: "null",
   }).spawn();
@@ -58,15 +58,33 @@ Deno.test("cli: starts with least-privilege flags, serves TCP and WebSocket, sto
   const reading = (async () => {
     for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) lines.push(chunk);
   })();
-  try {
-    const until = Date.now() + 10_000;
-    while (!lines.join("").includes("Aviary started")) {
-      if (Date.now() > until) throw new Error("Broker did not start: " + lines.join(""));
-      await new Promise((r) => setTimeout(r, 50));
+  const until = Date.now() + 15_000;
+  while (!lines.join("").includes("Aviary started")) {
+    if (Date.now() > until) {
+      child.kill("SIGKILL");
+      await reading;
+      throw new Error("Broker did not start: " + lines.join(""));
     }
-    const log = lines.join("");
-    assert.match(log, new RegExp(`Listening listener=default type=tcp address=127.0.0.1:${port}`));
-    assert.match(log, new RegExp(`Listening listener=ws type=ws address=127.0.0.1:${wsPort}`));
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    log: () => lines.join(""),
+    /** Sends SIGTERM and resolves to the exit code. */
+    stop: async () => {
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await reading;
+      return status.code;
+    },
+  };
+}
+
+Deno.test("cli: starts with least-privilege flags, serves TCP and WebSocket, stops cleanly on SIGTERM", async () => {
+  const [port, wsPort] = [freePort(), freePort()];
+  const cli = await startCli(["--port", String(port), "--ws-port", String(wsPort)]);
+  try {
+    assert.match(cli.log(), new RegExp(`Listening listener=default type=tcp address=127.0.0.1:${port}`));
+    assert.match(cli.log(), new RegExp(`Listening listener=ws type=ws address=127.0.0.1:${wsPort}`));
     const sub = await connect(`ws://127.0.0.1:${wsPort}/mqtt`);
     const pub = await connect(`mqtt://127.0.0.1:${port}`, { protocolVersion: 5 });
     await sub.subscribeAsync("cli/#");
@@ -76,10 +94,17 @@ Deno.test("cli: starts with least-privilege flags, serves TCP and WebSocket, sto
     await end(pub);
     await end(sub);
   } finally {
-    child.kill("SIGTERM");
-    const status = await child.status;
-    await reading;
-    assert.equal(status.code, 0);
-    assert.match(lines.join(""), /Broker stopped/);
+    assert.equal(await cli.stop(), 0);
+    assert.match(cli.log(), /Broker stopped/);
   }
+});
+
+Deno.test("cli: --plugin loads a plugin only with the --grant it declares", async () => {
+  const plugin = "tests/plugins/fixtures/needs_local_net.ts";
+  const refused = await startCli(["--port", String(freePort()), "--plugin", plugin]);
+  assert.equal(await refused.stop(), 0);
+  assert.match(refused.log(), /permission net \["127.0.0.1"\] not granted/);
+  const granted = await startCli(["--port", String(freePort()), "--plugin", plugin, "--grant", "net=127.0.0.1"]);
+  assert.equal(await granted.stop(), 0);
+  assert.match(granted.log(), /Plugin loaded plugin=needs_local_net name=needs-local-net/);
 });

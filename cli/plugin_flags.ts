@@ -1,0 +1,79 @@
+/**
+ * `--plugin SOURCE` and `--grant PERMISSION[=VALUES]`: plugins loaded from the command line, and
+ * what the operator grants them.
+ *
+ * @module
+ */
+import { basename, extname, isAbsolute, resolve } from "node:path";
+import { ConfigError } from "../broker/config/mod.ts";
+import type { BrokerConfig, PermissionGrant, PluginEntryConfig } from "../broker/config/types.ts";
+import { ENTRY_DEFAULTS } from "../plugins/host/mod.ts";
+
+const PERMISSION_KEYS = ["net", "read", "write", "env", "run", "ffi", "sys", "import"] as const;
+
+/**
+ * Parses `--grant` values: `net=example.com,api.example.com:443`, `env=HOME`, or a bare `read`
+ * (everything of that kind). Unknown permission names are errors.
+ *
+ * @example
+ * ```ts
+ * import { parseGrants } from "./plugin_flags.ts";
+ * const grant = parseGrants(["net=example.com:443", "env"]);
+ * console.assert(Array.isArray(grant.net) && grant.env === true);
+ * ```
+ */
+export function parseGrants(values: string[]): Partial<PermissionGrant> {
+  const grant: Partial<PermissionGrant> = {};
+  for (const value of values) {
+    const [key, list] = value.split(/=(.*)/s, 2);
+    if (!(PERMISSION_KEYS as readonly string[]).includes(key)) {
+      throw new ConfigError("(command line)", [
+        {
+          path: "--grant",
+          message: `"${key}" is not a permission (${PERMISSION_KEYS.join(", ")})`,
+        },
+      ]);
+    }
+    const k = key as keyof PermissionGrant;
+    if (list === undefined || list === "") grant[k] = true;
+    else {
+      const previous = Array.isArray(grant[k]) ? grant[k] as string[] : [];
+      grant[k] = [...previous, ...list.split(",").filter(Boolean)];
+    }
+  }
+  return grant;
+}
+
+/**
+ * Adds each `--plugin` source to `config.plugins` under an alias taken from its name, with the
+ * `--grant` permissions. Relative paths are resolved against the working directory.
+ *
+ * @example
+ * ```ts ignore
+ * const cfg = addCliPlugins(config, ["./my_auth.ts"], ["net=auth.example.com:443"]);
+ * console.log(Object.keys(cfg.plugins)); // [..., "my_auth"]
+ * ```
+ */
+export function addCliPlugins(
+  config: BrokerConfig,
+  sources: string[],
+  grants: string[],
+): BrokerConfig {
+  if (sources.length === 0) return config;
+  const permissions = parseGrants(grants);
+  const plugins = { ...config.plugins };
+  for (const raw of sources) {
+    const source = raw.startsWith(".") ? resolve(raw) : raw;
+    let alias = aliasOf(source);
+    for (let n = 2; alias in plugins; n++) alias = `${aliasOf(source)}-${n}`;
+    const entry: PluginEntryConfig = { ...ENTRY_DEFAULTS, source, permissions };
+    plugins[alias] = entry;
+  }
+  return { ...config, plugins };
+}
+
+function aliasOf(source: string): string {
+  const last = isAbsolute(source) || source.includes("/") ? basename(source) : source;
+  const name = last.replace(/^npm:/, "").replace(/@[^@/]*$/, "");
+  return basename(name, extname(name)).replace(/[^\w-]/g, "_") || "plugin";
+}
