@@ -32,6 +32,9 @@ export interface Will {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** How long a closing connection may take to write its last packets. */
+export const CLOSE_GRACE_MS = 2000;
+
 /**
  * The broker side of one connection.
  *
@@ -276,13 +279,20 @@ export class Client {
     this.state = "closed";
     this.#clearTimer();
     if (closing !== "closed") {
-      await this.#flushing;
-      if (this.#out.length > 0) {
-        try {
-          await this.conn.write(Buffer.concat(this.#out));
-        } catch { /* peer gone */ }
-        this.#out = [];
-      }
+      const flushed = (async () => {
+        await this.#flushing;
+        if (this.#out.length > 0) {
+          try {
+            await this.conn.write(Buffer.concat(this.#out));
+          } catch { /* peer gone */ }
+          this.#out = [];
+        }
+      })();
+      // A peer that stopped reading must not hold the close (or broker shutdown) forever.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise((r) => timer = setTimeout(r, CLOSE_GRACE_MS));
+      await Promise.race([flushed, grace]);
+      clearTimeout(timer);
     }
     this.conn.close();
   }

@@ -101,8 +101,9 @@ export function connackReturnCodeV3(code: number): number {
  *
  * @example
  * ```ts
- * import { reasonCodeOf } from "./errors.ts";
- * console.assert(reasonCodeOf(new Error("Invalid header flag bits")) === 0x81);
+ * import { reasonCodeOf, ParseError } from "./errors.ts";
+ * if (reasonCodeOf(new ParseError("Invalid header flag bits")) !== 0x81) throw new Error();
+ * if (reasonCodeOf(new Error("bug")) !== 0x83) throw new Error();
  * ```
  */
 export function reasonCodeOf(err: unknown): ReasonCode {

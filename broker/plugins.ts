@@ -5,12 +5,13 @@
  * @module
  */
 import { PluginHost } from "../plugins/host/mod.ts";
-import type { Message as PluginMessage } from "../plugins/sdk/mod.ts";
+import type { BrokerStats, Message as PluginMessage } from "../plugins/sdk/mod.ts";
 import type { Broker } from "./broker.ts";
 import type { BrokerConfig } from "./config/types.ts";
 import type { AuthResult, BrokerHooks } from "./hooks.ts";
 import type { Logger } from "./log.ts";
 import { fromPluginMessage, toPluginMessage } from "./message.ts";
+import { VERSION } from "./version.ts";
 
 /**
  * Starts the plugin host for `broker` and installs its hooks. A plugin that fails to load or start
@@ -27,7 +28,8 @@ export async function startPlugins(
   config: BrokerConfig,
   log: Logger,
 ): Promise<PluginHost> {
-  const host = await PluginHost.start({
+  let started: PluginHost | undefined; // plugins may ask for the status while starting
+  const host = started = await PluginHost.start({
     plugins: config.plugins,
     auth: config.auth,
     topicCheck: config.topic_check,
@@ -37,6 +39,8 @@ export async function startPlugins(
       publish: (m: PluginMessage) => void broker.publish(fromPluginMessage(m)),
       clients: () => [...broker.clients.values()].map((c) => c.info()),
       retained: (filter: string) => broker.retained.match(filter, Date.now()).map(toPluginMessage),
+      stats: () => brokerStats(broker),
+      plugins: () => started?.status() ?? [],
     },
   });
   broker.hooks = pluginHooks(host, config);
@@ -90,5 +94,29 @@ export function pluginHooks(host: PluginHost, config: BrokerConfig): BrokerHooks
       return out ? fromPluginMessage(out) : null;
     },
     notify: (hook, event) => host.notify(hook, event),
+  };
+}
+
+/** The broker's counters and gauges as plain data (`ctx.broker.stats()`). */
+export function brokerStats(broker: Broker): BrokerStats {
+  const s = broker.stats;
+  const connected = broker.clients.size;
+  return {
+    version: VERSION,
+    startedAt: broker.startedAt,
+    uptime: Math.floor((Date.now() - broker.startedAt) / 1000),
+    clientsConnected: connected,
+    clientsDisconnected: Math.max(0, broker.sessions.size - connected),
+    clientsTotal: s.clientsTotal,
+    clientsMaximum: s.clientsMaximum,
+    subscriptions: broker.subscriptions.size,
+    retained: broker.retained.size,
+    messagesReceived: s.messagesReceived,
+    messagesSent: s.messagesSent,
+    bytesReceived: s.bytesReceived,
+    bytesSent: s.bytesSent,
+    packetsReceived: s.packetsReceived,
+    publishDropped: s.publishDropped,
+    deliveryDropped: s.deliveryDropped,
   };
 }

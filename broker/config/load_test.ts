@@ -53,10 +53,10 @@ Deno.test("parseConfig() fills every default of an empty file as documented", ()
   assert.deepEqual(parseConfig("# nothing\n", "aviary.yaml"), DOCUMENTED);
 });
 
-Deno.test("parseConfig() fills defaults of plugin entries", () => {
-  const cfg = parseConfig("plugins:\n  acl:\n    source: ./acl.ts\n", "aviary.yaml");
+Deno.test("parseConfig() fills defaults of plugin entries and resolves ./ sources against the file", () => {
+  const cfg = parseConfig("plugins:\n  acl:\n    source: ./acl.ts\n", "/etc/aviary/aviary.yaml");
   assert.deepEqual(cfg.plugins.acl, {
-    source: "./acl.ts",
+    source: "/etc/aviary/acl.ts",
     permissions: {},
     config: {},
     priority: 0,

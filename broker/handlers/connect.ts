@@ -136,6 +136,7 @@ function readLimits(client: Client, packet: IConnectPacket, connack: Connack): v
     client.keepalive > mqtt.max_keepalive || (client.keepalive === 0 && mqtt.max_keepalive < 65535)
   ) {
     if (client.protocolVersion !== 5) {
+      // v3 has no Server Keep Alive: refuse, with the code Mosquitto uses for this case.
       throw new ConnectRefused(
         ReasonCode.ClientIdentifierNotValid,
         `Keep alive ${client.keepalive} is above the maximum of ${mqtt.max_keepalive}`,

@@ -59,7 +59,13 @@ Deno.test("A first packet other than CONNECT closes the connection [MQTT-3.1.0-1
 Deno.test("A second CONNECT is a protocol error: v5 DISCONNECT 0x82, then close [MQTT-3.1.0-2]", async () => {
   await withBroker("", async ({ port }) => {
     const { client } = await rawConnect(port, { protocolVersion: 5, clientId: uniqueId("twice") });
-    await client.send({ cmd: "connect", protocolVersion: 5, clientId: "again", clean: true, keepalive: 0 });
+    await client.send({
+      cmd: "connect",
+      protocolVersion: 5,
+      clientId: "again",
+      clean: true,
+      keepalive: 0,
+    });
     const disconnect = await client.next<IDisconnectPacket>("disconnect");
     assert.equal(disconnect.reasonCode, 0x82);
     await client.closed();
@@ -70,7 +76,13 @@ Deno.test("A second CONNECT is a protocol error: v5 DISCONNECT 0x82, then close 
 Deno.test("A second CONNECT on 3.1.1 closes the connection [MQTT-3.1.0-2]", async () => {
   await withBroker("", async ({ port }) => {
     const { client } = await rawConnect(port, { clientId: uniqueId("twice") });
-    await client.send({ cmd: "connect", protocolVersion: 4, clientId: "again", clean: true, keepalive: 0 });
+    await client.send({
+      cmd: "connect",
+      protocolVersion: 4,
+      clientId: "again",
+      clean: true,
+      keepalive: 0,
+    });
     await client.closed();
     await client.close();
   });

@@ -33,7 +33,15 @@ for (const protocolVersion of [4, 5] as const) {
 Deno.test("QoS 1 PUBLISH is answered by PUBACK with the same packet id [MQTT-4.3.2-4]", async () => {
   await withBroker("", async ({ port }) => {
     const { client } = await rawConnect(port, { protocolVersion: 5, clientId: uniqueId("p1") });
-    await client.send({ cmd: "publish", topic: "q/1", payload: "x", qos: 1, messageId: 5, retain: false, dup: false });
+    await client.send({
+      cmd: "publish",
+      topic: "q/1",
+      payload: "x",
+      qos: 1,
+      messageId: 5,
+      retain: false,
+      dup: false,
+    });
     const puback = await client.next<IPubackPacket>("puback");
     assert.equal(puback.messageId, 5);
     assert.equal(puback.reasonCode, 0x10, "v5: No matching subscribers");
@@ -45,7 +53,11 @@ Deno.test("QoS 1 outbound PUBLISH stays in flight until PUBACK [MQTT-4.3.2-1]", 
   await withBroker("", async ({ port, url, broker }) => {
     const clientId = uniqueId("s1");
     const { client } = await rawConnect(port, { clientId });
-    await client.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "q/1", qos: 1 }] });
+    await client.send({
+      cmd: "subscribe",
+      messageId: 1,
+      subscriptions: [{ topic: "q/1", qos: 1 }],
+    });
     await client.next("suback");
     const pub = await connect(url);
     await pub.publishAsync("q/1", "one", { qos: 1 });
@@ -64,7 +76,15 @@ Deno.test("QoS 1 outbound PUBLISH stays in flight until PUBACK [MQTT-4.3.2-1]", 
 Deno.test("QoS 2 inbound: PUBREC, then PUBCOMP for PUBREL [MQTT-4.3.3-8] [MQTT-4.3.3-11]", async () => {
   await withBroker("", async ({ port }) => {
     const { client } = await rawConnect(port, { clientId: uniqueId("p2") });
-    await client.send({ cmd: "publish", topic: "q/2", payload: "x", qos: 2, messageId: 9, retain: false, dup: false });
+    await client.send({
+      cmd: "publish",
+      topic: "q/2",
+      payload: "x",
+      qos: 2,
+      messageId: 9,
+      retain: false,
+      dup: false,
+    });
     assert.equal((await client.next<IPubrecPacket>("pubrec")).messageId, 9);
     await client.send({ cmd: "pubrel", messageId: 9 });
     assert.equal((await client.next<IPubcompPacket>("pubcomp")).messageId, 9);
@@ -76,7 +96,11 @@ Deno.test("QoS 2 outbound: PUBLISH, PUBREC answered by PUBREL, PUBCOMP ends it [
   await withBroker("", async ({ port, url, broker }) => {
     const clientId = uniqueId("s2");
     const { client } = await rawConnect(port, { clientId });
-    await client.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "q/2", qos: 2 }] });
+    await client.send({
+      cmd: "subscribe",
+      messageId: 1,
+      subscriptions: [{ topic: "q/2", qos: 2 }],
+    });
     await client.next("suback");
     const pub = await connect(url);
     await pub.publishAsync("q/2", "two", { qos: 2 });
@@ -99,7 +123,14 @@ Deno.test("QoS 2 PUBLISH re-sent with DUP before PUBREL is delivered once [MQTT-
     await subscribe(sub, "q/once", { qos: 2 });
     const got = collect(sub);
     const { client } = await rawConnect(port, { clientId: uniqueId("p2") });
-    const publish = { cmd: "publish", topic: "q/once", payload: "x", qos: 2, messageId: 7, retain: false } as const;
+    const publish = {
+      cmd: "publish",
+      topic: "q/once",
+      payload: "x",
+      qos: 2,
+      messageId: 7,
+      retain: false,
+    } as const;
     await client.send({ ...publish, dup: false });
     await client.next("pubrec");
     await client.send({ ...publish, dup: true });
@@ -107,7 +138,14 @@ Deno.test("QoS 2 PUBLISH re-sent with DUP before PUBREL is delivered once [MQTT-
     await client.send({ cmd: "pubrel", messageId: 7 });
     await client.next("pubcomp");
     // A marker published after both copies: once it arrives, any duplicate would have too.
-    await client.send({ cmd: "publish", topic: "q/once", payload: "end", qos: 0, retain: false, dup: false });
+    await client.send({
+      cmd: "publish",
+      topic: "q/once",
+      payload: "end",
+      qos: 0,
+      retain: false,
+      dup: false,
+    });
     await waitFor(() => got.some((m) => m.payload === "end"), "the marker message");
     assert.deepEqual(got.map((m) => m.payload), ["x", "end"]);
     await client.close();

@@ -58,7 +58,11 @@ Deno.test("Topics starting with $ are not matched by '#' or '+/x' [MQTT-4.7.2-1]
 Deno.test("v5 UNSUBACK says 0x11 for a filter that had no subscription [MQTT-3.11.3-1]", async () => {
   await withBroker("", async ({ port }) => {
     const { client } = await rawConnect(port, { protocolVersion: 5, clientId: uniqueId("u") });
-    await client.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "u/1", qos: 0 }] });
+    await client.send({
+      cmd: "subscribe",
+      messageId: 1,
+      subscriptions: [{ topic: "u/1", qos: 0 }],
+    });
     await client.next("suback");
     await client.send({ cmd: "unsubscribe", messageId: 2, unsubscriptions: ["u/1", "u/never"] });
     const unsuback = await client.next<IUnsubackPacket>("unsuback");

@@ -97,7 +97,11 @@ async function retainHandling(rh: 0 | 1 | 2, expected: [boolean, boolean]): Prom
       got.length = 0;
       await subscribe(sub, "rh/t", { qos: 1, rh });
       await settle(pub, got, "rh/marker");
-      assert.equal(got.some((m) => m.payload === "kept"), want, `rh ${rh}: ${JSON.stringify(expected)}`);
+      assert.equal(
+        got.some((m) => m.payload === "kept"),
+        want,
+        `rh ${rh}: ${JSON.stringify(expected)}`,
+      );
     }
     await end(sub);
     await end(pub);

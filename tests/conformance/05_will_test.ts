@@ -146,5 +146,4 @@ Deno.test("Broker shutdown does not publish wills (RunningBroker.close)", async 
   assert.equal(running.broker.stats.messagesReceived, before, "no will went through publish");
   await end(victim, true);
   await delay(0); // MQTT.js closes its resend-store stream on a 0 ms timer
-
 });

@@ -17,7 +17,9 @@ async function untilMarker(client: RawClient): Promise<IPublishPacket[]> {
   const got: IPublishPacket[] = [];
   while (true) {
     const p = await client.next<IPublishPacket>("publish");
-    if (p.qos > 0) await client.send({ cmd: p.qos === 1 ? "puback" : "pubrec", messageId: p.messageId });
+    if (p.qos > 0) {
+      await client.send({ cmd: p.qos === 1 ? "puback" : "pubrec", messageId: p.messageId });
+    }
     if (String(p.payload) === "marker") return got;
     got.push(p);
   }
@@ -34,7 +36,11 @@ Deno.test("Clean session 0 keeps subscriptions and queues QoS 1/2 while away; se
     assert.equal(connack.sessionPresent, true);
     await pub.publishAsync("s/m", "marker", { qos: 1 });
     const got = await untilMarker(client);
-    assert.deepEqual(got.map((p) => [p.topic, String(p.payload), p.qos]), [["s/1", "one", 1], ["s/2", "two", 2]]);
+    assert.deepEqual(got.map((p) => [p.topic, String(p.payload), p.qos]), [["s/1", "one", 1], [
+      "s/2",
+      "two",
+      2,
+    ]]);
     await client.close();
     await end(pub);
   });
@@ -46,7 +52,11 @@ Deno.test("Clean session 1 discards the previous session: session present 0, no 
     await (await persistentSubscriber(port, clientId, "s/#", 1)).close();
     const { client, connack } = await rawConnect(port, { clientId, clean: true });
     assert.equal(connack.sessionPresent, false);
-    await client.send({ cmd: "subscribe", messageId: 2, subscriptions: [{ topic: "other", qos: 1 }] });
+    await client.send({
+      cmd: "subscribe",
+      messageId: 2,
+      subscriptions: [{ topic: "other", qos: 1 }],
+    });
     await client.next("suback");
     const pub = await connect(url);
     await pub.publishAsync("s/1", "old subscription", { qos: 1 });
@@ -96,8 +106,17 @@ Deno.test("v5 session with Session Expiry Interval 1 is gone after it expires [M
   await withBroker("", async ({ port, broker }) => {
     const clientId = uniqueId("exp");
     const props = { sessionExpiryInterval: 1 };
-    const first = await rawConnect(port, { protocolVersion: 5, clientId, clean: false, properties: props });
-    await first.client.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "e/t", qos: 1 }] });
+    const first = await rawConnect(port, {
+      protocolVersion: 5,
+      clientId,
+      clean: false,
+      properties: props,
+    });
+    await first.client.send({
+      cmd: "subscribe",
+      messageId: 1,
+      subscriptions: [{ topic: "e/t", qos: 1 }],
+    });
     await first.client.next("suback");
     await first.client.send({ cmd: "disconnect", reasonCode: 0 });
     await first.client.closed();
@@ -106,7 +125,12 @@ Deno.test("v5 session with Session Expiry Interval 1 is gone after it expires [M
     await waitFor(() => broker.sessions.get(clientId) === undefined, "the session to expire", 3000);
     const took = Date.now() - left;
     assert.ok(took >= 900, `session gone after ${took} ms`);
-    const again = await rawConnect(port, { protocolVersion: 5, clientId, clean: false, properties: props });
+    const again = await rawConnect(port, {
+      protocolVersion: 5,
+      clientId,
+      clean: false,
+      properties: props,
+    });
     assert.equal(again.connack.sessionPresent, false);
     await again.client.close();
   });
@@ -116,9 +140,19 @@ Deno.test("v5 reconnecting before the session expires finds it present [MQTT-3.2
   await withBroker("", async ({ port }) => {
     const clientId = uniqueId("exp");
     const props = { sessionExpiryInterval: 30 };
-    const first = await rawConnect(port, { protocolVersion: 5, clientId, clean: false, properties: props });
+    const first = await rawConnect(port, {
+      protocolVersion: 5,
+      clientId,
+      clean: false,
+      properties: props,
+    });
     await first.client.close();
-    const again = await rawConnect(port, { protocolVersion: 5, clientId, clean: false, properties: props });
+    const again = await rawConnect(port, {
+      protocolVersion: 5,
+      clientId,
+      clean: false,
+      properties: props,
+    });
     assert.equal(again.connack.sessionPresent, true);
     await again.client.close();
   });

@@ -112,7 +112,11 @@ Deno.test("v5 outbound Topic Aliases are used when the client allows them [MQTT-
       protocolVersion: 5,
       properties: { topicAliasMaximum: 2 },
     });
-    await client.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "out/t", qos: 0 }] });
+    await client.send({
+      cmd: "subscribe",
+      messageId: 1,
+      subscriptions: [{ topic: "out/t", qos: 0 }],
+    });
     await client.next("suback");
     const pub = await connect(url, { protocolVersion: 5 });
     await pub.publishAsync("out/t", "first", { qos: 1 });
@@ -151,7 +155,11 @@ Deno.test("v5 the broker keeps within the client's Receive Maximum [MQTT-3.3.4-9
       clientId,
       properties: { receiveMaximum: 1 },
     });
-    await client.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "rm/t", qos: 1 }] });
+    await client.send({
+      cmd: "subscribe",
+      messageId: 1,
+      subscriptions: [{ topic: "rm/t", qos: 1 }],
+    });
     await client.next("suback");
     const pub = await connect(url, { protocolVersion: 5 });
     for (const n of [1, 2, 3]) await pub.publishAsync("rm/t", `m${n}`, { qos: 1 });
@@ -160,7 +168,11 @@ Deno.test("v5 the broker keeps within the client's Receive Maximum [MQTT-3.3.4-9
       const p = await client.next<IPublishPacket>("publish");
       assert.equal(String(p.payload), `m${n}`);
       assert.equal(session.inflight.size, 1, "one message in flight");
-      assert.equal(client.received.filter((r) => r.cmd === "publish").length, 0, "nothing more yet");
+      assert.equal(
+        client.received.filter((r) => r.cmd === "publish").length,
+        0,
+        "nothing more yet",
+      );
       await client.send({ cmd: "puback", messageId: p.messageId, reasonCode: 0 });
     }
     await client.close();
@@ -190,7 +202,11 @@ Deno.test("v5 outbound PUBLISH over the client's Maximum Packet Size is dropped 
       clientId,
       properties: { maximumPacketSize: 200 },
     });
-    await client.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "mp/t", qos: 1 }] });
+    await client.send({
+      cmd: "subscribe",
+      messageId: 1,
+      subscriptions: [{ topic: "mp/t", qos: 1 }],
+    });
     await client.next("suback");
     const pub = await connect(url, { protocolVersion: 5 });
     await pub.publishAsync("mp/t", Buffer.alloc(500, 0x61), { qos: 1 });

@@ -96,7 +96,9 @@ class Raw implements RawClient {
     while (true) {
       const i = this.received.findIndex((p) => cmd === undefined || p.cmd === cmd);
       if (i >= 0) return this.received.splice(i, 1)[0] as P;
-      if (this.isClosed) throw new Error(`Connection closed while waiting for ${cmd ?? "a packet"}`);
+      if (this.isClosed) {
+        throw new Error(`Connection closed while waiting for ${cmd ?? "a packet"}`);
+      }
       if (!await this.#wait(until - Date.now())) {
         throw new Error(`No ${cmd ?? "packet"} within ${ms} ms`);
       }
