@@ -16,10 +16,11 @@ import type {
   EventOf,
   HookpointName,
   NotifyHookpoint,
+  SubscriptionRequest,
 } from "../plugins/sdk/mod.ts";
 import type { Message } from "./message.ts";
 
-export type { AuthorizeEvent, ClientInfo };
+export type { AuthorizeEvent, ClientInfo, SubscriptionRequest };
 
 /** The outcome of authentication. */
 export interface AuthResult {
@@ -38,6 +39,11 @@ export interface BrokerHooks {
   authenticate(event: AuthenticateEvent): AuthResult | Promise<AuthResult>;
   /** Decides a publish, a subscribe, or a delivery to one subscriber (client.authorize). */
   authorize(event: AuthorizeEvent): boolean | Promise<boolean>;
+  /** May rewrite or remove filters of a SUBSCRIBE (client.subscribe); removed ones are refused. */
+  subscribe(
+    client: ClientInfo,
+    filters: SubscriptionRequest[],
+  ): SubscriptionRequest[] | Promise<SubscriptionRequest[]>;
   /** May rewrite or drop (null) an inbound message before routing (message.publish). */
   publish(msg: Message): Message | null | Promise<Message | null>;
   /** May rewrite or drop (null) a message for one subscriber (message.delivered). */
@@ -64,6 +70,7 @@ export function defaultHooks(opts: { allowAnonymous: boolean }): BrokerHooks {
     authenticate: () =>
       opts.allowAnonymous ? { allow: true } : { allow: false, reason: "Not authorized" },
     authorize: () => true,
+    subscribe: (_client, filters) => filters,
     publish: (msg) => msg,
     deliver: (_to, msg) => msg,
     notify: () => {},

@@ -82,6 +82,8 @@ export function pluginHooks(host: PluginHost, config: BrokerConfig): BrokerHooks
       };
     },
     authorize: async (event) => (await host.authorize(event)).result === "allow",
+    subscribe: async (client, filters) =>
+      (await host.transform("client.subscribe", { client, filters })) ?? [],
     publish: async (msg) => {
       const out = await host.transform("message.publish", toPluginMessage(msg));
       return out ? fromPluginMessage(out) : null;

@@ -14,10 +14,54 @@ import { isValidTopicFilter, parseSharedFilter } from "../topics/validate.ts";
 export function handleSubscribe(client: Client, packet: ISubscribePacket): void | Promise<void> {
   const subId = packet.properties?.subscriptionIdentifier as number | undefined;
   const checks = packet.subscriptions.map((sub) => check(client, sub));
-  if (!checks.some((c) => c instanceof Promise)) {
-    return apply(client, packet, checks as number[], subId);
+  const rewrite = client.broker.hooks.has("client.subscribe");
+  if (!rewrite && !checks.some((c) => c instanceof Promise)) {
+    return apply(client, packet.messageId, packet.subscriptions, checks as number[], subId);
   }
-  return Promise.all(checks).then((codes) => apply(client, packet, codes, subId));
+  return Promise.all(checks).then(async (codes) => {
+    const subs = rewrite
+      ? await rewriteFilters(client, packet.subscriptions, codes)
+      : packet.subscriptions;
+    apply(client, packet.messageId, subs, codes, subId);
+  });
+}
+
+/**
+ * Lets client.subscribe plugins rewrite the accepted filters; a filter they remove is refused
+ * with 0x87 (its SUBACK slot must still be answered).
+ */
+async function rewriteFilters(
+  client: Client,
+  subs: ISubscription[],
+  codes: number[],
+): Promise<ISubscription[]> {
+  const accepted = subs.filter((_, i) => codes[i] === 0);
+  const out = await client.broker.hooks.subscribe(
+    client.info(),
+    accepted.map((s) => ({
+      topic: s.topic,
+      qos: s.qos,
+      noLocal: s.nl,
+      retainAsPublished: s.rap,
+      retainHandling: s.rh as 0 | 1 | 2 | undefined,
+    })),
+  );
+  const byTopic = new Map(out.map((f) => [f.topic, f]));
+  return subs.map((sub, i) => {
+    if (codes[i] !== 0) return sub;
+    const kept = byTopic.get(sub.topic);
+    if (!kept) {
+      codes[i] = ReasonCode.NotAuthorized;
+      return sub;
+    }
+    return {
+      ...sub,
+      qos: kept.qos,
+      nl: kept.noLocal,
+      rap: kept.retainAsPublished,
+      rh: kept.retainHandling,
+    };
+  });
 }
 
 /** The reason code for one filter before it is applied: 0 = fine. */
@@ -38,11 +82,17 @@ function check(client: Client, sub: ISubscription): number | Promise<number> {
   })).then((ok) => ok ? 0 : ReasonCode.NotAuthorized);
 }
 
-function apply(client: Client, packet: ISubscribePacket, codes: number[], subId?: number): void {
+function apply(
+  client: Client,
+  messageId: number | undefined,
+  subs: ISubscription[],
+  codes: number[],
+  subId?: number,
+): void {
   const { broker } = client;
   const session = client.session!;
   const retained: [string, SubscriptionOptions][] = [];
-  const granted = packet.subscriptions.map((sub, i) => {
+  const granted = subs.map((sub, i) => {
     if (codes[i] !== 0) return client.protocolVersion === 5 ? codes[i] : 0x80;
     const opts: SubscriptionOptions = {
       qos: sub.qos,
@@ -63,7 +113,7 @@ function apply(client: Client, packet: ISubscribePacket, codes: number[], subId?
     if (wantsRetained && !sub.topic.startsWith("$share/")) retained.push([sub.topic, opts]);
     return sub.qos;
   });
-  client.send({ cmd: "suback", messageId: packet.messageId, granted });
+  client.send({ cmd: "suback", messageId, granted });
   const now = Date.now();
   for (const [filter, opts] of retained) {
     for (const msg of broker.retained.match(filter, now)) {

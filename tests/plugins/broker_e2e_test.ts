@@ -106,3 +106,23 @@ plugins:
     await target.shutdown();
   }
 });
+
+Deno.test("plugins e2e: client.subscribe may remove filters (refused with 0x87) and message.publish rewrites topics", async () => {
+  const broker = await startTestBroker(`
+plugins:
+  tagger: {source: "${fixture("tagger.ts")}", config: {prefix: "tagged/"}}
+`);
+  const sub = await connect(broker.url, { protocolVersion: 5 });
+  const pub = await connect(broker.url, { protocolVersion: 5 });
+  try {
+    const refused = await sub.subscribeAsync(["#", "tagged/+"], { qos: 1 }).catch((e) => e);
+    assert.deepEqual(refused.packet.granted, [0x87, 1]); // MQTT.js rejects when any filter fails
+    const got = nextMessage(sub);
+    await pub.publishAsync("x", "payload", { qos: 1 });
+    assert.equal((await got).topic, "tagged/x");
+  } finally {
+    await end(sub);
+    await end(pub);
+    await broker.close();
+  }
+});
