@@ -13,6 +13,7 @@ import type {
   AuthenticateEvent,
   AuthorizeEvent,
   ClientInfo,
+  ConnackProperties,
   EventOf,
   HookpointName,
   NotifyHookpoint,
@@ -44,6 +45,13 @@ export interface BrokerHooks {
     client: ClientInfo,
     filters: SubscriptionRequest[],
   ): SubscriptionRequest[] | Promise<SubscriptionRequest[]>;
+  /** May remove filters of an UNSUBSCRIBE (client.unsubscribe); removed ones stay subscribed. */
+  unsubscribe(client: ClientInfo, filters: string[]): string[] | Promise<string[]>;
+  /** May add user properties or a reason string to a successful CONNACK (client.connack). */
+  connack(
+    client: ClientInfo,
+    properties: ConnackProperties,
+  ): ConnackProperties | Promise<ConnackProperties>;
   /** May rewrite or drop (null) an inbound message before routing (message.publish). */
   publish(msg: Message): Message | null | Promise<Message | null>;
   /** May rewrite or drop (null) a message for one subscriber (message.delivered). */
@@ -71,6 +79,8 @@ export function defaultHooks(opts: { allowAnonymous: boolean }): BrokerHooks {
       opts.allowAnonymous ? { allow: true } : { allow: false, reason: "Not authorized" },
     authorize: () => true,
     subscribe: (_client, filters) => filters,
+    unsubscribe: (_client, filters) => filters,
+    connack: (_client, properties) => properties,
     publish: (msg) => msg,
     deliver: (_to, msg) => msg,
     notify: () => {},

@@ -84,6 +84,10 @@ export function pluginHooks(host: PluginHost, config: BrokerConfig): BrokerHooks
     authorize: async (event) => (await host.authorize(event)).result === "allow",
     subscribe: async (client, filters) =>
       (await host.transform("client.subscribe", { client, filters })) ?? [],
+    unsubscribe: async (client, filters) =>
+      (await host.transform("client.unsubscribe", { client, filters })) ?? [],
+    connack: async (client, properties) =>
+      (await host.transform("client.connack", { client, reasonCode: 0, properties })) ?? properties,
     publish: async (msg) => {
       const out = await host.transform("message.publish", toPluginMessage(msg));
       return out ? fromPluginMessage(out) : null;

@@ -39,10 +39,17 @@ export async function startTestBroker(
 }
 
 /** Connects an MQTT.js client and waits for CONNACK; rejects on a refusal. */
-export function connect(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
+export function connect(
+  url: string,
+  opts: IClientOptions = {},
+  onConnack?: (packet: mqtt.IConnackPacket) => void,
+): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
-    client.once("connect", () => resolve(client));
+    client.once("connect", (packet) => {
+      onConnack?.(packet);
+      resolve(client);
+    });
     client.once("error", (err) => {
       client.end(true);
       reject(err);

@@ -42,6 +42,7 @@ export const CONNECT_STEPS: Step[] = [
   authenticate,
   takeOverOldConnection,
   openSession,
+  askPlugins,
   sendConnack,
   resumeDelivery,
 ];
@@ -231,6 +232,18 @@ function openSession(client: Client, packet: IConnectPacket, connack: Connack): 
     : 0xffffffff;
   const expiry = Math.min(asked, client.protocolVersion === 5 ? mqtt.max_session_expiry : asked);
   connack.sessionPresent = client.broker.openSession(client, expiry);
+}
+
+/** client.connack plugins may add user properties and a reason string (v5). */
+async function askPlugins(
+  client: Client,
+  _packet: IConnectPacket,
+  connack: Connack,
+): Promise<void> {
+  if (client.protocolVersion !== 5 || !client.broker.hooks.has("client.connack")) return;
+  const { userProperties, reasonString } = await client.broker.hooks.connack(client.info(), {});
+  if (userProperties) connack.properties.userProperties = userProperties;
+  if (reasonString) connack.properties.reasonString = reasonString;
 }
 
 function sendConnack(client: Client, _packet: IConnectPacket, connack: Connack): void {

@@ -2,6 +2,7 @@
  * Plugins inside a running broker, exercised by MQTT.js clients.
  */
 import assert from "node:assert/strict";
+import type { IConnackPacket } from "mqtt";
 import { sriSha256 } from "../../plugins/host/mod.ts";
 import { connect, end, nextMessage, startTestBroker } from "../helpers.ts";
 import { fixture } from "./helpers.ts";
@@ -120,6 +121,29 @@ plugins:
     const got = nextMessage(sub);
     await pub.publishAsync("x", "payload", { qos: 1 });
     assert.equal((await got).topic, "tagged/x");
+  } finally {
+    await end(sub);
+    await end(pub);
+    await broker.close();
+  }
+});
+
+Deno.test("plugins e2e: client.connack adds user properties; client.unsubscribe keeps a filter (0x87)", async () => {
+  const broker = await startTestBroker(`
+plugins:
+  greeter: {source: "${fixture("greeter.ts")}"}
+`);
+  let connack: IConnackPacket | undefined;
+  const sub = await connect(broker.url, { protocolVersion: 5, clientId: "g1" }, (p) => connack = p);
+  const pub = await connect(broker.url, { protocolVersion: 5 });
+  try {
+    assert.deepEqual({ ...connack?.properties?.userProperties }, { greeting: "hello g1" });
+    await sub.subscribeAsync(["pinned/#", "a/b"]);
+    const unsuback = await sub.unsubscribeAsync(["pinned/#", "a/b"]);
+    assert.deepEqual((unsuback as { granted?: number[] } | undefined)?.granted, [0x87, 0]);
+    const got = nextMessage(sub);
+    await pub.publishAsync("pinned/x", "still here");
+    assert.equal((await got).payload, "still here");
   } finally {
     await end(sub);
     await end(pub);
