@@ -150,3 +150,25 @@ plugins:
     await broker.close();
   }
 });
+
+Deno.test("plugins e2e: the README's example plugin loads and works", async () => {
+  const source = new URL("../../examples/greeter.ts", import.meta.url).pathname;
+  const broker = await startTestBroker(`plugins:\n  greeter: {source: "${source}"}\n`);
+  try {
+    assert.equal(broker.plugins!.status()[0].state, "running");
+    await assert.rejects(
+      connect(broker.url, { username: "root", protocolVersion: 5 }),
+      /No root here|Not authorized/,
+    );
+    let connack: IConnackPacket | undefined;
+    const client = await connect(
+      broker.url,
+      { protocolVersion: 5, clientId: "readme" },
+      (p) => connack = p,
+    );
+    assert.deepEqual({ ...connack?.properties?.userProperties }, { greeting: "hello readme" });
+    await end(client);
+  } finally {
+    await broker.close();
+  }
+});
