@@ -19,7 +19,9 @@ export async function machine(): Promise<Record<string, string | number | null>>
   const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
   const meminfo = await Deno.readTextFile("/proc/meminfo").catch(() => "");
   const memKb = Number(meminfo.match(/^MemTotal:\s+(\d+)/m)?.[1] ?? 0);
-  const aedes = await Deno.readTextFile(new URL("./peers/node_modules/aedes/package.json", import.meta.url))
+  const aedes = await Deno.readTextFile(
+    new URL("./peers/node_modules/aedes/package.json", import.meta.url),
+  )
     .then((t) => JSON.parse(t).version as string).catch(() => null);
   return {
     nproc: navigator.hardwareConcurrency,

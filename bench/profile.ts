@@ -52,15 +52,22 @@ export function selfTimes(profile: CpuProfile): SelfTime[] {
     if (!node || node.callFrame.functionName === "(idle)") return;
     busyUs += dt;
     const f = node.callFrame;
-    const url = f.url.startsWith(ROOT) ? f.url.slice(ROOT.length) : f.url.replace(/^.*\/npm\/[^/]+\//, "npm:");
+    const url = f.url.startsWith(ROOT)
+      ? f.url.slice(ROOT.length)
+      : f.url.replace(/^.*\/npm\/[^/]+\//, "npm:");
     const location = url ? `${url}:${f.lineNumber + 1}` : "";
     const key = `${f.functionName}@${location}`;
-    const entry = totals.get(key) ?? { fn: f.functionName || "(anonymous)", location, selfMs: 0, percent: 0 };
+    const entry = totals.get(key) ??
+      { fn: f.functionName || "(anonymous)", location, selfMs: 0, percent: 0 };
     entry.selfMs += dt / 1000;
     totals.set(key, entry);
   });
   return [...totals.values()]
-    .map((e) => ({ ...e, selfMs: Math.round(e.selfMs * 10) / 10, percent: Math.round((e.selfMs * 1000 / busyUs) * 1000) / 10 }))
+    .map((e) => ({
+      ...e,
+      selfMs: Math.round(e.selfMs * 10) / 10,
+      percent: Math.round((e.selfMs * 1000 / busyUs) * 1000) / 10,
+    }))
     .sort((a, b) => b.selfMs - a.selfMs);
 }
 
@@ -82,5 +89,7 @@ export function profileTable(top: SelfTime[], n = 15): string {
   const rows = top.slice(0, n).map((t, i) =>
     `| ${i + 1} | \`${t.fn}\` | ${t.location || "(native)"} | ${t.selfMs} | ${t.percent}% |`
   );
-  return ["| # | Function | Where | Self ms | % of busy |", "|---|---|---|---|---|", ...rows].join("\n");
+  return ["| # | Function | Where | Self ms | % of busy |", "|---|---|---|---|---|", ...rows].join(
+    "\n",
+  );
 }

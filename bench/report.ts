@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BROKER_LABELS, BROKERS } from "./brokers.ts";
+import { BROKER_LABELS, type BrokerId, BROKERS } from "./brokers.ts";
 import type { IdleMeasurement, Measurement, ScenarioOutcome } from "./runner.ts";
 import type { Scenario } from "./scenarios.ts";
 import type { FlowResult } from "./load/spec.ts";
@@ -18,6 +18,8 @@ export interface Row {
   values: Record<string, number | null>;
   /** Free text: losses, skipped reasons, plugin overhead. */
   note: string;
+  /** Targets that lost, duplicated or reordered messages, or failed a run. */
+  lossy: string[];
 }
 
 /** Median of the finite numbers, or null. */
@@ -46,7 +48,11 @@ function byTarget(o: ScenarioOutcome, f: (t: string) => number | null) {
 }
 
 function lossNote(o: ScenarioOutcome): string {
-  const parts: string[] = [];
+  return flaws(o).map(([t, bits]) => `${BROKER_LABELS[t as BrokerId] ?? t}: ${bits}`).join("; ");
+}
+
+function flaws(o: ScenarioOutcome): [string, string][] {
+  const parts: [string, string][] = [];
   for (const t of o.targets) {
     const rs = flows(o, t);
     const lost = rs.reduce((n, r) => n + r.lost, 0);
@@ -60,30 +66,48 @@ function lossNote(o: ScenarioOutcome): string {
       ooo ? `out of order ${ooo}` : "",
       errors ? `${errors} failed runs` : "",
     ].filter(Boolean);
-    if (bits.length) parts.push(`${BROKER_LABELS[t as keyof typeof BROKER_LABELS] ?? t}: ${bits.join(", ")}`);
+    if (bits.length) parts.push([t, bits.join(", ")]);
   }
-  return parts.join("; ");
+  return parts;
 }
 
 /** Table rows for one scenario's outcome. */
 export function rowsOf(s: Scenario, o: ScenarioOutcome): Row[] {
-  const row = (label: string, unit: string, better: Row["better"], values: Row["values"], note = "") => ({
+  const row = (
+    label: string,
+    unit: string,
+    better: Row["better"],
+    values: Row["values"],
+    note = "",
+  ): Row => ({
     scenario: s.id,
     label,
     unit,
     better,
     values,
     note,
+    lossy: flaws(o).map(([t]) => t),
   });
   if (o.skipped) return [row(s.title, "", "higher", {}, `skipped: ${o.skipped}`)];
   if (s.kind === "idle") {
     return [
-      row(`${s.title}: connects/s`, "conn/s", "higher", byTarget(o, (t) => median(idles(o, t).map((r) => r.connectRate)))),
-      row(`${s.title}: RSS per connection`, "KiB", "lower", byTarget(o, (t) => median(idles(o, t).map((r) => r.rssPerConnKb)))),
+      row(
+        `${s.title}: connects/s`,
+        "conn/s",
+        "higher",
+        byTarget(o, (t) => median(idles(o, t).map((r) => r.connectRate))),
+      ),
+      row(
+        `${s.title}: RSS per connection`,
+        "KiB",
+        "lower",
+        byTarget(o, (t) => median(idles(o, t).map((r) => r.rssPerConnKb))),
+      ),
     ];
   }
   if (s.figure === "latency") {
-    const pick = (q: "p50" | "p99") => byTarget(o, (t) => median(flows(o, t).map((r) => r.latencyMs[q])));
+    const pick = (q: "p50" | "p99") =>
+      byTarget(o, (t) => median(flows(o, t).map((r) => r.latencyMs[q])));
     return [
       row(`${s.title}: p50`, "ms", "lower", pick("p50"), lossNote(o)),
       row(`${s.title}: p99`, "ms", "lower", pick("p99")),
@@ -93,7 +117,9 @@ export function rowsOf(s: Scenario, o: ScenarioOutcome): Row[] {
   if (s.kind === "plugins") {
     const plain = rates["aviary"];
     const withPlugin = rates["aviary+plugins"];
-    const overhead = plain && withPlugin ? `${((1 - withPlugin / plain) * 100).toFixed(1)}% slower than plain Aviary (${fmt(plain)})` : "";
+    const overhead = plain && withPlugin
+      ? `${((1 - withPlugin / plain) * 100).toFixed(1)}% slower than plain Aviary (${fmt(plain)})`
+      : "";
     return [row(s.title, "msg/s", "higher", { aviary: withPlugin ?? null }, overhead)];
   }
   return [row(s.title, "msg/s", "higher", rates, lossNote(o))];
@@ -114,7 +140,13 @@ function ratio(a: number | null, b: number | null): string {
 /** The results as a Markdown table: each broker's median, Aviary's ratio to each peer. */
 export function markdownTable(rows: Row[]): string {
   const peers = BROKERS.filter((b) => b !== "aviary");
-  const head = ["Scenario", "Unit", ...BROKERS.map((b) => BROKER_LABELS[b]), ...peers.map((p) => `Aviary/${BROKER_LABELS[p]}`), "Notes"];
+  const head = [
+    "Scenario",
+    "Unit",
+    ...BROKERS.map((b) => BROKER_LABELS[b]),
+    ...peers.map((p) => `Aviary/${BROKER_LABELS[p]}`),
+    "Notes",
+  ];
   const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
   for (const r of rows) {
     const cells = [
@@ -140,10 +172,17 @@ export function targetChecks(rows: Row[]): string[] {
     if (peers.length === 0) continue;
     if (r.unit === "msg/s") {
       const [who, best] = peers.reduce((x, y) => (y[1] > x[1] ? y : x));
-      out.push(verdict(r.label, a >= best, `${fmt(a)} vs ${BROKER_LABELS[who]} ${fmt(best)} (${((a / best - 1) * 100).toFixed(1)}%)`));
+      const lossy = r.lossy.includes("aviary");
+      const detail = `${fmt(a)} vs ${BROKER_LABELS[who]} ${fmt(best)} ` +
+        `(${((a / best - 1) * 100).toFixed(1)}%)${
+          lossy ? "; Aviary lost messages (see Notes)" : ""
+        }`;
+      out.push(verdict(r.label, a >= best && !lossy, detail));
     } else if (r.label.endsWith("p99")) {
       const [who, best] = peers.reduce((x, y) => (y[1] < x[1] ? y : x));
-      out.push(verdict(r.label, a <= best, `${fmt(a)} ms vs ${BROKER_LABELS[who]} ${fmt(best)} ms`));
+      out.push(
+        verdict(r.label, a <= best, `${fmt(a)} ms vs ${BROKER_LABELS[who]} ${fmt(best)} ms`),
+      );
     } else if (r.unit === "KiB" && typeof r.values.mosquitto === "number") {
       const limit = 2 * r.values.mosquitto;
       out.push(verdict(r.label, a <= limit, `${fmt(a)} KiB vs 2 x Mosquitto = ${fmt(limit)} KiB`));

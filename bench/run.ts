@@ -9,7 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { BROKER_LABELS, BROKERS, type BrokerId, missing, PEERS_DIR } from "./brokers.ts";
+import { BROKER_LABELS, type BrokerId, BROKERS, missing, PEERS_DIR } from "./brokers.ts";
 import { stopAll } from "./_procs.ts";
 import { markdownTable, type Row, rowsOf, targetChecks } from "./report.ts";
 import { runScenario, type ScenarioOutcome } from "./runner.ts";
@@ -29,6 +29,7 @@ const HELP = `Usage: deno task bench [options]
   --install-peers   npm install aedes into bench/peers/node_modules first
   --profile         profile Aviary with --cpu-prof during QoS0 1->1 and print the top 15
   --out FILE        JSON results (default bench/results/latest.json)
+  --report FILE     print the table and target checks of a saved results file, run nothing
 `;
 
 const RESULTS = new URL("./results/", import.meta.url).pathname;
@@ -61,7 +62,45 @@ function list<T extends string>(value: string | undefined, all: readonly T[], wh
   return picked as T[];
 }
 
-async function main(args: string[]): Promise<number> {
+/** Prints the table and target checks of a results file written earlier. */
+async function reprint(file: string): Promise<number> {
+  const saved = JSON.parse(await Deno.readTextFile(file)) as {
+    options: { runs: number };
+    machine: Record<string, unknown>;
+    scenarios: ScenarioOutcome[];
+  };
+  const rows = saved.scenarios.flatMap((o) => {
+    const s = SCENARIOS.find((x) => x.id === o.id);
+    return s ? rowsOf(s, o) : [];
+  });
+  printResults(rows, saved.options.runs);
+  console.log(`\nMachine: ${JSON.stringify(saved.machine)}`);
+  return 0;
+}
+
+function printResults(rows: Row[], runs: number): { table: string; targets: string[] } {
+  const table = markdownTable(rows);
+  const targets = targetChecks(rows);
+  console.log(`\nMedian of ${runs} runs (msgs/s received unless noted):\n\n${table}\n`);
+  if (targets.length) console.log(`Targets:\n${targets.map((t) => `  ${t}`).join("\n")}`);
+  return { table, targets };
+}
+
+interface Options {
+  runs: number;
+  scale: number;
+  idleCount: number;
+  scenarioIds: string[];
+  wanted: BrokerId[];
+  installPeers: boolean;
+  profile: boolean;
+  maxMinutes: number;
+  out: string | undefined;
+  help: boolean;
+  report: string | undefined;
+}
+
+function parseOptions(args: string[]): Options {
   const { values } = parseArgs({
     args,
     strict: true,
@@ -74,76 +113,100 @@ async function main(args: string[]): Promise<number> {
       scale: { type: "string", default: "1" },
       "max-minutes": { type: "string", default: "45" },
       "install-peers": { type: "boolean", default: false },
+      report: { type: "string" },
       profile: { type: "boolean", default: false },
       out: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const runs = Math.max(1, Math.min(9, Number(values.runs) || 3));
-  const scale = Number(values.scale) > 0 ? Number(values.scale) : 1;
-  const idleCount = Number(values.idle) || (values.full ? 20_000 : 2_000);
-  let scenarioIds = list(values.only, SCENARIOS.map((s) => s.id), "scenario");
-  let wanted = list(values.brokers, BROKERS, "broker");
-  if (values.profile) {
-    scenarioIds = ["qos0-1to1"];
-    wanted = ["aviary"];
-  }
-  if (values["install-peers"]) await installPeers();
-  const available = await availableBrokers(wanted);
+  const profile = values.profile;
+  return {
+    runs: Math.max(1, Math.min(9, Number(values.runs) || 3)),
+    scale: Number(values.scale) > 0 ? Number(values.scale) : 1,
+    idleCount: Number(values.idle) || (values.full ? 20_000 : 2_000),
+    scenarioIds: profile
+      ? ["qos0-1to1"]
+      : list(values.only, SCENARIOS.map((s) => s.id), "scenario"),
+    wanted: profile ? ["aviary"] : list(values.brokers, BROKERS, "broker"),
+    installPeers: values["install-peers"],
+    profile,
+    maxMinutes: Number(values["max-minutes"]) > 0 ? Number(values["max-minutes"]) : 45,
+    out: values.out,
+    help: values.help,
+    report: values.report,
+  };
+}
+
+type Save = (outcomes: ScenarioOutcome[], rows: Row[]) => Promise<void>;
+
+async function runAll(opts: Options, available: BrokerId[], save: Save, cpuProfDir?: string) {
   const workDir = await Deno.makeTempDir({ prefix: "aviary-bench-" });
-  const cpuProfDir = values.profile ? `${RESULTS}profile` : undefined;
-  if (cpuProfDir) {
-    await Deno.remove(cpuProfDir, { recursive: true }).catch(() => {});
-    await Deno.mkdir(cpuProfDir, { recursive: true });
-  }
-  const startedAt = new Date();
-  const deadline = Date.now() + Number(values["max-minutes"]) * 60_000;
+  const deadline = Date.now() + opts.maxMinutes * 60_000;
   const outcomes: ScenarioOutcome[] = [];
   const rows: Row[] = [];
+  const { runs, scale, idleCount } = opts;
   try {
-    for (const s of SCENARIOS.filter((x) => scenarioIds.includes(x.id))) {
+    for (const s of SCENARIOS.filter((x) => opts.scenarioIds.includes(x.id))) {
       if (Date.now() > deadline) {
         console.log(`Time budget exhausted; skipping ${s.id}`);
         continue;
       }
       console.log(`\n== ${s.title} (${s.id})`);
-      const o = await runScenario(s, { runs, scale, idleCount, available, workDir, deadline, log: console.log, cpuProfDir });
+      const run = { runs, scale, idleCount, available, workDir, deadline, cpuProfDir };
+      const o = await runScenario(s, { ...run, log: console.log });
       if (o.skipped) console.log(`  skipped: ${o.skipped}`);
       outcomes.push(o);
       rows.push(...rowsOf(s, o));
+      await save(outcomes, rows);
     }
   } finally {
     await stopAll();
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
   }
-  const table = markdownTable(rows);
-  const targets = targetChecks(rows);
-  console.log(`\nMedian of ${runs} runs (msgs/s received unless noted):\n\n${table}\n`);
-  if (targets.length) console.log(`Targets:\n${targets.map((t) => `  ${t}`).join("\n")}`);
+  return { outcomes, rows };
+}
+
+async function main(args: string[]): Promise<number> {
+  const opts = parseOptions(args);
+  if (opts.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (opts.report) return await reprint(opts.report);
+  if (opts.installPeers) await installPeers();
+  const available = await availableBrokers(opts.wanted);
+  const cpuProfDir = opts.profile ? `${RESULTS}profile` : undefined;
+  if (cpuProfDir) {
+    await Deno.remove(cpuProfDir, { recursive: true }).catch(() => {});
+    await Deno.mkdir(cpuProfDir, { recursive: true });
+  }
+  const startedAt = new Date().toISOString();
+  const out = opts.out ?? `${RESULTS}${opts.profile ? "profile" : "latest"}.json`;
+  const { runs, scale, idleCount, scenarioIds } = opts;
+  const save = async (scenarios: ScenarioOutcome[], rows: Row[], profile: unknown = null) => {
+    await Deno.mkdir(RESULTS, { recursive: true });
+    const report = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      machine: await machine(),
+      options: { runs, scale, idleCount, scenarios: scenarioIds, brokers: available },
+      rows,
+      targets: targetChecks(rows),
+      table: markdownTable(rows),
+      profile,
+      scenarios,
+    };
+    await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");
+  };
+  const { outcomes, rows } = await runAll(opts, available, save, cpuProfDir);
+  printResults(rows, opts.runs);
   let profile = null;
   if (cpuProfDir) {
     const { path, profile: p } = await newestProfile(cpuProfDir);
     profile = { path, top: selfTimes(p).slice(0, 30) };
     console.log(`\nProfile ${path}, top 15 self time:\n\n${profileTable(profile.top)}`);
   }
-  const out = values.out ?? `${RESULTS}${values.profile ? "profile" : "latest"}.json`;
-  await Deno.mkdir(RESULTS, { recursive: true });
-  const report = {
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    machine: await machine(),
-    options: { runs, scale, idleCount, scenarios: scenarioIds, brokers: available },
-    rows,
-    targets,
-    table,
-    profile,
-    scenarios: outcomes,
-  };
-  await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");
+  await save(outcomes, rows, profile);
   console.log(`\nWrote ${out}`);
   return 0;
 }

@@ -72,6 +72,13 @@ export async function runScenario(s: Scenario, opts: RunOptions): Promise<Scenar
   if (typeof targets === "string") return { ...outcome, skipped: targets };
   outcome.targets = targets.map((t) => t.key);
   if (s.kind === "idle") {
+    const limit = await openFileLimit();
+    if (opts.idleCount > limit - 500) {
+      opts.log(
+        `  the hard open-file limit here is ${limit}: using ${limit - 500} idle connections`,
+      );
+      opts = { ...opts, idleCount: limit - 500 };
+    }
     for (let run = 1; run <= opts.runs && Date.now() < opts.deadline; run++) {
       for (const t of targets) outcome.measurements.push(await idleRun(t, run, opts));
     }
@@ -106,6 +113,14 @@ export async function runScenario(s: Scenario, opts: RunOptions): Promise<Scenar
   return outcome;
 }
 
+/** The hard limit on open files (`ulimit -Hn`) that brokers and workers inherit. */
+async function openFileLimit(): Promise<number> {
+  const out = await new Deno.Command("sh", { args: ["-c", "ulimit -Hn"], stdout: "piped" })
+    .output();
+  const n = Number(new TextDecoder().decode(out.stdout).trim());
+  return Number.isFinite(n) && n > 0 ? n : Infinity;
+}
+
 async function targetsOf(s: Scenario, opts: RunOptions): Promise<Target[] | string> {
   const brokers = audienceOf(s, opts.available, SPEAKS_V5);
   if (brokers.length === 0) return "none of its brokers is available";
@@ -125,7 +140,9 @@ async function targetsOf(s: Scenario, opts: RunOptions): Promise<Target[] | stri
 async function ensure(t: Target, running: Map<string, RunningBroker>, opts: RunOptions) {
   const have = running.get(t.key);
   if (have && (await exitedYet(have)) === null) return have;
-  if (have) opts.log(`  ${t.key} exited (${have.child.stderrTail().trim().slice(-300)}); restarting`);
+  if (have) {
+    opts.log(`  ${t.key} exited (${have.child.stderrTail().trim().slice(-300)}); restarting`);
+  }
   try {
     const b = await startBroker(t.broker, {
       workDir: opts.workDir,
@@ -165,7 +182,13 @@ async function flowRun(b: RunningBroker, load: FlowLoad, runId: string): Promise
     runId: runId.replace(/[^A-Za-z0-9-]/g, "_"),
     timeoutMs: Math.min(MAX_FLOW_MS, 30_000 + paced * 2),
   };
-  const child = spawn("load worker", "deno", ["run", "--no-prompt", "-A", WORKER, JSON.stringify(spec)], {
+  const child = spawn("load worker", "deno", [
+    "run",
+    "--no-prompt",
+    "-A",
+    WORKER,
+    JSON.stringify(spec),
+  ], {
     stdout: "piped",
   });
   const timer = setTimeout(() => stop(child, "SIGKILL", 0), spec.timeoutMs + 20_000);
@@ -174,7 +197,9 @@ async function flowRun(b: RunningBroker, load: FlowLoad, runId: string): Promise
     for await (const line of lines(child.process.stdout)) if (line.trim()) last = line;
     const code = await child.exited;
     if (code !== 0 || !last.startsWith("{")) {
-      throw new Error(`load worker failed (exit ${code}): ${child.stderrTail().trim().slice(-400)}`);
+      throw new Error(
+        `load worker failed (exit ${code}): ${child.stderrTail().trim().slice(-400)}`,
+      );
     }
     return JSON.parse(last) as FlowResult;
   } finally {
@@ -232,10 +257,15 @@ async function idleWorkers(b: RunningBroker, workers: number, total: number, run
       timeoutMs: 120_000,
       runId: `${runId}-w${w}`,
     };
-    return spawn("idle worker", "deno", ["run", "--no-prompt", "-A", WORKER, JSON.stringify(spec)], {
-      stdin: "piped",
-      stdout: "piped",
-    });
+    return spawn(
+      "idle worker",
+      "deno",
+      ["run", "--no-prompt", "-A", WORKER, JSON.stringify(spec)],
+      {
+        stdin: "piped",
+        stdout: "piped",
+      },
+    );
   });
   return await Promise.all(started.map(async (child) => {
     const reader = lines(child.process.stdout);

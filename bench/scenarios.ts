@@ -8,7 +8,10 @@ import type { BrokerId } from "./brokers.ts";
 import type { FlowSpec } from "./load/spec.ts";
 
 /** The load of a flow scenario (host, port, pid and run id are filled in per run). */
-export type FlowLoad = Omit<FlowSpec, "mode" | "host" | "port" | "brokerPid" | "runId" | "timeoutMs">;
+export type FlowLoad = Omit<
+  FlowSpec,
+  "mode" | "host" | "port" | "brokerPid" | "runId" | "timeoutMs"
+>;
 
 /** Which brokers a scenario runs against. */
 export type Audience = "all" | "v5" | "aviary";
@@ -66,7 +69,8 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: "qos1-1to50",
     title: "QoS1 1->50 500k deliveries",
-    measures: "10k QoS 1 messages (100 in flight) to 50 QoS 1 subscribers that PUBACK; deliveries/s",
+    measures:
+      "10k QoS 1 messages (100 in flight) to 50 QoS 1 subscribers that PUBACK; deliveries/s",
     kind: "flow",
     audience: "all",
     load: { ...base, version: 4, qos: 1, subscribers: 50, messages: 10_000 },

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { PluginHost } from "../plugins/host/mod.ts";
+import { type PluginHost, PluginManager } from "../plugins/host/mod.ts";
 import type { BrokerStats, Message as PluginMessage } from "../plugins/sdk/mod.ts";
 import type { Broker } from "./broker.ts";
 import type { BrokerConfig } from "./config/types.ts";
@@ -19,17 +19,18 @@ import { VERSION } from "./version.ts";
  *
  * @example
  * ```ts ignore
- * const host = await startPlugins(broker, config, log);
- * console.table(host.status());
+ * const manager = await startPlugins(broker, config, log);
+ * console.table(manager.host.status());
  * ```
  */
 export async function startPlugins(
   broker: Broker,
   config: BrokerConfig,
   log: Logger,
-): Promise<PluginHost> {
+): Promise<PluginManager> {
   let started: PluginHost | undefined; // plugins may ask for the status while starting
-  const host = started = await PluginHost.start({
+  // The manager merges the YAML map with the runtime state in <data_dir>/plugins/state.json.
+  const manager = await PluginManager.open({
     plugins: config.plugins,
     auth: config.auth,
     topicCheck: config.topic_check,
@@ -43,6 +44,7 @@ export async function startPlugins(
       plugins: () => started?.status() ?? [],
     },
   });
+  const host = started = manager.host;
   broker.hooks = pluginHooks(host, config);
   for (const s of host.status()) {
     const fields = {
@@ -56,7 +58,7 @@ export async function startPlugins(
       log.error("Plugin not running", { ...fields, error: s.error });
     } else log.info("Plugin loaded", { ...fields, hooks: s.hooks.join(",") });
   }
-  return host;
+  return manager;
 }
 
 /**

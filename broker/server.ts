@@ -8,7 +8,10 @@ import { Broker, type BrokerOptions } from "./broker.ts";
 import type { BrokerConfig } from "./config/types.ts";
 import { createLogger } from "./log.ts";
 import { startPlugins } from "./plugins.ts";
-import type { PluginHost } from "../plugins/host/mod.ts";
+import type { PluginHost, PluginManager } from "../plugins/host/mod.ts";
+import { type AdminServer, startAdmin } from "./admin/mod.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Listener } from "./transport/connection.ts";
 import { formatAddr } from "./transport/address.ts";
 import { startListener } from "./transport/listen.ts";
@@ -18,6 +21,10 @@ export interface RunningBroker {
   readonly broker: Broker;
   /** The plugin host, when plugins are configured. */
   readonly plugins?: PluginHost;
+  /** Plugin lifecycle (install, start, stop, config...), with the host. */
+  readonly manager?: PluginManager;
+  /** The admin REST API and dashboard, when `admin.enable`. */
+  readonly admin?: AdminServer;
   /** Listeners by config name, with their real ports. */
   readonly listeners: Map<string, Listener>;
   /** Stops listening, disconnects clients (no wills sent; sessions kept) and waits. */
@@ -41,8 +48,11 @@ export async function startBroker(
 ): Promise<RunningBroker> {
   const log = opts.log ?? createLogger(config.log);
   const broker = new Broker(config, { ...opts, log });
-  const usesPlugins = Object.keys(config.plugins).length > 0 || config.topic_check.enable;
-  const host = usesPlugins && !opts.hooks ? await startPlugins(broker, config, log) : undefined;
+  const usesPlugins = Object.keys(config.plugins).length > 0 || config.topic_check.enable ||
+    config.admin.enable || existsSync(join(config.data_dir, "plugins", "state.json"));
+  const manager = usesPlugins && !opts.hooks ? await startPlugins(broker, config, log) : undefined;
+  const host = manager?.host;
+  let admin: AdminServer | undefined;
   const lifecycle = (
     hook: "broker.starting" | "broker.started" | "broker.stopping" | "broker.stopped",
   ) => {
@@ -70,8 +80,13 @@ export async function startBroker(
         address: formatAddr(listener.hostname, listener.port),
       });
     }
+    if (config.admin.enable) {
+      admin = await startAdmin(config.admin, { broker, manager: manager ?? null, log });
+      log.info("Admin API and dashboard", { url: admin.url });
+    }
   } catch (err) {
     await Promise.all([...listeners.values()].map((l) => l.close()));
+    await admin?.close();
     await host?.close();
     throw err;
   }
@@ -80,12 +95,15 @@ export async function startBroker(
   return {
     broker,
     plugins: host,
+    manager,
+    admin,
     listeners,
     close: () =>
       closing ??= (async () => {
         // Clients first: closing a WebSocket listener also drops its sockets, before any
         // v5 DISCONNECT could reach them.
         lifecycle("broker.stopping");
+        await admin?.close();
         await broker.close();
         await Promise.all([...listeners.values()].map((l) => l.close()));
         await Promise.all(connections);

@@ -22,4 +22,7 @@ export interface Command {
  */
 export const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import("./serve.ts")).command,
+  passwd: async () => (await import("./passwd.ts")).command,
+  plugins: async () => (await import("./plugins.ts")).command,
+  admin: async () => (await import("./admin.ts")).command,
 };

@@ -245,6 +245,57 @@ const PLUGIN: AvroSchema = {
  * if (errors.length !== 0) throw new Error("unexpected");
  * ```
  */
+const ADMIN: AvroSchema = {
+  type: "record",
+  name: "Admin",
+  doc: "The admin REST API and dashboard (EMQX-shaped, under /api/v1/).",
+  fields: [
+    { name: "enable", type: "boolean", default: false, doc: "Whether the admin listener runs." },
+    {
+      name: "bind",
+      type: "string",
+      default: "127.0.0.1:18083",
+      doc: "`host:port` of the admin listener; non-loopback needs users or api_keys.",
+    },
+    {
+      name: "users",
+      type: {
+        type: "array",
+        items: {
+          type: "record",
+          name: "AdminUser",
+          fields: [
+            { name: "username", type: "string", doc: "Login name (HTTP basic auth)." },
+            {
+              name: "password_hash",
+              type: "string",
+              doc: "`pbkdf2-sha512$<iterations>$<salt>$<hash>`: `aviary admin hash-password`.",
+            },
+          ],
+        },
+      },
+      default: [],
+      doc: "Dashboard and API users (basic auth).",
+    },
+    {
+      name: "api_keys",
+      type: {
+        type: "array",
+        items: {
+          type: "record",
+          name: "ApiKey",
+          fields: [
+            { name: "key_id", type: "string", doc: "Public key id." },
+            { name: "secret_hash", type: "string", doc: "Hash of the secret, as password_hash." },
+          ],
+        },
+      },
+      default: [],
+      doc: "API keys: `Authorization: Bearer <key_id>:<secret>` or basic auth.",
+    },
+  ],
+};
+
 export const BROKER_SCHEMA: AvroSchema = {
   type: "record",
   name: "BrokerConfig",
@@ -305,5 +356,6 @@ export const BROKER_SCHEMA: AvroSchema = {
       doc:
         "Where sessions, installed plugins and plugin stores live (relative to the working dir).",
     },
+    { name: "admin", type: ADMIN, default: {}, doc: "The admin REST API and dashboard." },
   ],
 };

@@ -35,6 +35,10 @@ Deno.test("BROKER_SCHEMA has a default on every field but the required ones", ()
     "listeners.type",
     "listeners.bind",
     "plugins.source",
+    "admin.users.username",
+    "admin.users.password_hash",
+    "admin.api_keys.key_id",
+    "admin.api_keys.secret_hash",
   ]);
 });
 

@@ -51,7 +51,11 @@ function packet(first: number, body: number[]): Uint8Array {
  * if (p[0] !== 0x10 || p[8] !== 4) throw new Error("not a 3.1.1 CONNECT");
  * ```
  */
-export function encodeConnect(clientId: string, version: MqttVersion, keepalive: number): Uint8Array {
+export function encodeConnect(
+  clientId: string,
+  version: MqttVersion,
+  keepalive: number,
+): Uint8Array {
   const body = [0, 4, 0x4d, 0x51, 0x54, 0x54, version, 0x02, keepalive >> 8, keepalive & 255];
   if (version === 5) body.push(0);
   body.push(...utf8(clientId));
@@ -104,8 +108,16 @@ export class PublishTemplate {
   readonly #pidAt: number;
   readonly #payloadAt: number;
 
-  constructor(topic: string, qos: 0 | 1, version: MqttVersion, publisher: number, payloadSize = 64) {
-    if (payloadSize < PAYLOAD_HEADER) throw new RangeError(`Payload of ${payloadSize} bytes is too small`);
+  constructor(
+    topic: string,
+    qos: 0 | 1,
+    version: MqttVersion,
+    publisher: number,
+    payloadSize = 64,
+  ) {
+    if (payloadSize < PAYLOAD_HEADER) {
+      throw new RangeError(`Payload of ${payloadSize} bytes is too small`);
+    }
     const variable = [...utf8(topic)];
     if (qos > 0) variable.push(0, 0);
     if (version === 5) variable.push(0);

@@ -8,7 +8,9 @@ import { encodeConnect, nowMs } from "./codec.ts";
 import type { IdleResult, IdleSpec } from "./spec.ts";
 
 /** Opens the idle connections; returns them (to close later) and the result to report. */
-export async function openIdle(spec: IdleSpec): Promise<{ conns: Deno.TcpConn[]; result: IdleResult }> {
+export async function openIdle(
+  spec: IdleSpec,
+): Promise<{ conns: Deno.TcpConn[]; result: IdleResult }> {
   const conns: Deno.TcpConn[] = [];
   let failed = 0;
   let firstError: string | null = null;
@@ -39,8 +41,12 @@ export async function openIdle(spec: IdleSpec): Promise<{ conns: Deno.TcpConn[];
   return { conns, result };
 }
 
+const HANDSHAKE_MS = 10_000;
+
 async function handshake(spec: IdleSpec, id: string, buf: Uint8Array): Promise<Deno.TcpConn> {
   const conn = await Deno.connect({ hostname: spec.host, port: spec.port });
+  // A broker that stops answering (out of file descriptors, say) must not hang this lane.
+  const timer = setTimeout(() => conn.close(), HANDSHAKE_MS);
   try {
     const connect = encodeConnect(id, spec.version, spec.keepalive);
     let off = 0;
@@ -54,7 +60,11 @@ async function handshake(spec: IdleSpec, id: string, buf: Uint8Array): Promise<D
     if (buf[0] >> 4 !== 2 || buf[3] !== 0) throw new Error(`CONNACK refused with code ${buf[3]}`);
     return conn;
   } catch (err) {
-    conn.close();
-    throw err;
+    try {
+      conn.close();
+    } catch { /* closed by the timer */ }
+    throw err instanceof Deno.errors.BadResource ? new Error("No CONNACK within 10 s") : err;
+  } finally {
+    clearTimeout(timer);
   }
 }

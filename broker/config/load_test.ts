@@ -35,6 +35,7 @@ const DOCUMENTED: BrokerConfig = {
   topic_check: { enable: false, plugins: null },
   plugins: {},
   data_dir: ".data",
+  admin: { enable: false, bind: "127.0.0.1:18083", users: [], api_keys: [] },
 };
 
 /** Runs `fn`, which must throw a ConfigError, and returns it. */

@@ -75,6 +75,20 @@ export interface BrokerConfig {
   plugins: Record<string, PluginEntryConfig>;
   /** Where sessions, installed plugins and plugin stores live (relative to the working dir). */
   data_dir: string;
+  /** The admin REST API and dashboard. */
+  admin: AdminConfig;
+}
+
+/** The admin listener: REST API under `/api/v1/` and the dashboard at `/`. */
+export interface AdminConfig {
+  /** Whether the admin listener runs. */
+  enable: boolean;
+  /** `host:port`; a non-loopback address needs users or api_keys. */
+  bind: string;
+  /** Basic-auth users; `password_hash` as printed by `aviary admin hash-password`. */
+  users: { username: string; password_hash: string }[];
+  /** API keys (`Bearer <key_id>:<secret>`); `secret_hash` hashed like passwords. */
+  api_keys: { key_id: string; secret_hash: string }[];
 }
 
 /** What an operator grants a plugin; mirrors Deno's worker permission keys. */

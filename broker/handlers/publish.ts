@@ -29,6 +29,10 @@ export function handlePublish(client: Client, packet: IPublishPacket): void | Pr
     throw new MqttError(ReasonCode.ReceiveMaximumExceeded, "Receive Maximum exceeded");
   }
   const msg = toMessage(client, packet, topic);
+  if (topic.startsWith("$SYS/")) {
+    // $SYS belongs to the broker (spec 4.7.2): refused like any unauthorized publish.
+    return acknowledge(client, packet, ReasonCode.NotAuthorized);
+  }
   if (!client.broker.hooks.has("client.authorize")) return route(client, packet, msg);
   return Promise.resolve(client.broker.hooks.authorize({
     client: client.info(),

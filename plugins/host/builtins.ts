@@ -13,9 +13,16 @@
  * @example
  * ```ts
  * import { BUILTIN_PLUGINS } from "./builtins.ts";
- * console.log(Object.keys(BUILTIN_PLUGINS)); // [ "example" ]
+ * console.log(Object.keys(BUILTIN_PLUGINS).includes("auth_file")); // true
  * ```
  */
 export const BUILTIN_PLUGINS: Readonly<Record<string, string>> = {
   example: new URL("./builtin_example.ts", import.meta.url).href,
+  auth_anonymous: new URL("../builtin/auth_anonymous/mod.ts", import.meta.url).href,
+  auth_file: new URL("../builtin/auth_file/mod.ts", import.meta.url).href,
+  topic_taboo: new URL("../builtin/topic_taboo/mod.ts", import.meta.url).href,
+  topic_acl: new URL("../builtin/topic_acl/mod.ts", import.meta.url).href,
+  sys: new URL("../builtin/sys/mod.ts", import.meta.url).href,
+  event_logger: new URL("../builtin/event_logger/mod.ts", import.meta.url).href,
+  packet_logger: new URL("../builtin/packet_logger/mod.ts", import.meta.url).href,
 };

@@ -7,6 +7,7 @@
 
 import type { JsonValue, PluginContext, PublishOptions } from "../sdk/plugin.ts";
 import type { ClientInfo, Message } from "../sdk/events.ts";
+import type { BrokerStats, PluginStatusView } from "../sdk/stats.ts";
 
 /** Log levels, in order. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -57,6 +58,8 @@ export function makeContext<C>(
     broker: {
       clients: () => invoke("clients", null) as Promise<ClientInfo[]>,
       retained: (topicFilter) => invoke("retained", topicFilter) as Promise<Message[]>,
+      stats: () => invoke("stats", null) as Promise<BrokerStats>,
+      plugins: () => invoke("plugins", null) as Promise<PluginStatusView[]>,
     },
     store: {
       get: (key) => invoke("store.get", { key }) as Promise<JsonValue | undefined>,

@@ -18,9 +18,16 @@ import {
 } from "../sdk/hookpoints.ts";
 import { BUILTIN_PLUGINS } from "./builtins.ts";
 import { type DecisionOutcome, runDecide, runTransform } from "./chain.ts";
-import { instantiate, type PluginSlot } from "./instantiate.ts";
-import type { Logger, PluginMetrics, PluginState, Runner } from "./runner.ts";
+import {
+  instantiate,
+  type InstantiateDeps,
+  type PluginSlot,
+  probeManifest,
+} from "./instantiate.ts";
+import type { Manifest } from "./manifest.ts";
+import type { HealthReport, Logger, PluginMetrics, PluginState, Runner } from "./runner.ts";
 import type { BrokerServices } from "./services.ts";
+import type { HookMetrics } from "../sdk/stats.ts";
 
 /** A `plugins:` entry; omitted fields take the documented defaults. */
 export type PluginEntryInput = Partial<PluginEntryConfig> & { source: string };
@@ -70,7 +77,8 @@ export interface PluginStatus {
   isolation: "worker" | "none";
   priority: number;
   hooks: HookpointName[];
-  metrics: PluginMetrics;
+  /** Totals plus, per hookpoint, calls, errors, timeouts and latency (p50/p99, histogram). */
+  metrics: PluginMetrics & { hooks: Record<string, HookMetrics> };
 }
 
 /**
@@ -91,33 +99,24 @@ export class PluginHost {
   #auth: AuthConfig;
   #topicCheck: TopicCheckConfig;
   #watchdog: ReturnType<typeof setInterval> | undefined;
+  #watchdogMs: number;
+  #deps: InstantiateDeps;
+  #inflight = new Set<Promise<unknown>>();
   #closed = false;
 
-  private constructor(slots: PluginSlot[], opts: PluginHostOptions) {
+  private constructor(slots: PluginSlot[], opts: PluginHostOptions, deps: InstantiateDeps) {
     this.#slots = slots;
+    this.#deps = deps;
+    this.#watchdogMs = opts.watchdogIntervalMs ?? 1000;
     this.#auth = opts.auth ?? { allow_anonymous: false, plugins: null };
     this.#topicCheck = opts.topicCheck ?? { enable: false, plugins: null };
-    const loaded = slots.filter((s) => s.runner && s.manifest);
-    const ordered = [...loaded].sort((a, b) => b.entry.priority - a.entry.priority);
-    for (const s of ordered) {
-      for (const hook of s.manifest!.hooks) {
-        const chain = this.#chains.get(hook) ?? [];
-        chain.push(s.runner!);
-        this.#chains.set(hook, chain);
-      }
-    }
+    this.#rebuild();
     for (const [role, cfg] of [["auth", this.#auth], ["topic_check", this.#topicCheck]] as const) {
       for (const alias of cfg.plugins ?? []) {
         if (!slots.some((s) => s.alias === alias)) {
           opts.log.warn(`${role}.plugins names "${alias}", which is not a configured plugin`);
         }
       }
-    }
-    if (slots.some((s) => s.runner && s.entry.isolation !== "none")) {
-      this.#watchdog = setInterval(() => {
-        const now = Date.now();
-        for (const s of this.#slots) s.runner?.tick(now);
-      }, opts.watchdogIntervalMs ?? 1000);
     }
   }
 
@@ -136,7 +135,7 @@ export class PluginHost {
       .map(([alias, e]) => [alias, { ...ENTRY_DEFAULTS, ...e }] as const)
       .filter(([, e]) => e.enabled);
     const slots = await Promise.all(entries.map(([alias, e]) => instantiate(alias, e, deps)));
-    return new PluginHost(slots, opts);
+    return new PluginHost(slots, opts, deps);
   }
 
   /**
@@ -163,12 +162,12 @@ export class PluginHost {
     const members = this.#members("client.authenticate", this.#auth.plugins);
     const anonymousOk = this.#auth.allow_anonymous &&
       (event.client.username === null || members.length === 0);
-    return runDecide(
+    return this.#track(runDecide(
       members,
       "client.authenticate",
       event,
       options.fallback ?? (anonymousOk ? "allow" : "deny"),
-    );
+    ));
   }
 
   /**
@@ -180,12 +179,12 @@ export class PluginHost {
     if (!this.#topicCheck.enable) return Promise.resolve({ result: "allow", by: null });
     const members = this.#members("client.authorize", this.#topicCheck.plugins);
     const named = (this.#topicCheck.plugins ?? []).length > 0;
-    return runDecide(
+    return this.#track(runDecide(
       members,
       "client.authorize",
       event,
       members.length > 0 || named ? "deny" : "allow",
-    );
+    ));
   }
 
   /** Any decide hookpoint (e.g. `client.connect`) with the table's fallback unless given. */
@@ -198,7 +197,7 @@ export class PluginHost {
       return this.authenticate(event as AuthenticateEvent, { fallback });
     }
     if (hook === "client.authorize") return this.authorize(event as AuthorizeEvent);
-    return runDecide(this.#chains.get(hook) ?? [], hook, event, fallback);
+    return this.#track(runDecide(this.#chains.get(hook) ?? [], hook, event, fallback));
   }
 
   /**
@@ -211,7 +210,7 @@ export class PluginHost {
   ): Promise<TransformValue<H> | null> {
     const spec = HOOKPOINTS[hook];
     const chain = this.#chains.get(hook) ?? [];
-    const out = await runTransform(chain, hook, event, spec.value, spec.droppable);
+    const out = await this.#track(runTransform(chain, hook, event, spec.value, spec.droppable));
     return out.dropped ? null : out.value as TransformValue<H>;
   }
 
@@ -235,7 +234,10 @@ export class PluginHost {
         isolation: s.entry.isolation,
         priority: s.entry.priority,
         hooks: s.manifest?.hooks ?? [],
-        metrics: { ...(r?.metrics ?? { calls: 0, errors: 0, timeouts: 0, restarts: 0 }) },
+        metrics: {
+          ...(r?.metrics ?? { calls: 0, errors: 0, timeouts: 0, restarts: 0 }),
+          hooks: r?.hookMetrics.snapshot() ?? {},
+        },
       };
     });
   }
@@ -247,6 +249,101 @@ export class PluginHost {
     clearInterval(this.#watchdog);
     await Promise.all(this.#slots.map((s) => s.runner?.close()));
     await Promise.all(this.#slots.map((s) => s.store?.flush()));
+  }
+
+  /**
+   * Loads and starts one plugin at runtime (replacing a slot of the same alias, which must be
+   * stopped first). Never throws for a broken plugin: its row in `status()` says why.
+   */
+  async load(alias: string, entry: PluginEntryInput): Promise<PluginStatus> {
+    const slot = await instantiate(alias, { ...ENTRY_DEFAULTS, ...entry }, this.#deps);
+    const at = this.#slots.findIndex((s) => s.alias === alias);
+    if (at >= 0) this.#slots[at] = slot;
+    else this.#slots.push(slot);
+    this.#rebuild();
+    return this.status().find((s) => s.alias === alias)!;
+  }
+
+  /**
+   * Stops one plugin: it leaves every chain, hook calls already in flight finish (up to its
+   * `timeout_ms`), then `stop` runs, its worker is terminated and its store flushed.
+   */
+  async unload(alias: string): Promise<void> {
+    const slot = this.#slots.find((s) => s.alias === alias);
+    if (!slot) return;
+    this.#slots = this.#slots.filter((s) => s !== slot);
+    this.#rebuild();
+    const drained = Promise.allSettled([...this.#inflight]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = new Promise((r) => timer = setTimeout(r, slot.entry.timeout_ms));
+    await Promise.race([drained, limit]).finally(() => clearTimeout(timer));
+    await slot.runner?.close();
+    await slot.store?.flush();
+  }
+
+  /** The manifest of a plugin imported in a throwaway worker without permissions (no setup). */
+  probe(alias: string, entry: PluginEntryInput): Promise<Manifest> {
+    return probeManifest(alias, { ...ENTRY_DEFAULTS, ...entry }, this.#deps);
+  }
+
+  /** Puts the plugins in this order (ties in priority run in it); unknown aliases are ignored. */
+  reorder(aliases: string[]): void {
+    const rank = (a: string) => {
+      const i = aliases.indexOf(a);
+      return i < 0 ? aliases.length : i;
+    };
+    this.#slots = [...this.#slots].sort((a, b) => rank(a.alias) - rank(b.alias));
+    this.#rebuild();
+  }
+
+  /** The manifest of a loaded plugin, null when it is not loaded. */
+  manifest(alias: string): Manifest | null {
+    return this.#slots.find((s) => s.alias === alias)?.manifest ?? null;
+  }
+
+  /** Offers a new config to a running plugin (`configChanged`); rejects with its refusal. */
+  async reconfigure(alias: string, config: Record<string, unknown>): Promise<{ applied: boolean }> {
+    const runner = this.#slots.find((s) => s.alias === alias)?.runner;
+    return runner ? await runner.configure(config) : { applied: false };
+  }
+
+  /** The plugin's `healthCheck` answer; null when it has none or is not running. */
+  async health(alias: string): Promise<HealthReport | null> {
+    const runner = this.#slots.find((s) => s.alias === alias)?.runner;
+    try {
+      return runner ? await runner.health() : null;
+    } catch (err) {
+      return { ok: false, message: (err as Error).message };
+    }
+  }
+
+  #rebuild(): void {
+    this.#chains = new Map();
+    const loaded = this.#slots.filter((s) => s.runner && s.manifest);
+    const ordered = [...loaded].sort((a, b) => b.entry.priority - a.entry.priority);
+    for (const s of ordered) {
+      for (const hook of s.manifest!.hooks) {
+        const chain = this.#chains.get(hook) ?? [];
+        chain.push(s.runner!);
+        this.#chains.set(hook, chain);
+      }
+    }
+    const caged = this.#slots.some((s) => s.runner && s.entry.isolation !== "none");
+    if (caged && !this.#watchdog && !this.#closed) {
+      this.#watchdog = setInterval(() => {
+        const now = Date.now();
+        for (const s of this.#slots) s.runner?.tick(now);
+      }, this.#watchdogMs);
+    } else if (!caged && this.#watchdog) {
+      clearInterval(this.#watchdog);
+      this.#watchdog = undefined;
+    }
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inflight.add(p);
+    p.finally(() => this.#inflight.delete(p)).catch(() => {});
+    return p;
   }
 
   #members(hook: DecideHookpoint, aliases: string[] | null): Runner[] {

@@ -13,7 +13,14 @@ import { makeContext } from "./context.ts";
 import type { LoadedSource } from "./loader.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
 import { RpcTimeoutError } from "./rpc.ts";
-import { type CallOutcome, type Logger, type Runner, RunnerBase } from "./runner.ts";
+import {
+  type CallOutcome,
+  type HealthReport,
+  type Logger,
+  type Runner,
+  RunnerBase,
+} from "./runner.ts";
+import { configure } from "./worker_bootstrap.ts";
 import type { PluginServices } from "./services.ts";
 
 /** Settings of an in-process plugin. */
@@ -94,7 +101,11 @@ export class InProcessRunner extends RunnerBase implements Runner {
     this.state = "running";
   }
 
-  async call(hook: HookpointName, event: unknown): Promise<CallOutcome> {
+  call(hook: HookpointName, event: unknown): Promise<CallOutcome> {
+    return this.measure(hook, () => this.#call(hook, event));
+  }
+
+  async #call(hook: HookpointName, event: unknown): Promise<CallOutcome> {
     if (this.state !== "running") {
       return { ok: false, reason: "unavailable", message: `plugin is ${this.state}` };
     }
@@ -108,9 +119,22 @@ export class InProcessRunner extends RunnerBase implements Runner {
     }
   }
 
+  async configure(config: Record<string, unknown>): Promise<{ applied: boolean }> {
+    if (this.state !== "running") return { applied: false };
+    const run = configure(this.#plugin, this.#ctx, structuredClone(config));
+    return await withTimeout(run, this.#opts.startTimeoutMs, "configChanged");
+  }
+
+  async health(): Promise<HealthReport | null> {
+    if (this.state !== "running" || !this.#plugin?.healthCheck) return null;
+    const run = Promise.resolve(this.#plugin.healthCheck(this.#ctx!));
+    return await withTimeout(run, this.entry.timeout_ms, "healthCheck");
+  }
+
   notify(hook: HookpointName, event: unknown): void {
     if (this.state !== "running") return;
     this.metrics.calls++;
+    this.hookMetrics.call(hook);
     queueMicrotask(async () => {
       try {
         await this.#hook(hook)(structuredClone(event), this.#ctx!);

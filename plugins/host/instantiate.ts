@@ -105,3 +105,36 @@ export async function instantiate(
   }
   return slot;
 }
+
+/**
+ * Imports a plugin in a throwaway worker with no permissions and returns its manifest, without
+ * running setup or start: what an install shows the operator before the grant.
+ *
+ * @example
+ * ```ts ignore
+ * const manifest = await probeManifest("p", { source: "/tmp/p.js" }, deps);
+ * console.log(manifest.permissions);
+ * ```
+ */
+export async function probeManifest(
+  alias: string,
+  entry: PluginEntryConfig,
+  deps: InstantiateDeps,
+): Promise<Manifest> {
+  const source = await loadSource(alias, entry, deps);
+  const store = await KvStore.open(null);
+  const services = new PluginServices(alias, deps.services, store, deps.log);
+  const probe = { ...entry, permissions: {}, isolation: "worker" as const };
+  const runner = new WorkerRunner(alias, probe, {
+    source,
+    services,
+    log: deps.log,
+    startTimeoutMs: deps.startTimeoutMs,
+    backoff: deps.backoff,
+  });
+  try {
+    return await runner.load();
+  } catch (err) {
+    throw loadError(alias, err);
+  }
+}

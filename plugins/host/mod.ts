@@ -26,3 +26,10 @@ export type { BrokerServices } from "./services.ts";
 export { PluginError, PluginLoadError } from "./errors.ts";
 export { BUILTIN_PLUGINS } from "./builtins.ts";
 export { sriSha256 } from "./loader.ts";
+export {
+  type InstallRequest,
+  type PluginDetails,
+  PluginManager,
+  type PluginView,
+} from "./lifecycle.ts";
+export { AdminError, type AdminErrorCode } from "./admin_errors.ts";

@@ -61,7 +61,8 @@ function covers(name: PermissionName, granted: string, wanted: string): boolean 
 
 /**
  * Lists what `declared` asks for beyond `granted`, one entry per permission, in the form used in
- * error messages: `net ["example.com"]` or `env` (for an unscoped request).
+ * error messages: `net ["example.com"]` or `env` (for an unscoped request). An unscoped request
+ * is satisfied by a non-empty list grant, which then scopes it (see `scopedPermissions`).
  *
  * @example
  * ```ts
@@ -80,13 +81,38 @@ export function missingGrants(
     const have = granted[name] ?? false;
     if (!want || have === true) continue;
     if (want === true) {
-      missing.push(name);
+      // Unscoped request: the operator scopes it with a list (the worker gets that list).
+      if (!Array.isArray(have) || have.length === 0) missing.push(name);
       continue;
     }
     const lacking = want.filter((w) => !(have || []).some((g) => covers(name, g, w)));
     if (lacking.length > 0) missing.push(`${name} ${JSON.stringify(lacking)}`);
   }
   return missing;
+}
+
+/**
+ * What the worker really gets: `declared`, except that an unscoped (`true`) declaration is
+ * narrowed to the operator's list when the grant is a list. A plugin that reads a file named in
+ * its config (`auth_file`) declares `read: true`; the operator grants `read: ["/etc/aviary/passwd"]`.
+ *
+ * @example
+ * ```ts
+ * import { scopedPermissions } from "./permissions.ts";
+ * console.log(scopedPermissions({ read: true }, { read: ["/etc/aviary/passwd"] }).read);
+ * // [ "/etc/aviary/passwd" ]
+ * ```
+ */
+export function scopedPermissions(
+  declared: PluginPermissions,
+  granted: Partial<PermissionGrant>,
+): PluginPermissions {
+  const out: PluginPermissions = { ...declared };
+  for (const name of PERMISSION_NAMES) {
+    const have = granted[name];
+    if (declared[name] === true && Array.isArray(have)) out[name] = [...have];
+  }
+  return out;
 }
 
 /**

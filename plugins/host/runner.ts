@@ -8,6 +8,7 @@
 import type { PluginEntryConfig } from "../../broker/config/types.ts";
 import type { HookpointName } from "../sdk/hookpoints.ts";
 import type { Manifest } from "./manifest.ts";
+import { HookMetricsRecorder } from "./metrics.ts";
 
 /** Life of a plugin as `host.status()` reports it. */
 export type PluginState = "starting" | "running" | "crashed" | "failed" | "stopped";
@@ -16,6 +17,12 @@ export type PluginState = "starting" | "running" | "crashed" | "failed" | "stopp
 export type CallOutcome =
   | { ok: true; value: unknown }
   | { ok: false; reason: "error" | "timeout" | "unavailable"; message: string };
+
+/** What a plugin's `healthCheck` answered. */
+export interface HealthReport {
+  ok: boolean;
+  message?: string;
+}
 
 /** Counters per plugin. */
 export interface PluginMetrics {
@@ -44,11 +51,17 @@ export interface Runner {
   readonly state: PluginState;
   readonly error: string | undefined;
   readonly metrics: PluginMetrics;
+  /** Calls, errors, timeouts and latency per hookpoint (metrics.ts). */
+  readonly hookMetrics: HookMetricsRecorder;
   /** Imports the module and returns its manifest (nothing of the plugin runs but its top level). */
   load(): Promise<Manifest>;
   /** Runs setup and start with the validated config. */
   start(config: Record<string, unknown>): Promise<void>;
   call(hook: HookpointName, event: unknown): Promise<CallOutcome>;
+  /** Offers a new config to `configChanged`; rejects with its refusal. `applied: false` = no hook. */
+  configure(config: Record<string, unknown>): Promise<{ applied: boolean }>;
+  /** Runs `healthCheck`; null when the plugin has none. */
+  health(): Promise<HealthReport | null>;
   notify(hook: HookpointName, event: unknown): void;
   /** Watchdog tick. */
   tick(now: number): void;
@@ -69,6 +82,7 @@ export interface Runner {
  */
 export abstract class RunnerBase {
   readonly metrics: PluginMetrics = { calls: 0, errors: 0, timeouts: 0, restarts: 0 };
+  readonly hookMetrics: HookMetricsRecorder = new HookMetricsRecorder();
   state: PluginState = "starting";
   error: string | undefined;
 
@@ -89,11 +103,22 @@ export abstract class RunnerBase {
   fault(hook: string | null, kind: "error" | "timeout", message: string): CallOutcome {
     if (kind === "timeout") this.metrics.timeouts++;
     else this.metrics.errors++;
+    this.hookMetrics.fault(hook, kind);
     this.log.warn(`Plugin hook ${kind === "timeout" ? "timed out" : "failed"}`, {
       plugin: this.alias,
       hook,
       error: message,
     });
     return { ok: false, reason: kind, message };
+  }
+
+  /** Runs one hook call, recording it per hookpoint with its latency (unless it timed out). */
+  protected async measure(hook: string, run: () => Promise<CallOutcome>): Promise<CallOutcome> {
+    const t0 = performance.now();
+    const out = await run();
+    if (!out.ok && out.reason === "unavailable") return out;
+    const answered = out.ok || out.reason === "error";
+    this.hookMetrics.call(hook, answered ? performance.now() - t0 : undefined);
+    return out;
   }
 }

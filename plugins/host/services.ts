@@ -7,6 +7,7 @@
 
 import type { ClientInfo, Message } from "../sdk/events.ts";
 import type { JsonValue } from "../sdk/plugin.ts";
+import type { BrokerStats, PluginStatusView } from "../sdk/stats.ts";
 import type { ContextTransport, LogLevel, PublishArgs } from "./context.ts";
 import type { Logger } from "./runner.ts";
 import type { KvStore } from "./store.ts";
@@ -19,6 +20,10 @@ export interface BrokerServices {
   clients(): ClientInfo[] | Promise<ClientInfo[]>;
   /** Retained messages matching a topic filter. */
   retained(topicFilter: string): Message[] | Promise<Message[]>;
+  /** Broker counters; absent in hosts without a broker (tests). */
+  stats?(): BrokerStats | Promise<BrokerStats>;
+  /** The plugin host's status rows. */
+  plugins?(): PluginStatusView[] | Promise<PluginStatusView[]>;
 }
 
 /**
@@ -52,6 +57,11 @@ export class PluginServices implements ContextTransport {
       case "retained":
         if (typeof args !== "string") throw new TypeError("retained() needs a topic filter");
         return await this.broker.retained(args);
+      case "stats":
+        if (!this.broker.stats) throw new TypeError("stats() is not available in this host");
+        return await this.broker.stats();
+      case "plugins":
+        return this.broker.plugins ? await this.broker.plugins() : [];
       case "store.get":
         return await this.store.get(this.#key(a.key));
       case "store.set":

@@ -4,7 +4,7 @@
  * permissions), then serves hook calls over rpc.ts.
  *
  * Requests from the host: `load` (import, answer the manifest), `start` (setup + start), `hook`,
- * `stop`, `ping`. One-way: `notify`. Towards the host: `log`, `fault` (one-way), and the context
+ * `configure` (configChanged), `health` (healthCheck), `stop`, `ping`. One-way: `notify`. Towards the host: `log`, `fault` (one-way), and the context
  * services (`publish`, `clients`, `retained`, `store.*`) as requests.
  *
  * @module
@@ -89,6 +89,10 @@ export function runWorker(preloaded: unknown): void {
           const { h, e } = args as { h: string; e: unknown };
           return await (plugin!.hooks[h as keyof Plugin["hooks"]] as AnyHook)(e, ctx!);
         }
+        case "configure":
+          return await configure(plugin, ctx, args as Record<string, unknown>);
+        case "health":
+          return plugin?.healthCheck && ctx ? await plugin.healthCheck(ctx) : null;
         case "stop":
           if (plugin && ctx) await plugin.stop?.(ctx);
           return null;
@@ -122,4 +126,27 @@ export function runWorker(preloaded: unknown): void {
     e.preventDefault();
     peer.send("fault", { hook: null, message: `uncaught error: ${e.message}` });
   });
+}
+
+/**
+ * Offers `next` to the plugin's `configChanged`: a `false` return or a throw refuses it (the
+ * message reaches the operator); otherwise `ctx.config` becomes `next`. Without the hook nothing
+ * changes and `applied` is false (the host restarts the plugin instead).
+ *
+ * @example
+ * ```ts ignore
+ * await configure(plugin, ctx, { prefix: "b/" }); // { applied: true }
+ * ```
+ */
+export async function configure(
+  plugin: Plugin | null,
+  ctx: PluginContext | null,
+  next: Record<string, unknown>,
+): Promise<{ applied: boolean }> {
+  if (!plugin || !ctx) throw new Error("configure before start");
+  if (!plugin.configChanged) return { applied: false };
+  const answer = await plugin.configChanged(ctx.config, next, ctx);
+  if (answer === false) throw new Error("the plugin refused the new config");
+  ctx.config = next;
+  return { applied: true };
 }

@@ -10,9 +10,20 @@ import type { HookpointName } from "../sdk/hookpoints.ts";
 import { PluginLoadError } from "./errors.ts";
 import type { LoadedSource } from "./loader.ts";
 import type { Manifest } from "./manifest.ts";
-import { parsePermissions, type WorkerPermissions, workerPermissions } from "./permissions.ts";
+import {
+  parsePermissions,
+  scopedPermissions,
+  type WorkerPermissions,
+  workerPermissions,
+} from "./permissions.ts";
 import { RemoteError, RpcClosedError, RpcPeer, RpcTimeoutError } from "./rpc.ts";
-import { type CallOutcome, type Logger, type Runner, RunnerBase } from "./runner.ts";
+import {
+  type CallOutcome,
+  type HealthReport,
+  type Logger,
+  type Runner,
+  RunnerBase,
+} from "./runner.ts";
 import type { PluginServices } from "./services.ts";
 import type { LogLevel } from "./context.ts";
 
@@ -75,7 +86,10 @@ export class WorkerRunner extends RunnerBase implements Runner {
     try {
       const args = { alias: this.alias, source: this.#opts.source };
       const manifest = await peer.call("load", args, this.#opts.startTimeoutMs) as Manifest;
-      this.#declared = workerPermissions(parsePermissions(manifest.permissions));
+      const declared = parsePermissions(manifest.permissions);
+      this.#declared = workerPermissions(
+        scopedPermissions(declared, parsePermissions(this.entry.permissions)),
+      );
       return manifest;
     } finally {
       worker.terminate();
@@ -89,7 +103,11 @@ export class WorkerRunner extends RunnerBase implements Runner {
     await this.#boot();
   }
 
-  async call(hook: HookpointName, event: unknown): Promise<CallOutcome> {
+  call(hook: HookpointName, event: unknown): Promise<CallOutcome> {
+    return this.measure(hook, () => this.#call(hook, event));
+  }
+
+  async #call(hook: HookpointName, event: unknown): Promise<CallOutcome> {
     const peer = this.#peer;
     if (this.state !== "running" || !peer) {
       return { ok: false, reason: "unavailable", message: `plugin is ${this.state}` };
@@ -107,9 +125,26 @@ export class WorkerRunner extends RunnerBase implements Runner {
     }
   }
 
+  async configure(config: Record<string, unknown>): Promise<{ applied: boolean }> {
+    if (this.state !== "running" || !this.#peer) return { applied: false };
+    try {
+      const out = await this.#peer.call("configure", config, this.#opts.startTimeoutMs);
+      if ((out as { applied: boolean }).applied) this.#config = config;
+      return out as { applied: boolean };
+    } catch (err) {
+      throw new Error((err as Error).message);
+    }
+  }
+
+  async health(): Promise<HealthReport | null> {
+    if (this.state !== "running" || !this.#peer) return null;
+    return await this.#peer.call("health", null, this.entry.timeout_ms) as HealthReport | null;
+  }
+
   notify(hook: HookpointName, event: unknown): void {
     if (this.state !== "running" || !this.#peer) return;
     this.metrics.calls++;
+    this.hookMetrics.call(hook);
     this.#peer.send("notify", { h: hook, e: event });
   }
 

@@ -34,3 +34,5 @@ export {
   type TransformValue,
 } from "./hookpoints.ts";
 export * from "./plugin.ts";
+export * from "./stats.ts";
+export * from "./topics.ts";

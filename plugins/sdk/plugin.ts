@@ -6,6 +6,7 @@
  */
 
 import type { ClientInfo, Message, MessageProperties } from "./events.ts";
+import type { BrokerStats, PluginStatusView } from "./stats.ts";
 import type {
   DecideHookpoint,
   EventOf,
@@ -91,6 +92,10 @@ export interface BrokerView {
   clients(): Promise<ClientInfo[]>;
   /** Retained messages matching a topic filter. */
   retained(topicFilter: string): Promise<Message[]>;
+  /** Broker-wide counters and gauges (what `$SYS/broker/...` publishes). */
+  stats(): Promise<BrokerStats>;
+  /** Every configured plugin with its state and call metrics (the host status). */
+  plugins(): Promise<PluginStatusView[]>;
 }
 
 /** What setup/start/stop and every hook receive as their context argument. */

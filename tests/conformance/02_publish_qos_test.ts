@@ -206,3 +206,26 @@ Deno.test("v5 overlapping subscriptions send one copy with every Subscription Id
     await end(pub);
   });
 });
+
+Deno.test("a client PUBLISH to $SYS/ is refused (v5 PUBACK 0x87) and reaches nobody (spec 4.7.2)", async () => {
+  await withBroker("", async ({ url, port }) => {
+    const sub = await connect(url, { protocolVersion: 5 });
+    const got = collect(sub);
+    await subscribe(sub, "$SYS/#", { qos: 1 });
+    const { client } = await rawConnect(port, { protocolVersion: 5, clientId: uniqueId("sys") });
+    client.send({
+      cmd: "publish",
+      topic: "$SYS/broker/version",
+      payload: "fake",
+      qos: 1,
+      messageId: 9,
+      retain: false,
+      dup: false,
+    });
+    const ack = (await client.next("puback")) as IPubackPacket;
+    assert.equal(ack.reasonCode, 0x87);
+    client.close();
+    await end(sub);
+    assert.equal(got.length, 0);
+  });
+});

@@ -158,7 +158,7 @@ Deno.test("plugins e2e: the README's example plugin loads and works", async () =
     assert.equal(broker.plugins!.status()[0].state, "running");
     await assert.rejects(
       connect(broker.url, { username: "root", protocolVersion: 5 }),
-      /No root here|Not authorized/,
+      /Bad User Name or Password/,
     );
     let connack: IConnackPacket | undefined;
     const client = await connect(

@@ -1,0 +1,17 @@
+/**
+ * The admin listener: REST API (`/api/v1/`, OpenAPI at `/api/v1/openapi.json`) and dashboard.
+ *
+ * @example
+ * ```ts ignore
+ * import { startAdmin } from "./mod.ts";
+ * const admin = await startAdmin(config.admin, { broker, manager, log });
+ * await admin.close();
+ * ```
+ *
+ * @module
+ */
+
+export { type AdminDeps, type AdminServer, handleAdmin, startAdmin } from "./server.ts";
+export { AdminAuth, DEFAULT_ITERATIONS, hashSecret, verifySecret } from "./auth.ts";
+export { OPENAPI } from "./openapi.ts";
+export { ROUTES } from "./routes.ts";

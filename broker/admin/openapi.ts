@@ -1,0 +1,218 @@
+/**
+ * The OpenAPI 3 document of the admin API (served at `GET /api/v1/openapi.json`);
+ * `openapi_test.ts` checks that it lists exactly the routes of routes.ts.
+ *
+ * @module
+ */
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const body = (schema: unknown, description = "OK") => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const errors = {
+  "400": body(ref("Error"), "Bad request (BAD_REQUEST, BAD_CONFIG, ...)"),
+  "401": body(ref("Error"), "UNAUTHORIZED"),
+  "404": body(ref("Error"), "NOT_FOUND"),
+};
+const alias = [{ name: "alias", in: "path", required: true, schema: { type: "string" } }];
+const list = (item: string) => ({
+  type: "object",
+  properties: { data: { type: "array", items: ref(item) } },
+});
+const action = (what: string) => ({
+  put: {
+    tags: ["plugins"],
+    summary: what,
+    parameters: alias,
+    responses: {
+      "200": body(ref("Plugin")),
+      "422": body(ref("Error"), "START_FAILED"),
+      ...errors,
+    },
+  },
+});
+
+/** The document. */
+export const OPENAPI = {
+  openapi: "3.0.3",
+  info: { title: "Aviary admin API", version: "1" },
+  servers: [{ url: "/api/v1" }],
+  security: [{ basic: [] }, { bearer: [] }],
+  paths: {
+    "/plugins": {
+      get: {
+        tags: ["plugins"],
+        summary: "List plugins in order",
+        responses: { "200": body(list("Plugin")), ...errors },
+      },
+    },
+    "/plugins/install": {
+      post: {
+        tags: ["plugins"],
+        summary: "Install a plugin (stopped); 403 GRANT_REQUIRED lists the permissions to grant",
+        requestBody: {
+          content: {
+            "multipart/form-data": {
+              schema: {
+                type: "object",
+                properties: {
+                  file: { type: "string", format: "binary" },
+                  alias: { type: "string" },
+                  grant: { type: "string", description: "JSON permission object" },
+                },
+              },
+            },
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["source"],
+                properties: {
+                  source: { type: "string", description: "URL or path of a .tar.gz or a module" },
+                  alias: { type: "string" },
+                  grant: { type: "object" },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          "201": body(ref("Plugin"), "Installed"),
+          "403": body(ref("Error"), "GRANT_REQUIRED (permissions, missing)"),
+          "409": body(ref("Error"), "ALREADY_EXISTS"),
+          ...errors,
+        },
+      },
+    },
+    "/plugins/{alias}": {
+      get: {
+        tags: ["plugins"],
+        summary: "Describe a plugin",
+        parameters: alias,
+        responses: { "200": body(ref("Plugin")), ...errors },
+      },
+      delete: {
+        tags: ["plugins"],
+        summary: "Uninstall a plugin",
+        parameters: alias,
+        responses: {
+          "204": { description: "Uninstalled" },
+          "409": body(ref("Error"), "IN_CONFIG_FILE"),
+          ...errors,
+        },
+      },
+    },
+    "/plugins/{alias}/start": action("Start now and mark enabled"),
+    "/plugins/{alias}/stop": action("Drain, stop now and mark disabled"),
+    "/plugins/{alias}/restart": action("Stop and start again"),
+    "/plugins/{alias}/enable": action("Start with the broker"),
+    "/plugins/{alias}/disable": action("Do not start with the broker"),
+    "/plugins/{alias}/config": {
+      get: {
+        tags: ["plugins"],
+        summary: "Current config and version",
+        parameters: alias,
+        responses: { "200": body({ type: "object" }), ...errors },
+      },
+      put: {
+        tags: ["plugins"],
+        summary: "Validate and apply a config (400 BAD_CONFIG with field errors, CONFIG_REFUSED)",
+        parameters: alias,
+        requestBody: { content: { "application/json": { schema: { type: "object" } } } },
+        responses: { "200": body({ type: "object" }), ...errors },
+      },
+    },
+    "/plugins/{alias}/schema": {
+      get: {
+        tags: ["plugins"],
+        summary: "Avro config schema, i18n labels, defaults",
+        parameters: alias,
+        responses: { "200": body({ type: "object" }), ...errors },
+      },
+    },
+    "/plugins/{alias}/move": {
+      post: {
+        tags: ["plugins"],
+        summary: "Reorder: front, rear, before:<alias>, after:<alias>",
+        parameters: alias,
+        requestBody: {
+          content: {
+            "application/json": {
+              schema: { type: "object", properties: { position: { type: "string" } } },
+            },
+          },
+        },
+        responses: { "200": body(list("Plugin")), ...errors },
+      },
+    },
+    "/clients": {
+      get: {
+        tags: ["broker"],
+        summary: "Connected clients",
+        responses: { "200": body(list("Client")), ...errors },
+      },
+    },
+    "/subscriptions": {
+      get: {
+        tags: ["broker"],
+        summary: "Subscriptions of every session",
+        responses: { "200": body({ type: "object" }), ...errors },
+      },
+    },
+    "/retained": {
+      get: {
+        tags: ["broker"],
+        summary: "Retained messages (?topic=filter, default #)",
+        parameters: [{ name: "topic", in: "query", schema: { type: "string" } }],
+        responses: { "200": body({ type: "object" }), ...errors },
+      },
+    },
+    "/stats": {
+      get: {
+        tags: ["broker"],
+        summary: "Counters and gauges",
+        responses: { "200": body({ type: "object" }), ...errors },
+      },
+    },
+  },
+  components: {
+    securitySchemes: {
+      basic: { type: "http", scheme: "basic" },
+      bearer: { type: "http", scheme: "bearer", description: "<key_id>:<secret>" },
+    },
+    schemas: {
+      Error: {
+        type: "object",
+        required: ["code", "message"],
+        properties: {
+          code: { type: "string" },
+          message: { type: "string" },
+          errors: {
+            type: "array",
+            items: {
+              type: "object",
+              properties: { path: { type: "string" }, message: { type: "string" } },
+            },
+          },
+        },
+      },
+      Plugin: {
+        type: "object",
+        properties: {
+          alias: { type: "string" },
+          name: { type: "string" },
+          version: { type: "string" },
+          state: { type: "string", enum: ["starting", "running", "crashed", "failed", "stopped"] },
+          enabled: { type: "boolean" },
+          error: { type: "string" },
+          permissions: { type: "object" },
+          metrics: { type: "object" },
+        },
+      },
+      Client: {
+        type: "object",
+        properties: { clientId: { type: "string" }, username: { type: "string", nullable: true } },
+      },
+    },
+  },
+} as const;

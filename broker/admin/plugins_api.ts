@@ -1,0 +1,130 @@
+/**
+ * `/api/v1/plugins...`: plugin lifecycle and configuration over {@linkcode PluginManager}.
+ *
+ * @module
+ */
+
+import type { InstallRequest, PluginManager } from "../../plugins/host/mod.ts";
+import { ApiError, json, readJson } from "./http.ts";
+import type { Route, RouteContext } from "./routes.ts";
+
+function manager(ctx: RouteContext): PluginManager {
+  if (!ctx.manager) throw new ApiError(503, "NO_PLUGIN_HOST", "The broker runs without plugins");
+  return ctx.manager;
+}
+
+function grantOf(value: unknown): InstallRequest["grant"] {
+  if (value === undefined || value === null || value === "") return {};
+  if (typeof value === "string") {
+    try {
+      return JSON.parse(value);
+    } catch {
+      throw new ApiError(400, "BAD_REQUEST", "grant must be a JSON object");
+    }
+  }
+  return value as InstallRequest["grant"];
+}
+
+/** POST /plugins/install: multipart (`file` = .tar.gz, `alias`, `grant` JSON) or JSON body. */
+async function install(ctx: RouteContext): Promise<Response> {
+  const type = ctx.req.headers.get("content-type") ?? "";
+  let req: InstallRequest;
+  if (type.startsWith("multipart/form-data")) {
+    const form = await ctx.req.formData();
+    const file = [...form.values()].find((v): v is File => v instanceof File);
+    if (!file) throw new ApiError(400, "BAD_REQUEST", "The form has no package file");
+    const alias = form.get("alias");
+    req = {
+      bytes: new Uint8Array(await file.arrayBuffer()),
+      alias: typeof alias === "string" && alias !== "" ? alias : undefined,
+      grant: grantOf(form.get("grant")),
+    };
+  } else {
+    const body = await readJson(ctx.req);
+    if (typeof body.source !== "string" || body.source === "") {
+      throw new ApiError(400, "BAD_REQUEST", "source must be a URL or a path");
+    }
+    req = {
+      source: body.source,
+      alias: typeof body.alias === "string" && body.alias !== "" ? body.alias : undefined,
+      grant: grantOf(body.grant),
+    };
+  }
+  return json(await manager(ctx).install(req), 201);
+}
+
+const action = (
+  name: "start" | "stop" | "restart" | "enable" | "disable",
+): Route => ({
+  method: "PUT",
+  path: `/plugins/{alias}/${name}`,
+  handler: async (ctx) => {
+    const m = manager(ctx);
+    const alias = ctx.params.alias;
+    switch (name) {
+      case "start":
+        return json(await m.start(alias));
+      case "stop":
+        return json(await m.stop(alias));
+      case "restart":
+        return json(await m.restart(alias));
+      default:
+        return json(await m.setEnabled(alias, name === "enable"));
+    }
+  },
+});
+
+/** The plugin routes. */
+export const PLUGIN_ROUTES: Route[] = [
+  { method: "GET", path: "/plugins", handler: (ctx) => json({ data: manager(ctx).list() }) },
+  { method: "POST", path: "/plugins/install", handler: install },
+  {
+    method: "GET",
+    path: "/plugins/{alias}",
+    handler: async (ctx) => json(await manager(ctx).describe(ctx.params.alias)),
+  },
+  {
+    method: "DELETE",
+    path: "/plugins/{alias}",
+    handler: async (ctx) => {
+      await manager(ctx).uninstall(ctx.params.alias);
+      return new Response(null, { status: 204 });
+    },
+  },
+  action("start"),
+  action("stop"),
+  action("restart"),
+  action("enable"),
+  action("disable"),
+  {
+    method: "GET",
+    path: "/plugins/{alias}/config",
+    handler: (ctx) => json(manager(ctx).config(ctx.params.alias)),
+  },
+  {
+    method: "PUT",
+    path: "/plugins/{alias}/config",
+    handler: async (ctx) =>
+      json(await manager(ctx).setConfig(ctx.params.alias, await readJson(ctx.req))),
+  },
+  {
+    method: "GET",
+    path: "/plugins/{alias}/schema",
+    handler: (ctx) => json(manager(ctx).schema(ctx.params.alias)),
+  },
+  {
+    method: "POST",
+    path: "/plugins/{alias}/move",
+    handler: async (ctx) => {
+      const { position } = await readJson(ctx.req);
+      if (typeof position !== "string") {
+        throw new ApiError(
+          400,
+          "BAD_POSITION",
+          "position must be front, rear, before:X or after:X",
+        );
+      }
+      return json({ data: await manager(ctx).move(ctx.params.alias, position) });
+    },
+  },
+];

@@ -1,0 +1,109 @@
+/**
+ * The admin listener: the REST API under `/api/v1/` (authenticated) and the dashboard's static
+ * files at `/`. Refuses to start on a non-loopback address without credentials.
+ *
+ * @module
+ */
+
+import type { Broker } from "../broker.ts";
+import type { AdminConfig } from "../config/types.ts";
+import { parseBind } from "../config/bind.ts";
+import type { Logger } from "../log.ts";
+import type { PluginManager } from "../../plugins/host/mod.ts";
+import { AdminAuth } from "./auth.ts";
+import { ApiError, errorResponse, json } from "./http.ts";
+import { OPENAPI } from "./openapi.ts";
+import { matchRoute, ROUTES } from "./routes.ts";
+import { serveDashboard } from "./static.ts";
+
+/** A running admin listener. */
+export interface AdminServer {
+  hostname: string;
+  port: number;
+  /** `http://host:port`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** What the admin API serves. */
+export interface AdminDeps {
+  broker: Broker;
+  manager: PluginManager | null;
+  log: Logger;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/**
+ * Handles one request (exported for tests that need no socket).
+ *
+ * @example
+ * ```ts ignore
+ * const res = await handleAdmin(new Request("http://x/api/v1/stats"), auth, deps);
+ * ```
+ */
+export async function handleAdmin(
+  req: Request,
+  auth: AdminAuth,
+  deps: AdminDeps,
+): Promise<Response> {
+  const url = new URL(req.url);
+  if (!url.pathname.startsWith("/api/v1/")) return await serveDashboard(url.pathname);
+  const path = url.pathname.slice("/api/v1".length);
+  try {
+    if (path === "/openapi.json" && req.method === "GET") return json(OPENAPI);
+    if (auth.configured && !(await auth.check(req.headers.get("authorization")))) {
+      throw new ApiError(401, "UNAUTHORIZED", "Give a user (basic auth) or an API key");
+    }
+    const { route, params, allowed } = matchRoute(ROUTES, req.method, path);
+    if (!route) {
+      if (allowed.length > 0) {
+        throw new ApiError(405, "METHOD_NOT_ALLOWED", `Use ${allowed.join(" or ")} on ${path}`);
+      }
+      throw new ApiError(404, "NOT_FOUND", `No route ${req.method} ${url.pathname}`);
+    }
+    return await route.handler({ req, params, url, broker: deps.broker, manager: deps.manager });
+  } catch (err) {
+    const res = errorResponse(err);
+    if (res.status >= 500) deps.log.error("Admin API error", { path, error: err });
+    return res;
+  }
+}
+
+/**
+ * Starts the admin listener.
+ *
+ * @example
+ * ```ts ignore
+ * const admin = await startAdmin(config.admin, { broker, manager, log });
+ * console.log(admin.url); // http://127.0.0.1:18083
+ * await admin.close();
+ * ```
+ */
+export async function startAdmin(config: AdminConfig, deps: AdminDeps): Promise<AdminServer> {
+  const { hostname, port } = parseBind(config.bind);
+  const auth = new AdminAuth(config);
+  if (!auth.configured && !LOOPBACK.has(hostname)) {
+    throw new TypeError(
+      `Admin API on ${config.bind} needs admin.users or admin.api_keys (only loopback may run without)`,
+    );
+  }
+  if (!auth.configured) {
+    deps.log.warn("Admin API runs without credentials (loopback only)", { bind: config.bind });
+  }
+  const ready = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve({
+    hostname,
+    port,
+    onListen: (addr) => ready.resolve(addr as Deno.NetAddr),
+    onError: (err) => errorResponse(err),
+  }, (req) => handleAdmin(req, auth, deps));
+  const addr = await ready.promise;
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  return {
+    hostname: addr.hostname,
+    port: addr.port,
+    url: `http://${host}:${addr.port}`,
+    close: () => server.shutdown(),
+  };
+}

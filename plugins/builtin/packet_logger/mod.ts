@@ -1,0 +1,62 @@
+/**
+ * `packet_logger`: one log line per MQTT packet received or sent (aMQTT's `packet_logger_plugin`),
+ * at `debug` by default. Meant for troubleshooting: every packet crosses into the plugin.
+ *
+ * @example
+ * ```yaml
+ * log: {level: debug}
+ * plugins:
+ *   packets: {source: packet_logger, config: {types: [connect, publish, subscribe]}}
+ * ```
+ *
+ * @module
+ */
+
+import { definePlugin, type PacketEvent, type PluginContext } from "../../sdk/mod.ts";
+import { emit, type OutputConfig, outputFields, plain } from "../event_logger/format.ts";
+
+/** Config of `packet_logger`. */
+export interface PacketLoggerConfig extends OutputConfig {
+  /** Packet types to log (`connect`, `publish`, `suback`, ...); empty = all. */
+  types: string[];
+  /** Log payloads as text (when UTF-8) instead of their length. */
+  payloads: boolean;
+}
+
+function log(direction: "in" | "out") {
+  return (e: PacketEvent, ctx: PluginContext<PacketLoggerConfig>): void => {
+    const { types, payloads } = ctx.config;
+    if (types.length > 0 && !types.includes(e.type)) return;
+    const packet = plain(e.packet, payloads) as Record<string, unknown>;
+    if (e.type === "connect" && "password" in packet) packet.password = "***";
+    emit(ctx, direction === "in" ? "packet received" : "packet sent", {
+      direction,
+      clientId: e.clientId,
+      type: e.type,
+      packet,
+    });
+  };
+}
+
+/** The `packet_logger` plugin. */
+export default definePlugin<PacketLoggerConfig>({
+  name: "packet_logger",
+  version: "1.0.0",
+  description: "Logs every MQTT packet received and sent",
+  config: {
+    schema: {
+      type: "record",
+      name: "PacketLoggerConfig",
+      fields: [
+        ...outputFields("debug"),
+        { name: "types", type: { type: "array", items: "string" }, default: [] },
+        { name: "payloads", type: "boolean", default: false },
+      ],
+    },
+    defaults: { level: "debug", output: "log", format: "text", types: [], payloads: false },
+  },
+  hooks: {
+    "packet.received": log("in"),
+    "packet.sent": log("out"),
+  },
+});

@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { createLogger } from "../../../broker/log.ts";
+import { connect, end, startTestBroker, waitFor } from "../../../tests/helpers.ts";
+
+Deno.test("packet_logger: packets in and out at debug, filtered by type, passwords masked", async () => {
+  const lines: string[] = [];
+  const log = createLogger({ level: "debug", format: "json", sink: (l) => lines.push(l) });
+  const broker = await startTestBroker(
+    `
+plugins:
+  packets: {source: packet_logger, config: {types: [connect, connack, publish]}}
+`,
+    { log },
+  );
+  try {
+    const c = await connect(broker.url, { clientId: "p1", username: "u", password: "hunter2" });
+    await c.publishAsync("t", "x", { qos: 0 });
+    await end(c);
+    const packets = () =>
+      lines.map((l) => JSON.parse(l)).filter((l) => l.plugin === "packets" && l.direction);
+    await waitFor(() => packets().some((p) => p.type === "publish"), "publish packet");
+    await waitFor(() => packets().some((p) => p.type === "connack"), "connack packet");
+    const types = new Set(packets().map((p) => `${p.direction}:${p.type}`));
+    assert.ok(types.has("in:connect") && types.has("out:connack") && types.has("in:publish"));
+    assert.ok(packets().every((p) => ["connect", "connack", "publish"].includes(p.type)));
+    assert.ok(packets().every((p) => p.level === "debug"));
+    assert.ok(!lines.some((l) => l.includes("hunter2")));
+    assert.equal(packets().find((p) => p.type === "connect").packet.password, "***");
+  } finally {
+    await broker.close();
+  }
+});
