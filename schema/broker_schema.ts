@@ -269,7 +269,7 @@ const ADMIN: AvroSchema = {
             {
               name: "password_hash",
               type: "string",
-              doc: "`pbkdf2-sha512$<iterations>$<salt>$<hash>`: `aviary admin hash-password`.",
+              doc: "`$pbkdf2-sha512$i=<iterations>$<salt>$<hash>`: `aviary admin hash-password`.",
             },
           ],
         },

@@ -1,34 +1,21 @@
 /**
- * Admin credentials: PBKDF2-SHA512 hashes (WebCrypto) in the form
- * `pbkdf2-sha512$<iterations>$<salt base64>$<hash base64>`, and the check of a request's
- * `Authorization` header (basic auth with a user or an API key, or `Bearer <key_id>:<secret>`).
+ * Admin credentials, hashed the same way as `auth_file` passwords (one implementation:
+ * `plugins/builtin/auth_file/hash.ts`): `$pbkdf2-sha512$i=<iterations>$<salt>$<hash>`; and the
+ * check of a request's `Authorization` header (basic auth with a user or an API key, or
+ * `Bearer <key_id>:<secret>`).
  *
  * @module
  */
 
+import {
+  DEFAULT_ITERATIONS,
+  hashPassword,
+  parseHash,
+  verifyPassword,
+} from "../../plugins/builtin/auth_file/hash.ts";
 import type { AdminConfig } from "../config/types.ts";
 
-/** Iterations used by {@linkcode hashSecret} unless told otherwise (OWASP 2023, SHA-512). */
-export const DEFAULT_ITERATIONS = 210_000;
-
-const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-const unb64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-
-async function derive(secret: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    "PBKDF2",
-    false,
-    ["deriveBits"],
-  );
-  const bits = await crypto.subtle.deriveBits(
-    { name: "PBKDF2", hash: "SHA-512", salt: salt as Uint8Array<ArrayBuffer>, iterations },
-    key,
-    512,
-  );
-  return new Uint8Array(bits);
-}
+export { DEFAULT_ITERATIONS };
 
 /**
  * Hashes a password or API secret for the config file.
@@ -37,29 +24,17 @@ async function derive(secret: string, salt: Uint8Array, iterations: number): Pro
  * ```ts
  * import { hashSecret, verifySecret } from "./auth.ts";
  * const hash = await hashSecret("s3cret", 1000);
- * console.log(hash.startsWith("pbkdf2-sha512$1000$"), await verifySecret("s3cret", hash)); // true true
+ * console.log(hash.startsWith("$pbkdf2-sha512$i=1000$"), await verifySecret("s3cret", hash)); // true true
  * ```
  */
-export async function hashSecret(secret: string, iterations = DEFAULT_ITERATIONS): Promise<string> {
-  const salt = crypto.getRandomValues(new Uint8Array(16));
-  return `pbkdf2-sha512$${iterations}$${b64(salt)}$${b64(await derive(secret, salt, iterations))}`;
+export function hashSecret(secret: string, iterations = DEFAULT_ITERATIONS): Promise<string> {
+  return hashPassword(secret, iterations);
 }
 
 /** Checks a secret against a stored hash in constant time; false for a malformed hash. */
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
-  const [scheme, iter, salt, hash] = stored.split("$");
-  const iterations = Number(iter);
-  if (scheme !== "pbkdf2-sha512" || !Number.isInteger(iterations) || !salt || !hash) return false;
-  let want: Uint8Array;
-  try {
-    want = unb64(hash);
-  } catch {
-    return false;
-  }
-  const got = await derive(secret, unb64(salt), iterations);
-  let diff = got.length ^ want.length;
-  for (let i = 0; i < got.length; i++) diff |= got[i] ^ (want[i] ?? 0);
-  return diff === 0;
+  const parsed = parseHash(stored);
+  return parsed !== null && await verifyPassword(new TextEncoder().encode(secret), parsed);
 }
 
 /** Who made a request. */
@@ -110,7 +85,7 @@ export class AdminAuth {
     if (/^basic$/i.test(scheme)) {
       let text: string;
       try {
-        text = new TextDecoder().decode(unb64(token));
+        text = new TextDecoder().decode(Uint8Array.from(atob(token), (c) => c.charCodeAt(0)));
       } catch {
         return null;
       }
