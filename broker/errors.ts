@@ -68,6 +68,29 @@ export class MqttError extends Error {
 }
 
 /**
+ * A refused CONNECT: answered with a CONNACK carrying the reason code (mapped for v3 by
+ * {@linkcode connackReturnCodeV3}), then the connection closes. Other {@linkcode MqttError}s
+ * become a DISCONNECT.
+ *
+ * @example
+ * ```ts
+ * import { ConnectRefused, MqttError, ReasonCode } from "./errors.ts";
+ * const err = new ConnectRefused(ReasonCode.BadUserNameOrPassword, "Bad user name or password");
+ * console.assert(err instanceof MqttError && err.reasonCode === 0x86);
+ * ```
+ */
+export class ConnectRefused extends MqttError {
+  /**
+   * @param reasonCode MQTT 5 CONNACK reason code
+   * @param message why, logged and sent as reason string on v5
+   */
+  constructor(reasonCode: number, message: string) {
+    super(reasonCode as ReasonCode, message);
+    this.name = "ConnectRefused";
+  }
+}
+
+/**
  * Maps an MQTT 5 CONNACK reason code to the MQTT 3.1/3.1.1 return code (spec 3.2.2.3).
  *
  * @example

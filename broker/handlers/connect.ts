@@ -7,23 +7,10 @@
 import { Buffer } from "node:buffer";
 import type { IConnackPacket, IConnectPacket } from "mqtt-packet";
 import type { Client } from "../client.ts";
-import { connackReturnCodeV3, MqttError, ReasonCode } from "../errors.ts";
-import { isValidTopicName } from "../topics/validate.ts";
+import { connackReturnCodeV3, ConnectRefused, MqttError, ReasonCode } from "../errors.ts";
 
-/** Thrown by a step to refuse the connection with a CONNACK reason code. */
-export class ConnectRefused extends Error {
-  /** MQTT 5 CONNACK reason code. */
-  readonly reasonCode: number;
-  /**
-   * @param reasonCode MQTT 5 CONNACK reason code (mapped for v3)
-   * @param message why, logged and sent as reason string on v5
-   */
-  constructor(reasonCode: number, message: string) {
-    super(message);
-    this.name = "ConnectRefused";
-    this.reasonCode = reasonCode;
-  }
-}
+export { ConnectRefused };
+import { isValidTopicName } from "../topics/validate.ts";
 
 type Step = (client: Client, packet: IConnectPacket, connack: Connack) => void | Promise<void>;
 
