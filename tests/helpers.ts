@@ -51,8 +51,8 @@ export function connect(
       resolve(client);
     });
     client.once("error", (err) => {
-      client.end(true);
-      reject(err);
+      // Wait for MQTT.js to release its socket and timers, then a tick for its own 0 ms close timer.
+      client.end(true, {}, () => setTimeout(() => reject(err), 0));
     });
   });
 }
