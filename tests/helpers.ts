@@ -57,9 +57,10 @@ export function connect(
   });
 }
 
-/** Ends an MQTT.js client and waits until its socket is closed. */
+/** Ends an MQTT.js client and waits until its socket and timers are released. */
 export function end(client: MqttClient, force = false): Promise<void> {
-  return new Promise((resolve) => client.end(force, {}, () => resolve()));
+  // MQTT.js closes its stream on a 0 ms timer after the end callback: let that timer run too.
+  return new Promise((resolve) => client.end(force, {}, () => setTimeout(resolve, 0)));
 }
 
 /** Resolves with the next message on `client` (rejects after `ms`). */
