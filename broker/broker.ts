@@ -182,8 +182,11 @@ export class Broker {
     });
   }
 
-  /** Stores a retained message if flagged, then delivers to every matching subscription. */
-  route(msg: Message): number {
+  /**
+   * Stores a retained message if flagged, then delivers to every matching subscription. Sessions
+   * whose queues are filling up are added to `congested`, so the caller can slow the publisher.
+   */
+  route(msg: Message, congested?: Session[]): number {
     if (msg.retain) this.#retain(msg);
     const targets = this.subscriptions.match(msg);
     if (targets.length === 0) {
@@ -201,8 +204,10 @@ export class Broker {
         retain: msg.retain && t.retainAsPublished,
         subscriptionIds: t.subscriptionIds,
       };
+      const client = this.clients.get(t.clientId);
       if (perSubscriber) this.#deliverThroughHooks(session, out);
-      else deliver(session, this.clients.get(t.clientId), out, this.onDrop);
+      else deliver(session, client, out, this.onDrop);
+      if (congested && client && session.isCongested(Date.now())) congested.push(session);
     }
     return targets.length;
   }
@@ -243,6 +248,7 @@ export class Broker {
   /** Stops: disconnects every client (v5: 0x8B) without sending wills; sessions are kept. */
   async close(): Promise<void> {
     this.#closing = true;
+    for (const session of this.sessions.all()) session.releaseWaiters(true);
     for (const client of this.#all) {
       client.disconnect(ReasonCode.ServerShuttingDown, "Server shutting down");
     }

@@ -8,6 +8,7 @@ import type { IPublishPacket } from "mqtt-packet";
 import type { Client } from "../client.ts";
 import { MqttError, ReasonCode } from "../errors.ts";
 import type { Message } from "../message.ts";
+import type { Session } from "../session/session.ts";
 import { isValidTopicName } from "../topics/validate.ts";
 
 /** Handles an inbound PUBLISH; synchronous unless a hook answers asynchronously. */
@@ -50,14 +51,29 @@ export function handlePublish(client: Client, packet: IPublishPacket): void | Pr
 function route(client: Client, packet: IPublishPacket, msg: Message): void | Promise<void> {
   const { broker } = client;
   broker.stats.messagesReceived++;
+  const congested: Session[] = [];
   if (!broker.hooks.has("message.publish")) {
-    const n = broker.route(msg);
-    return acknowledge(client, packet, n === 0 ? ReasonCode.NoMatchingSubscribers : 0);
+    const n = broker.route(msg, congested);
+    acknowledge(client, packet, n === 0 ? ReasonCode.NoMatchingSubscribers : 0);
+    return congested.length > 0 ? slowDown(congested) : undefined;
   }
   return Promise.resolve(broker.hooks.publish(msg)).then((out) => {
-    const n = out ? broker.route(out) : 0;
+    const n = out ? broker.route(out, congested) : 0;
     acknowledge(client, packet, n === 0 ? ReasonCode.NoMatchingSubscribers : 0);
+    return congested.length > 0 ? slowDown(congested) : undefined;
   });
+}
+
+/** How long one PUBLISH may hold its publisher back while subscribers catch up. */
+const MAX_SLOWDOWN_MS = 1000;
+
+/**
+ * Flow control: the publisher's next packet is read only once congested subscribers have room
+ * (or after {@linkcode MAX_SLOWDOWN_MS}), so a fast QoS 1/2 publisher paces itself to its
+ * subscribers instead of overflowing their queues. TCP carries the pressure back to the client.
+ */
+function slowDown(congested: Session[]): Promise<void> {
+  return Promise.all(congested.map((s) => s.waitForRoom(MAX_SLOWDOWN_MS))).then(() => {});
 }
 
 /**

@@ -52,6 +52,7 @@ export function drain(session: Session, client: Client, onDrop: OnDrop): void {
     session.queue.shift();
     sendOut(client, session, next, onDrop);
   }
+  session.releaseWaiters();
 }
 
 /** On reconnect: re-sends unacknowledged PUBLISHes with DUP and PUBRELs, then the queue. */

@@ -18,6 +18,9 @@ export interface OutboundMessage {
   subscriptionIds?: number[];
 }
 
+/** How long a congested session may hold publishers back before it is treated as stuck. */
+export const CONGESTION_PATIENCE_MS = 5000;
+
 /** An outbound QoS 1/2 message waiting for its acknowledgement. */
 export interface InflightMessage extends OutboundMessage {
   packetId: number;
@@ -55,6 +58,8 @@ export class Session {
   /** Maximum queued messages. */
   readonly maxQueued: number;
   #nextId = 0;
+  #roomWaiters: (() => void)[] = [];
+  #congestedSince = 0;
 
   /**
    * @param clientId the client identifier
@@ -72,6 +77,42 @@ export class Session {
       if (!this.inflight.has(this.#nextId)) return this.#nextId;
     }
     throw new RangeError("No free packet identifier");
+  }
+
+  /**
+   * Whether publishers feeding this session should slow down: its queue is half full while its
+   * client is connected. A session stuck like that for {@linkcode CONGESTION_PATIENCE_MS} no
+   * longer counts (its client is not keeping up at all; its queue overflows and drops instead).
+   */
+  isCongested(now: number): boolean {
+    if (this.queue.length < this.maxQueued / 2) {
+      this.#congestedSince = 0;
+      return false;
+    }
+    if (this.#congestedSince === 0) this.#congestedSince = now;
+    return now - this.#congestedSince < CONGESTION_PATIENCE_MS;
+  }
+
+  /** Resolves when the queue is down to a quarter, or after `ms`. */
+  waitForRoom(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#roomWaiters.push(done);
+    });
+  }
+
+  /** Wakes publishers waiting in {@linkcode Session.waitForRoom} once the queue has room. */
+  releaseWaiters(force = false): void {
+    if (this.#roomWaiters.length === 0 || (!force && this.queue.length > this.maxQueued / 4)) {
+      return;
+    }
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /**

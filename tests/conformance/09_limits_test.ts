@@ -41,3 +41,22 @@ Deno.test("A subscriber that never reads does not grow broker memory: QoS 0 drop
     await end(watcher);
   });
 });
+
+Deno.test("A fast QoS 1 publisher is paced to a slower subscriber instead of overflowing its queue: nothing lost", async () => {
+  await withBroker("mqtt: {max_queued_messages: 20, max_inflight: 5}", async ({ url, broker }) => {
+    const sub = await connect(url, { clientId: uniqueId("sub") });
+    const got = new Set<string>();
+    sub.on("message", (_t, payload) => got.add(payload.toString()));
+    await subscribe(sub, "paced/t", { qos: 1 });
+    const pub = await connect(url);
+    const total = 2000;
+    // All in flight at once: far more than the subscriber's window (5) plus its queue (20).
+    await Promise.all(
+      Array.from({ length: total }, (_, i) => pub.publishAsync("paced/t", String(i), { qos: 1 })),
+    );
+    await waitFor(() => got.size === total, `all ${total} messages (got ${got.size})`, 20_000);
+    assert.equal(broker.stats.deliveryDropped, 0);
+    await end(pub);
+    await end(sub);
+  });
+});
