@@ -9,6 +9,7 @@ import { Buffer } from "node:buffer";
 import mqttPacket, { type IPublishPacket, type Packet } from "mqtt-packet";
 import type { Broker } from "./broker.ts";
 import { MqttError, ParseError, ReasonCode, reasonCodeOf } from "./errors.ts";
+import { decodePacket } from "./codec.ts";
 import { Framer } from "./framer.ts";
 import { checkProtocolLevel, ConnectRefused, refuse } from "./handlers/connect.ts";
 import { dispatch } from "./handlers/mod.ts";
@@ -71,9 +72,6 @@ export class Client {
   lastActivity: number = Date.now();
 
   #framer: Framer;
-  #parser = mqttPacket.parser({ protocolVersion: 4 });
-  #decoded: Packet[] = [];
-  #decodeError: Error | null = null;
   #out: Buffer[] = [];
   #outBytes = 0;
   /** The write loop in progress, if any. */
@@ -94,8 +92,6 @@ export class Client {
     this.log = broker.log.child({ remote: conn.remoteAddr, listener: conn.listener });
     this.receiveMaximum = broker.config.mqtt.max_inflight;
     this.#framer = new Framer(broker.config.mqtt.max_packet_size);
-    this.#parser.on("packet", (p: Packet) => this.#decoded.push(p));
-    this.#parser.on("error", (e: Error) => this.#decodeError ??= e);
     this.#closed = new Promise((r) => this.#resolveClosed = r);
   }
 
@@ -141,13 +137,6 @@ export class Client {
       await this.#ending; // the peer may have closed first
       this.#teardown();
     }
-  }
-
-  /** Called after CONNECT: the decoder now reads this protocol version. */
-  setProtocolVersion(version: 3 | 4 | 5): void {
-    this.protocolVersion = version;
-    (this.#parser as unknown as { settings: { protocolVersion: number } }).settings
-      .protocolVersion = version;
   }
 
   /** Resets the idle timer for the negotiated keep alive (1.5 x, spec [MQTT-3.1.2-22]). */
@@ -246,10 +235,7 @@ export class Client {
 
   #decode(frame: Buffer): Packet {
     if (this.state === "new" && frame[0] === 0x10) checkProtocolLevel(this, frame);
-    this.#parser.parse(frame);
-    if (this.#decodeError) throw new ParseError(this.#decodeError.message);
-    const packet = this.#decoded.shift();
-    if (!packet) throw new ParseError("Packet could not be decoded");
+    const packet = decodePacket(frame, this.protocolVersion);
     this.broker.stats.packetsReceived++;
     if (packet.cmd === "publish" && (packet as IPublishPacket).topic.includes("\uFFFD")) {
       this.checkTopicEncoding(frame);

@@ -84,7 +84,7 @@ export function checkProtocolLevel(client: Client, frame: Uint8Array): void {
   if (!(at < frame.length)) return; // too short: the codec reports it
   const level = frame[at] & 0x7f; // the high bit marks a bridge
   if (level >= 3 && level <= 5) return;
-  if (level > 5) client.setProtocolVersion(5);
+  if (level > 5) client.protocolVersion = 5;
   throw new ConnectRefused(
     ReasonCode.UnsupportedProtocolVersion,
     `Protocol level ${level} is not supported`,
@@ -93,7 +93,7 @@ export function checkProtocolLevel(client: Client, frame: Uint8Array): void {
 
 function readProtocol(client: Client, packet: IConnectPacket): void {
   const version = packet.protocolVersion ?? 4;
-  client.setProtocolVersion(version);
+  client.protocolVersion = version;
   client.cleanStart = packet.clean !== false;
   client.username = packet.username;
 }
