@@ -5,6 +5,7 @@
  * @module
  */
 import { Client } from "./client.ts";
+import { IdleWatch } from "./idle_watch.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
 import type { BrokerConfig } from "./config/types.ts";
@@ -50,6 +51,8 @@ export class Broker {
   /** Connected clients by client id. */
   readonly clients: Map<string, Client> = new Map();
   readonly startedAt: number = Date.now();
+  /** Connect timeouts and keep alive for every connection, on one timer. */
+  readonly idle: IdleWatch = new IdleWatch();
   #all = new Set<Client>();
   #timers = new Map<string, { will?: Timer; expiry?: Timer }>();
   #closing = false;

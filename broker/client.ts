@@ -44,7 +44,7 @@ export const CLOSE_GRACE_MS = 2000;
 export class Client {
   readonly conn: Connection;
   readonly broker: Broker;
-  log: Logger;
+  #log?: Logger;
   state: ClientState = "new";
   protocolVersion: 3 | 4 | 5 = 4;
   clientId = "";
@@ -60,8 +60,9 @@ export class Client {
   topicAliasMaximum = 0;
   requestProblemInformation = true;
   /** Topic aliases the client set towards us, and the ones we assigned towards it. */
-  readonly inboundAliases: Map<number, string> = new Map();
-  readonly outboundAliases: Map<string, number> = new Map();
+  /** Made on first use: most clients never use topic aliases. */
+  inboundAliases?: Map<number, string>;
+  outboundAliases?: Map<string, number>;
   /** Inbound QoS 1/2 PUBLISHes not yet fully acknowledged (our Receive Maximum). */
   inflightIn = 0;
   /** Set when the client ended with a normal DISCONNECT (no will). */
@@ -76,7 +77,6 @@ export class Client {
   #outBytes = 0;
   /** The write loop in progress, if any. */
   #flushing?: Promise<void>;
-  #timer?: ReturnType<typeof setTimeout>;
   #closed: Promise<void>;
   #resolveClosed!: () => void;
   /** Set by {@linkcode Client.disconnect}: writing the last packets, then closing. */
@@ -89,7 +89,6 @@ export class Client {
   constructor(conn: Connection, broker: Broker) {
     this.conn = conn;
     this.broker = broker;
-    this.log = broker.log.child({ remote: conn.remoteAddr, listener: conn.listener });
     this.receiveMaximum = broker.config.mqtt.max_inflight;
     this.#framer = new Framer(broker.config.mqtt.max_packet_size);
     this.#closed = new Promise((r) => this.#resolveClosed = r);
@@ -98,6 +97,15 @@ export class Client {
   /** Resolves once the connection is closed and cleaned up. */
   get closed(): Promise<void> {
     return this.#closed;
+  }
+
+  /** A logger tagged with this connection (made on first use: idle clients never log). */
+  get log(): Logger {
+    return this.#log ??= this.broker.log.child({
+      remote: this.conn.remoteAddr,
+      listener: this.conn.listener,
+      clientId: this.clientId || undefined,
+    });
   }
 
   /** Bytes handed to {@linkcode Client.send} but not yet written. */
@@ -283,29 +291,24 @@ export class Client {
     this.conn.close();
   }
 
+  /** The idle limit passed: no CONNECT in time, or keep alive exceeded. Called by the broker's watch. */
+  onIdle(): void {
+    if (this.state === "closed") return;
+    if (this.state === "new") {
+      this.log.info("No CONNECT in time, closing");
+      this.close();
+      return;
+    }
+    this.log.info("Keep alive timeout", { clientId: this.clientId });
+    this.disconnect(ReasonCode.KeepAliveTimeout, "Keep alive timeout");
+  }
+
   #armTimer(ms: number): void {
-    this.#clearTimer();
-    const check = () => {
-      const idle = Date.now() - this.lastActivity;
-      if (this.state === "closed") return;
-      if (idle < ms) {
-        this.#timer = setTimeout(check, ms - idle);
-        return;
-      }
-      if (this.state === "new") {
-        this.log.info("No CONNECT in time, closing");
-        this.close();
-        return;
-      }
-      this.log.info("Keep alive timeout", { clientId: this.clientId });
-      this.disconnect(ReasonCode.KeepAliveTimeout, "Keep alive timeout");
-    };
-    this.#timer = setTimeout(check, ms);
+    this.broker.idle.watch(this, ms);
   }
 
   #clearTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.broker.idle.unwatch(this);
   }
 
   #teardown(): void {

@@ -15,16 +15,18 @@ interface Decoder {
   error: Error | null;
 }
 
-const decoders = new Map<4 | 5, Decoder>();
+type DecoderKey = 4 | 5 | "connect";
 
-function decoderFor(version: 4 | 5): Decoder {
-  let d = decoders.get(version);
+const decoders = new Map<DecoderKey, Decoder>();
+
+function decoderFor(key: DecoderKey): Decoder {
+  let d = decoders.get(key);
   if (d) return d;
-  const parser = mqttPacket.parser({ protocolVersion: version });
+  const parser = mqttPacket.parser({ protocolVersion: key === 5 ? 5 : 4 });
   const decoder: Decoder = { parser, packets: [], error: null };
   parser.on("packet", (p: Packet) => decoder.packets.push(p));
   parser.on("error", (e: Error) => decoder.error ??= e);
-  decoders.set(version, d = decoder);
+  decoders.set(key, d = decoder);
   return d;
 }
 
@@ -41,7 +43,9 @@ function decoderFor(version: 4 | 5): Decoder {
  * ```
  */
 export function decodePacket(frame: Buffer, version: 3 | 4 | 5): Packet {
-  const key = version === 5 ? 5 : 4;
+  // Decoding a CONNECT switches mqtt-packet's parser to the client's version, so CONNECTs get a
+  // decoder of their own and the shared ones keep theirs.
+  const key: DecoderKey = frame[0] >> 4 === 1 ? "connect" : version === 5 ? 5 : 4;
   const d = decoderFor(key);
   d.parser.parse(frame);
   const packet = d.packets.shift();

@@ -247,8 +247,10 @@ function sendConnack(client: Client, _packet: IConnectPacket, connack: Connack):
   );
   client.state = "connected";
   client.startKeepAlive();
-  client.log = client.log.child({ clientId: client.clientId });
-  client.log.debug("Client connected", { protocol: client.protocolVersion, user: client.username });
+  client.broker.log.debug("Client connected", {
+    clientId: client.clientId,
+    protocol: client.protocolVersion,
+  });
 }
 
 function resumeDelivery(client: Client): void {

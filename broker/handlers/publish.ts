@@ -108,7 +108,7 @@ function resolveTopic(client: Client, packet: IPublishPacket): string {
     throw new MqttError(ReasonCode.TopicAliasInvalid, `Topic alias ${alias} is out of range`);
   }
   if (packet.topic === "") {
-    const known = client.inboundAliases.get(alias);
+    const known = client.inboundAliases?.get(alias);
     if (known === undefined) {
       throw new MqttError(ReasonCode.ProtocolError, `Topic alias ${alias} was never set`);
     }
@@ -117,7 +117,7 @@ function resolveTopic(client: Client, packet: IPublishPacket): string {
   if (!isValidTopicName(packet.topic)) {
     throw new MqttError(ReasonCode.TopicNameInvalid, `Topic name "${packet.topic}" is not valid`);
   }
-  client.inboundAliases.set(alias, packet.topic);
+  (client.inboundAliases ??= new Map()).set(alias, packet.topic);
   return packet.topic;
 }
 

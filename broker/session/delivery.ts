@@ -121,10 +121,11 @@ function outboundAlias(
   topic: string,
 ): { alias: number; known: boolean } | undefined {
   if (client.topicAliasMaximum === 0) return undefined;
-  const existing = client.outboundAliases.get(topic);
+  const aliases = client.outboundAliases ??= new Map();
+  const existing = aliases.get(topic);
   if (existing) return { alias: existing, known: true };
-  if (client.outboundAliases.size >= client.topicAliasMaximum) return undefined;
-  const alias = client.outboundAliases.size + 1;
-  client.outboundAliases.set(topic, alias);
+  if (aliases.size >= client.topicAliasMaximum) return undefined;
+  const alias = aliases.size + 1;
+  aliases.set(topic, alias);
   return { alias, known: false };
 }

@@ -3,7 +3,7 @@ import { formatAddr } from "./address.ts";
 import { ConnectionClosedError } from "./errors.ts";
 
 /** Smallest read buffer; what an idle connection holds while its read is pending. */
-export const MIN_READ = 4 * 1024;
+export const MIN_READ = 512;
 /** Largest read buffer, reached by doubling while reads fill the buffer. */
 export const MAX_READ = 64 * 1024;
 
