@@ -83,8 +83,14 @@ Deno.test("cli: starts with least-privilege flags, serves TCP and WebSocket, sto
   const [port, wsPort] = [freePort(), freePort()];
   const cli = await startCli(["--port", String(port), "--ws-port", String(wsPort)]);
   try {
-    assert.match(cli.log(), new RegExp(`Listening listener=default type=tcp address=127.0.0.1:${port}`));
-    assert.match(cli.log(), new RegExp(`Listening listener=ws type=ws address=127.0.0.1:${wsPort}`));
+    assert.match(
+      cli.log(),
+      new RegExp(`Listening listener=default type=tcp address=127.0.0.1:${port}`),
+    );
+    assert.match(
+      cli.log(),
+      new RegExp(`Listening listener=ws type=ws address=127.0.0.1:${wsPort}`),
+    );
     const sub = await connect(`ws://127.0.0.1:${wsPort}/mqtt`);
     const pub = await connect(`mqtt://127.0.0.1:${port}`, { protocolVersion: 5 });
     await sub.subscribeAsync("cli/#");
@@ -104,7 +110,14 @@ Deno.test("cli: --plugin loads a plugin only with the --grant it declares", asyn
   const refused = await startCli(["--port", String(freePort()), "--plugin", plugin]);
   assert.equal(await refused.stop(), 0);
   assert.match(refused.log(), /permission net \["127.0.0.1"\] not granted/);
-  const granted = await startCli(["--port", String(freePort()), "--plugin", plugin, "--grant", "net=127.0.0.1"]);
+  const granted = await startCli([
+    "--port",
+    String(freePort()),
+    "--plugin",
+    plugin,
+    "--grant",
+    "net=127.0.0.1",
+  ]);
   assert.equal(await granted.stop(), 0);
   assert.match(granted.log(), /Plugin loaded plugin=needs_local_net name=needs-local-net/);
 });
