@@ -33,6 +33,9 @@ export interface Will {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** PUBLISHes of one client whose hooks may run at once before reading pauses. */
+export const PIPELINE_WINDOW = 64;
+
 /** How long a closing connection may take to write its last packets. */
 export const CLOSE_GRACE_MS = 2000;
 
@@ -73,6 +76,9 @@ export class Client {
   lastActivity: number = Date.now();
 
   #framer: Framer;
+  #pending: Promise<() => void | Promise<void>>[] = [];
+  #committing?: Promise<void>;
+  #onRoom?: () => void;
   #out: Buffer[] = [];
   #outBytes = 0;
   /** The write loop in progress, if any. */
@@ -142,6 +148,7 @@ export class Client {
         if (this.state === "closed") return await this.#ending;
       }
     } finally {
+      await this.#committing; // messages received before the end are routed before the will
       await this.#ending; // the peer may have closed first
       this.#teardown();
     }
@@ -236,9 +243,48 @@ export class Client {
     this.#framer.push(chunk, (f) => frames.push(f));
     for (const frame of frames) {
       if (this.state === "closed") return;
-      const pending = dispatch(this, this.#decode(frame));
+      const packet = this.#decode(frame);
+      // Only PUBLISHes overtake each other's hooks; anything else waits for them to commit.
+      if (this.#committing && packet.cmd !== "publish") await this.#committing;
+      const pending = dispatch(this, packet);
       if (pending) await pending;
     }
+  }
+
+  /**
+   * Adds a PUBLISH whose hooks are running to the ordered pipeline: hooks of many PUBLISHes run
+   * at once (a caged plugin is one round trip away), their commits (route + acknowledge) run in
+   * arrival order. Reading from the client pauses while {@linkcode PIPELINE_WINDOW} are pending.
+   */
+  pipeline(step: Promise<() => void | Promise<void>>): void | Promise<void> {
+    this.#pending.push(step);
+    this.#committing ??= this.#commitInOrder();
+    if (this.#pending.length < PIPELINE_WINDOW) return;
+    return new Promise((resolve) => this.#onRoom = resolve);
+  }
+
+  async #commitInOrder(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) {
+        const commit = await this.#pending[0];
+        this.#pending.shift();
+        const slowed = commit();
+        if (slowed) await slowed;
+        if (this.#pending.length < PIPELINE_WINDOW) this.#wakeReader();
+      }
+    } catch (err) {
+      this.#pending = [];
+      this.fail(err);
+    } finally {
+      this.#committing = undefined;
+      this.#wakeReader();
+    }
+  }
+
+  #wakeReader(): void {
+    const wake = this.#onRoom;
+    this.#onRoom = undefined;
+    wake?.();
   }
 
   #decode(frame: Buffer): Packet {

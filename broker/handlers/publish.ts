@@ -11,7 +11,12 @@ import type { Message } from "../message.ts";
 import type { Session } from "../session/session.ts";
 import { isValidTopicName } from "../topics/validate.ts";
 
-/** Handles an inbound PUBLISH; synchronous unless a hook answers asynchronously. */
+/**
+ * Handles an inbound PUBLISH. Validation runs at once, in order. With no hooks, routing and the
+ * acknowledgement follow synchronously. When hooks answer asynchronously (authorize, then
+ * message.publish), the PUBLISH joins the client's ordered pipeline: many are prepared at once,
+ * and each is routed and acknowledged in arrival order ({@linkcode Client.pipeline}).
+ */
 export function handlePublish(client: Client, packet: IPublishPacket): void | Promise<void> {
   const topic = resolveTopic(client, packet);
   const { mqtt } = client.broker.config;
@@ -22,46 +27,58 @@ export function handlePublish(client: Client, packet: IPublishPacket): void | Pr
     throw new MqttError(ReasonCode.RetainNotSupported, "Retained messages are not supported");
   }
   const session = client.session!;
-  if (packet.qos === 2 && session.inboundQos2.has(packet.messageId!)) {
-    client.send({ cmd: "pubrec", messageId: packet.messageId }); // DUP re-send: not delivered twice
-    return;
+  if (packet.qos === 2) {
+    if (session.inboundQos2.has(packet.messageId!)) {
+      client.send({ cmd: "pubrec", messageId: packet.messageId }); // DUP re-send: not delivered twice
+      return;
+    }
+    session.inboundQos2.add(packet.messageId!); // before any await: a re-send meanwhile is a DUP
   }
   if (packet.qos > 0 && ++client.inflightIn > mqtt.receive_maximum) {
     throw new MqttError(ReasonCode.ReceiveMaximumExceeded, "Receive Maximum exceeded");
   }
-  const msg = toMessage(client, packet, topic);
   if (topic.startsWith("$SYS/")) {
     // $SYS belongs to the broker (spec 4.7.2): refused like any unauthorized publish.
     return acknowledge(client, packet, ReasonCode.NotAuthorized);
   }
-  if (!client.broker.hooks.has("client.authorize")) return route(client, packet, msg);
-  return Promise.resolve(client.broker.hooks.authorize({
+  const prepared = prepare(client, packet, toMessage(client, packet, topic));
+  if (!(prepared instanceof Promise)) return commit(client, packet, prepared);
+  return client.pipeline(prepared.then((outcome) => () => commit(client, packet, outcome)));
+}
+
+/** What the hooks decided: the message to route, or a refusal code. */
+type Outcome = { msg: Message | null; refused?: number };
+
+/** Runs client.authorize and message.publish; synchronous when neither is registered. */
+function prepare(client: Client, packet: IPublishPacket, msg: Message): Outcome | Promise<Outcome> {
+  const { hooks } = client.broker;
+  const transform = (): Outcome | Promise<Outcome> =>
+    hooks.has("message.publish")
+      ? Promise.resolve(hooks.publish(msg)).then((out) => ({ msg: out }))
+      : { msg };
+  if (!hooks.has("client.authorize")) return transform();
+  return Promise.resolve(hooks.authorize({
     client: client.info(),
     action: "publish",
-    topic,
+    topic: msg.topic,
     qos: packet.qos,
     retain: packet.retain,
   })).then((allowed) => {
-    if (allowed) return route(client, packet, msg);
-    client.log.info("Publish not authorized", { topic });
-    acknowledge(client, packet, ReasonCode.NotAuthorized);
+    if (allowed) return transform();
+    client.log.info("Publish not authorized", { topic: msg.topic });
+    return { msg: null, refused: ReasonCode.NotAuthorized };
   });
 }
 
-function route(client: Client, packet: IPublishPacket, msg: Message): void | Promise<void> {
+/** Routes and acknowledges, in arrival order; may slow the publisher down (flow control). */
+function commit(client: Client, packet: IPublishPacket, outcome: Outcome): void | Promise<void> {
+  if (outcome.refused !== undefined) return acknowledge(client, packet, outcome.refused);
   const { broker } = client;
   broker.stats.messagesReceived++;
   const congested: Session[] = [];
-  if (!broker.hooks.has("message.publish")) {
-    const n = broker.route(msg, congested);
-    acknowledge(client, packet, n === 0 ? ReasonCode.NoMatchingSubscribers : 0);
-    return congested.length > 0 ? slowDown(congested) : undefined;
-  }
-  return Promise.resolve(broker.hooks.publish(msg)).then((out) => {
-    const n = out ? broker.route(out, congested) : 0;
-    acknowledge(client, packet, n === 0 ? ReasonCode.NoMatchingSubscribers : 0);
-    return congested.length > 0 ? slowDown(congested) : undefined;
-  });
+  const n = outcome.msg ? broker.route(outcome.msg, congested) : 0;
+  acknowledge(client, packet, n === 0 ? ReasonCode.NoMatchingSubscribers : 0);
+  return congested.length > 0 ? slowDown(congested) : undefined;
 }
 
 /** How long one PUBLISH may hold its publisher back while subscribers catch up. */
@@ -90,8 +107,11 @@ function acknowledge(client: Client, packet: IPublishPacket, reasonCode: number)
     client.send({ cmd: "puback", messageId: id, reasonCode: v5 ? reasonCode : undefined });
     return;
   }
-  if (failed && v5) client.inflightIn--; // a failed PUBREC ends the exchange
-  else client.session!.inboundQos2.add(id);
+  if (failed && v5) {
+    // a failed PUBREC ends the exchange
+    client.inflightIn--;
+    client.session!.inboundQos2.delete(id);
+  }
   client.send({ cmd: "pubrec", messageId: id, reasonCode: v5 ? reasonCode : undefined });
 }
 

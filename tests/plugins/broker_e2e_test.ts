@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import type { IConnackPacket } from "mqtt";
 import { sriSha256 } from "../../plugins/host/mod.ts";
-import { connect, end, nextMessage, startTestBroker } from "../helpers.ts";
+import { connect, end, nextMessage, startTestBroker, waitFor } from "../helpers.ts";
 import { fixture } from "./helpers.ts";
 
 async function serveFixture(name: string) {
@@ -169,6 +169,29 @@ Deno.test("plugins e2e: the README's example plugin loads and works", async () =
     assert.deepEqual({ ...connack?.properties?.userProperties }, { greeting: "hello readme" });
     await end(client);
   } finally {
+    await broker.close();
+  }
+});
+
+Deno.test("plugins e2e: PUBLISHes pipelined through a slow, jittery caged hook still arrive in order", async () => {
+  const broker = await startTestBroker(`plugins:\n  jitter: {source: "${fixture("jitter.ts")}"}\n`);
+  const sub = await connect(broker.url, { protocolVersion: 5 });
+  const pub = await connect(broker.url, { protocolVersion: 5 });
+  try {
+    const got: string[] = [];
+    sub.on("message", (_t, payload, packet) => {
+      if (packet.properties?.userProperties?.jitter === "1") got.push(payload.toString());
+    });
+    await sub.subscribeAsync("order/t", { qos: 1 });
+    const total = 300;
+    await Promise.all(
+      Array.from({ length: total }, (_, i) => pub.publishAsync("order/t", String(i), { qos: 1 })),
+    );
+    await waitFor(() => got.length === total, `${total} messages (got ${got.length})`, 10_000);
+    assert.deepEqual(got, Array.from({ length: total }, (_, i) => String(i)));
+  } finally {
+    await end(sub);
+    await end(pub);
     await broker.close();
   }
 });
