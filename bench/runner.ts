@@ -6,9 +6,16 @@
  */
 import { type BrokerId, type RunningBroker, SPEAKS_V5, startBroker } from "./brokers.ts";
 import { lines, spawn, stop } from "./_procs.ts";
-import type { FlowResult, FlowSpec, IdleResult, IdleSpec } from "./load/spec.ts";
+import {
+  connectClients,
+  type ConnectTotals,
+  openFileLimit,
+  releaseAll,
+  totals,
+} from "./_connects.ts";
+import type { FlowResult, FlowSpec } from "./load/spec.ts";
 import { rssKb } from "./load/procstat.ts";
-import { audienceOf, type FlowLoad, pluginExtraYaml, type Scenario } from "./scenarios.ts";
+import { audienceOf, type ConnectLoad, type FlowLoad, type Scenario } from "./scenarios.ts";
 
 /** What the runner needs to know. */
 export interface RunOptions {
@@ -25,13 +32,14 @@ export interface RunOptions {
   cpuProfDir?: string;
 }
 
+/** Connect scenario figures for one run. */
+export interface ConnectMeasurement extends ConnectTotals {
+  mode: "connect";
+}
+
 /** Idle scenario figures for one run. */
-export interface IdleMeasurement {
+export interface IdleMeasurement extends ConnectTotals {
   mode: "idle";
-  connected: number;
-  failed: number;
-  firstError: string | null;
-  connectRate: number;
   rssBeforeKb: number;
   rssAfterKb: number;
   rssPerConnKb: number;
@@ -39,10 +47,10 @@ export interface IdleMeasurement {
 
 /** One run against one target. */
 export interface Measurement {
-  /** A broker id, or `aviary+plugins`. */
+  /** A broker id, or `aviary+plugins` (Aviary with the scenario's plugin fixture). */
   target: string;
   run: number;
-  result: FlowResult | IdleMeasurement | null;
+  result: FlowResult | IdleMeasurement | ConnectMeasurement | null;
   error?: string;
 }
 
@@ -61,6 +69,13 @@ interface Target {
   extraYaml?: string;
 }
 
+/** Measures one target once; `warmUp` asks for a short unrecorded run. */
+type Measure = (
+  b: RunningBroker,
+  runId: string,
+  warmUp: boolean,
+) => Promise<NonNullable<Measurement["result"]>>;
+
 const WORKER = new URL("./load/worker.ts", import.meta.url).pathname;
 const MAX_FLOW_MS = 120_000;
 const IDLE_PER_WORKER = 10_000;
@@ -72,24 +87,38 @@ export async function runScenario(s: Scenario, opts: RunOptions): Promise<Scenar
   if (typeof targets === "string") return { ...outcome, skipped: targets };
   outcome.targets = targets.map((t) => t.key);
   if (s.kind === "idle") {
-    const limit = await openFileLimit();
-    if (opts.idleCount > limit - 500) {
-      opts.log(
-        `  the hard open-file limit here is ${limit}: using ${limit - 500} idle connections`,
-      );
-      opts = { ...opts, idleCount: limit - 500 };
-    }
-    for (let run = 1; run <= opts.runs && Date.now() < opts.deadline; run++) {
-      for (const t of targets) outcome.measurements.push(await idleRun(t, run, opts));
-    }
+    outcome.measurements = await idleRuns(targets, opts);
     return outcome;
   }
-  const load = scaled(s.load!, opts.scale);
+  let measure: Measure;
+  if (s.kind === "connect") {
+    const load = s.connect!;
+    const warm = { ...load, clients: Math.max(50, Math.round(load.clients / 10)) };
+    measure = (b, runId, warmUp) => connectRun(b, warmUp ? warm : load, runId);
+  } else {
+    const load = scaled(s.load!, opts.scale);
+    measure = (b, runId, warmUp) => flowRun(b, warmUp ? warmUpLoad(load) : load, runId);
+  }
+  outcome.measurements = await interleaved(s, targets, opts, measure);
+  return outcome;
+}
+
+/**
+ * Starts every target, warms each one up once, then measures them in turn (A, M, a, A, ...) for
+ * `opts.runs` rounds, restarting a target that exited; stops them all at the end.
+ */
+async function interleaved(
+  s: Scenario,
+  targets: Target[],
+  opts: RunOptions,
+  measure: Measure,
+): Promise<Measurement[]> {
+  const measurements: Measurement[] = [];
   const running = new Map<string, RunningBroker>();
   try {
     for (const t of targets) {
       const b = await ensure(t, running, opts);
-      if (b) await flowRun(b, warmUp(load), "warm-up").catch(() => {});
+      if (b) await measure(b, `warm-up-${t.key}`, true).catch(() => {});
     }
     for (let run = 1; run <= opts.runs && Date.now() < opts.deadline; run++) {
       for (const t of targets) {
@@ -98,41 +127,33 @@ export async function runScenario(s: Scenario, opts: RunOptions): Promise<Scenar
         if (!b) m.error = `${t.key} could not be started`;
         else {
           try {
-            m.result = await flowRun(b, load, `${s.id}-${t.key}-${run}`);
+            m.result = await measure(b, `${s.id}-${t.key}-${run}`, false);
           } catch (err) {
             m.error = err instanceof Error ? err.message : String(err);
           }
         }
         opts.log(describe(s, m));
-        outcome.measurements.push(m);
+        measurements.push(m);
       }
     }
   } finally {
     await Promise.all([...running.values()].map((b) => b.stop()));
   }
-  return outcome;
-}
-
-/** The hard limit on open files (`ulimit -Hn`) that brokers and workers inherit. */
-async function openFileLimit(): Promise<number> {
-  const out = await new Deno.Command("sh", { args: ["-c", "ulimit -Hn"], stdout: "piped" })
-    .output();
-  const n = Number(new TextDecoder().decode(out.stdout).trim());
-  return Number.isFinite(n) && n > 0 ? n : Infinity;
+  return measurements;
 }
 
 async function targetsOf(s: Scenario, opts: RunOptions): Promise<Target[] | string> {
   const brokers = audienceOf(s, opts.available, SPEAKS_V5);
   if (brokers.length === 0) return "none of its brokers is available";
-  if (s.kind !== "plugins") return brokers.map((b) => ({ key: b, broker: b }));
+  if (!s.plugin) return brokers.map((b) => ({ key: b, broker: b }));
   try {
-    await Deno.stat(new URL("./plugins/transform.ts", import.meta.url));
+    await Deno.stat(s.plugin.file);
   } catch {
-    return "plugin scenarios need the plugin host";
+    return `its fixture ${s.plugin.file} is missing`;
   }
   return [
     { key: "aviary", broker: "aviary" },
-    { key: "aviary+plugins", broker: "aviary", extraYaml: pluginExtraYaml() },
+    { key: "aviary+plugins", broker: "aviary", extraYaml: s.plugin.yaml },
   ];
 }
 
@@ -166,8 +187,12 @@ function scaled(load: FlowLoad, scale: number): FlowLoad {
   return { ...load, messages: Math.max(100, Math.round(load.messages * scale)) };
 }
 
-function warmUp(load: FlowLoad): FlowLoad {
+function warmUpLoad(load: FlowLoad): FlowLoad {
   return { ...load, rate: null, messages: Math.max(100, Math.round(load.messages / 10)) };
+}
+
+function safeId(runId: string): string {
+  return runId.replace(/[^A-Za-z0-9-]/g, "_");
 }
 
 /** Runs one flow in a load worker process against `b`. */
@@ -179,18 +204,11 @@ async function flowRun(b: RunningBroker, load: FlowLoad, runId: string): Promise
     host: b.host,
     port: b.port,
     brokerPid: b.pid,
-    runId: runId.replace(/[^A-Za-z0-9-]/g, "_"),
+    runId: safeId(runId),
     timeoutMs: Math.min(MAX_FLOW_MS, 30_000 + paced * 2),
   };
-  const child = spawn("load worker", "deno", [
-    "run",
-    "--no-prompt",
-    "-A",
-    WORKER,
-    JSON.stringify(spec),
-  ], {
-    stdout: "piped",
-  });
+  const args = ["run", "--no-prompt", "-A", WORKER, JSON.stringify(spec)];
+  const child = spawn("load worker", "deno", args, { stdout: "piped" });
   const timer = setTimeout(() => stop(child, "SIGKILL", 0), spec.timeoutMs + 20_000);
   try {
     let last = "";
@@ -207,6 +225,39 @@ async function flowRun(b: RunningBroker, load: FlowLoad, runId: string): Promise
   }
 }
 
+/** One connect-rate run: `load.clients` CONNECTs from one worker, then all released. */
+async function connectRun(
+  b: RunningBroker,
+  load: ConnectLoad,
+  runId: string,
+): Promise<ConnectMeasurement> {
+  const held = await connectClients(b, {
+    total: load.clients,
+    workers: 1,
+    concurrency: load.concurrency,
+    runId: safeId(runId),
+    usernamePrefix: load.usernamePrefix,
+  });
+  await releaseAll(held);
+  // Let the broker finish the disconnects before the next target's run shares the CPUs.
+  await new Promise((r) => setTimeout(r, 500));
+  return { mode: "connect", ...totals(held) };
+}
+
+/** The idle runs, capped at the open-file limit; a fresh broker per run. */
+async function idleRuns(targets: Target[], opts: RunOptions): Promise<Measurement[]> {
+  const limit = await openFileLimit();
+  if (opts.idleCount > limit - 500) {
+    opts.log(`  the hard open-file limit here is ${limit}: using ${limit - 500} idle connections`);
+    opts = { ...opts, idleCount: limit - 500 };
+  }
+  const measurements: Measurement[] = [];
+  for (let run = 1; run <= opts.runs && Date.now() < opts.deadline; run++) {
+    for (const t of targets) measurements.push(await idleRun(t, run, opts));
+  }
+  return measurements;
+}
+
 /** One idle run on a fresh broker: RSS before, N idle clients from a few workers, RSS after. */
 async function idleRun(t: Target, run: number, opts: RunOptions): Promise<Measurement> {
   const m: Measurement = { target: t.key, run, result: null };
@@ -215,91 +266,46 @@ async function idleRun(t: Target, run: number, opts: RunOptions): Promise<Measur
     b = await startBroker(t.broker, { workDir: opts.workDir, aviaryExtraYaml: t.extraYaml });
     await new Promise((r) => setTimeout(r, 500));
     const before = rssKb(b.pid) ?? 0;
-    const workers = Math.ceil(opts.idleCount / IDLE_PER_WORKER);
-    const results = await idleWorkers(b, workers, opts.idleCount, `idle-${t.key}-${run}`);
-    const connected = results.reduce((n, r) => n + r.result.connected, 0);
-    const span = Math.max(...results.map((r) => r.result.endedAt)) -
-      Math.min(...results.map((r) => r.result.startedAt));
+    const held = await connectClients(b, {
+      total: opts.idleCount,
+      workers: Math.ceil(opts.idleCount / IDLE_PER_WORKER),
+      concurrency: 50,
+      runId: safeId(`idle-${t.key}-${run}`),
+    });
+    const sum = totals(held);
     await new Promise((r) => setTimeout(r, 1000));
     const after = rssKb(b.pid) ?? 0;
-    for (const r of results) r.release();
-    await Promise.all(results.map((r) => r.done));
+    await releaseAll(held);
+    const perConn = sum.connected > 0 ? (after - before) / sum.connected : 0;
     m.result = {
       mode: "idle",
-      connected,
-      failed: results.reduce((n, r) => n + r.result.failed, 0),
-      firstError: results.find((r) => r.result.firstError)?.result.firstError ?? null,
-      connectRate: Math.round((connected * 1000) / span),
+      ...sum,
       rssBeforeKb: before,
       rssAfterKb: after,
-      rssPerConnKb: connected > 0 ? Math.round(((after - before) / connected) * 100) / 100 : 0,
+      rssPerConnKb: Math.round(perConn * 100) / 100,
     };
   } catch (err) {
     m.error = err instanceof Error ? err.message : String(err);
   } finally {
     await b?.stop();
   }
-  opts.log(describeIdle(m));
+  opts.log(describe({ id: "idle" }, m));
   return m;
 }
 
-async function idleWorkers(b: RunningBroker, workers: number, total: number, runId: string) {
-  const started = Array.from({ length: workers }, (_, w) => {
-    const count = Math.floor(total / workers) + (w < total % workers ? 1 : 0);
-    const spec: IdleSpec = {
-      mode: "idle",
-      host: b.host,
-      port: b.port,
-      version: 4,
-      count,
-      concurrency: 50,
-      keepalive: 600,
-      timeoutMs: 120_000,
-      runId: `${runId}-w${w}`,
-    };
-    return spawn(
-      "idle worker",
-      "deno",
-      ["run", "--no-prompt", "-A", WORKER, JSON.stringify(spec)],
-      {
-        stdin: "piped",
-        stdout: "piped",
-      },
-    );
-  });
-  return await Promise.all(started.map(async (child) => {
-    const reader = lines(child.process.stdout);
-    const first = await reader.next();
-    if (first.done || !first.value.startsWith("{")) {
-      await stop(child, "SIGKILL", 0);
-      throw new Error(`idle worker failed: ${child.stderrTail().trim().slice(-400)}`);
-    }
-    return {
-      result: JSON.parse(first.value) as IdleResult,
-      release: () => child.process.stdin.close().catch(() => {}),
-      done: (async () => {
-        for await (const _ of reader) { /* drain */ }
-        await child.exited;
-      })(),
-    };
-  }));
-}
-
-function describe(s: Scenario, m: Measurement): string {
+function describe(s: Pick<Scenario, "id">, m: Measurement): string {
   const head = `  ${s.id} run ${m.run} ${m.target}:`;
-  if (!m.result || m.result.mode !== "flow") return `${head} error: ${m.error}`;
   const r = m.result;
-  const loss = r.lost > 0 ? ` lost ${r.lost}` : "";
-  return `${head} ${r.rate} msg/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms${loss}` +
-    (r.duplicates ? ` dup ${r.duplicates}` : "") + (r.outOfOrder ? ` ooo ${r.outOfOrder}` : "") +
-    `, broker CPU ${r.brokerCpuMs} ms`;
-}
-
-function describeIdle(m: Measurement): string {
-  const head = `  idle run ${m.run} ${m.target}:`;
-  if (!m.result || m.result.mode !== "idle") return `${head} error: ${m.error}`;
-  const r = m.result;
-  return `${head} ${r.connected} connected (${r.failed} failed) at ${r.connectRate}/s, ` +
-    `RSS ${r.rssBeforeKb} -> ${r.rssAfterKb} KiB, ${r.rssPerConnKb} KiB/conn` +
+  if (!r) return `${head} error: ${m.error}`;
+  if (r.mode === "flow") {
+    const loss = r.lost > 0 ? ` lost ${r.lost}` : "";
+    return `${head} ${r.rate} msg/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms${loss}` +
+      (r.duplicates ? ` dup ${r.duplicates}` : "") + (r.outOfOrder ? ` ooo ${r.outOfOrder}` : "") +
+      `, broker CPU ${r.brokerCpuMs} ms`;
+  }
+  const rss = r.mode === "idle"
+    ? `, RSS ${r.rssBeforeKb} -> ${r.rssAfterKb} KiB, ${r.rssPerConnKb} KiB/conn`
+    : "";
+  return `${head} ${r.connected} connected (${r.failed} failed) at ${r.connectRate}/s${rss}` +
     (r.firstError ? ` (first error: ${r.firstError})` : "");
 }

@@ -16,16 +16,40 @@ export type FlowLoad = Omit<
 /** Which brokers a scenario runs against. */
 export type Audience = "all" | "v5" | "aviary";
 
+/** A plugin fixture a scenario runs Aviary with, compared with the same Aviary without it. */
+export interface PluginFixture {
+  /** Row label, e.g. `transform plugin`. */
+  label: string;
+  /** Absolute path of the single-file plugin. */
+  file: string;
+  /** Extra Aviary YAML that loads it (merged by `aviaryConfigYaml`). */
+  yaml: string;
+  /** The share of the no-plugin figure Aviary must keep with the plugin loaded (0.7 = 70%). */
+  keepAtLeast: number;
+}
+
+/** A connect-rate load: `clients` CONNECTs, `concurrency` at a time, user names `bench-N`. */
+export interface ConnectLoad {
+  clients: number;
+  concurrency: number;
+  usernamePrefix: string;
+}
+
 /** One row group of the results table. */
 export interface Scenario {
   id: string;
   title: string;
   /** One sentence for the README: what is measured. */
   measures: string;
-  kind: "flow" | "idle" | "plugins";
+  /** `flow`: messages; `idle`: held connections and RSS; `connect`: CONNECTs/s. */
+  kind: "flow" | "idle" | "connect";
   audience: Audience;
-  /** Flow and plugin scenarios. */
+  /** Flow scenarios. */
   load?: FlowLoad;
+  /** Connect scenarios. */
+  connect?: ConnectLoad;
+  /** Plugin scenarios (Aviary alone): the fixture, run against Aviary without it. */
+  plugin?: PluginFixture;
   /** Reported figure for flow scenarios: received messages/s, or latency percentiles. */
   figure?: "rate" | "latency";
   /** Figures measured earlier on this machine (Mosquitto, aedes), for context. */
@@ -115,24 +139,42 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: "aviary-plugins",
-    title: "Aviary + transform plugin, QoS0 1->1 100k",
-    measures: "QoS0 1->1 on Aviary with bench/plugins/transform.ts loaded vs without; overhead",
-    kind: "plugins",
+    title: "Aviary QoS0 1->1 100k",
+    measures: "QoS0 1->1 on Aviary with bench/plugins/transform.ts (caged, rewrites every " +
+      "message) vs without; the share of throughput kept",
+    kind: "flow",
     audience: "aviary",
     load: { ...base, version: 4, qos: 0, subscribers: 1, messages: 100_000 },
     figure: "rate",
+    plugin: fixture("transform", "transform plugin", 0.7, ""),
+  },
+  {
+    id: "aviary-auth",
+    title: "Aviary 2,000 CONNECTs",
+    measures: "2,000 clients (user names bench-N, 50 CONNECTs in flight) connect to Aviary " +
+      "allowing anonymous clients vs with bench/plugins/auth.ts (caged) as the only " +
+      "authenticator; CONNECTs/s",
+    kind: "connect",
+    audience: "aviary",
+    connect: { clients: 2000, concurrency: 50, usernamePrefix: "bench-" },
+    plugin: fixture(
+      "auth",
+      "auth plugin",
+      0.5,
+      "auth:\n  allow_anonymous: false\n  plugins: [auth]\n",
+    ),
   },
 ];
 
-/** The fixture the plugin scenario loads, and the YAML that loads it into Aviary. */
-export const PLUGIN_FIXTURE = new URL("./plugins/transform.ts", import.meta.url).pathname;
-
 /**
- * Extra Aviary YAML for the plugin scenario (merged by `aviaryConfigYaml`). The lead owns the
- * fixture; adjust the entry here when the plugin host's config settles.
+ * A fixture in `bench/plugins/<alias>.ts`, loaded caged (`isolation: worker`, no permissions)
+ * under `plugins.<alias>`, plus `extraYaml`.
  */
-export function pluginExtraYaml(fixture = PLUGIN_FIXTURE): string {
-  return `plugins:\n  transform:\n    source: ${JSON.stringify(fixture)}\n    isolation: worker\n`;
+function fixture(alias: string, label: string, keepAtLeast: number, extraYaml: string) {
+  const file = new URL(`./plugins/${alias}.ts`, import.meta.url).pathname;
+  const yaml = `${extraYaml}plugins:\n  ${alias}:\n    source: ${JSON.stringify(file)}\n` +
+    `    isolation: worker\n    permissions: {}\n`;
+  return { label, file, yaml, keepAtLeast } satisfies PluginFixture;
 }
 
 /** The brokers a scenario runs against, out of those available. */

@@ -42,23 +42,26 @@ function packet(first: number, body: number[]): Uint8Array {
 }
 
 /**
- * A CONNECT with clean session/clean start and no will, user name or password.
+ * A CONNECT with clean session/clean start, no will and no password; with a user name if given.
  *
  * @example
  * ```ts
  * import { encodeConnect } from "./codec.ts";
- * const p = encodeConnect("c1", 4, 60);
- * if (p[0] !== 0x10 || p[8] !== 4) throw new Error("not a 3.1.1 CONNECT");
+ * const p = encodeConnect("c1", 4, 60, "bench-1");
+ * if (p[0] !== 0x10 || p[8] !== 4 || p[9] !== 0x82) throw new Error("not a 3.1.1 CONNECT with a user name");
  * ```
  */
 export function encodeConnect(
   clientId: string,
   version: MqttVersion,
   keepalive: number,
+  username?: string,
 ): Uint8Array {
-  const body = [0, 4, 0x4d, 0x51, 0x54, 0x54, version, 0x02, keepalive >> 8, keepalive & 255];
+  const flags = username === undefined ? 0x02 : 0x82;
+  const body = [0, 4, 0x4d, 0x51, 0x54, 0x54, version, flags, keepalive >> 8, keepalive & 255];
   if (version === 5) body.push(0);
   body.push(...utf8(clientId));
+  if (username !== undefined) body.push(...utf8(username));
   return packet(0x10, body);
 }
 

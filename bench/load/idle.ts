@@ -1,6 +1,6 @@
 /**
- * Idle connections: open `count` MQTT connections (CONNECT, wait for CONNACK, then nothing), report
- * once, keep them open until standard input closes.
+ * Idle connections: open `count` MQTT connections (CONNECT, with a user name if asked, wait for
+ * CONNACK, then nothing), report once, keep them open until standard input closes.
  *
  * @module
  */
@@ -20,9 +20,10 @@ export async function openIdle(
   const lane = async () => {
     const buf = new Uint8Array(16);
     while (next < spec.count && nowMs() < deadline) {
-      const id = `${spec.runId}-i${next++}`;
+      const n = next++;
+      const username = spec.usernamePrefix === undefined ? undefined : `${spec.usernamePrefix}${n}`;
       try {
-        conns.push(await handshake(spec, id, buf));
+        conns.push(await handshake(spec, `${spec.runId}-i${n}`, username, buf));
       } catch (err) {
         failed++;
         firstError ??= err instanceof Error ? err.message : String(err);
@@ -43,12 +44,17 @@ export async function openIdle(
 
 const HANDSHAKE_MS = 10_000;
 
-async function handshake(spec: IdleSpec, id: string, buf: Uint8Array): Promise<Deno.TcpConn> {
+async function handshake(
+  spec: IdleSpec,
+  id: string,
+  username: string | undefined,
+  buf: Uint8Array,
+): Promise<Deno.TcpConn> {
   const conn = await Deno.connect({ hostname: spec.host, port: spec.port });
   // A broker that stops answering (out of file descriptors, say) must not hang this lane.
   const timer = setTimeout(() => conn.close(), HANDSHAKE_MS);
   try {
-    const connect = encodeConnect(id, spec.version, spec.keepalive);
+    const connect = encodeConnect(id, spec.version, spec.keepalive, username);
     let off = 0;
     while (off < connect.length) off += await conn.write(connect.subarray(off));
     let got = 0;

@@ -66,6 +66,8 @@ export interface IdleSpec {
   keepalive: number;
   timeoutMs: number;
   runId: string;
+  /** Client N sends the user name `${usernamePrefix}${N}`; none when absent. */
+  usernamePrefix?: string;
 }
 
 /** Printed (one JSON line) once every idle client is connected or has failed. */
