@@ -34,7 +34,7 @@ export interface Will {
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** PUBLISHes of one client whose hooks may run at once before reading pauses. */
-export const PIPELINE_WINDOW = 64;
+export const PIPELINE_WINDOW = 128;
 
 /** How long a closing connection may take to write its last packets. */
 export const CLOSE_GRACE_MS = 2000;
@@ -259,7 +259,7 @@ export class Client {
   pipeline(step: Promise<() => void | Promise<void>>): void | Promise<void> {
     this.#pending.push(step);
     this.#committing ??= this.#commitInOrder();
-    if (this.#pending.length < PIPELINE_WINDOW) return;
+    if (this.#pending.length < this.#window) return;
     return new Promise((resolve) => this.#onRoom = resolve);
   }
 
@@ -270,7 +270,8 @@ export class Client {
         this.#pending.shift();
         const slowed = commit();
         if (slowed) await slowed;
-        if (this.#pending.length < PIPELINE_WINDOW) this.#wakeReader();
+        // Wake the reader at half the window, so it issues calls in bursts (one message per burst).
+        if (this.#pending.length <= this.#window / 2) this.#wakeReader();
       }
     } catch (err) {
       this.#pending = [];
@@ -279,6 +280,14 @@ export class Client {
       this.#committing = undefined;
       this.#wakeReader();
     }
+  }
+
+  /**
+   * PUBLISHes pending at most. Never above our Receive Maximum: a client that ignores it (MQTT.js
+   * does) is held back by TCP instead of being disconnected for 0x93 while hooks are slow.
+   */
+  get #window(): number {
+    return Math.min(PIPELINE_WINDOW, this.broker.config.mqtt.receive_maximum);
   }
 
   #wakeReader(): void {

@@ -80,14 +80,23 @@ export function toPluginMessage(msg: Message): PluginMessage {
   const properties: PluginMessage["properties"] = { ...msg.properties };
   const expiry = remainingExpiry(msg, Date.now());
   if (expiry !== undefined) properties.messageExpiryInterval = expiry;
+  if (properties.correlationData) properties.correlationData = tight(properties.correlationData);
   return {
     topic: msg.topic,
-    payload: msg.payload,
+    // A decoded payload is a view into the whole read buffer; structured clone would copy all of it.
+    payload: tight(msg.payload),
     qos: msg.qos,
     retain: msg.retain,
     properties,
     from: { clientId: msg.from?.clientId ?? "", username: msg.from?.username ?? null },
   };
+}
+
+/** The bytes of `view` in an ArrayBuffer of their own (a copy only when it is a view). */
+function tight(view: Uint8Array): Uint8Array {
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength
+    ? view
+    : new Uint8Array(view);
 }
 
 /** The broker form of a message a plugin returned or published. */

@@ -80,8 +80,14 @@ export class RpcClosedError extends Error {
 interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  method: string;
+  timeoutMs: number | undefined;
+  /** `performance.now()` after which the call times out; Infinity without a limit. */
+  deadline: number;
 }
+
+/** How often calls in flight are checked against their deadlines (one timer per peer). */
+const SWEEP_MS = 20;
 
 /**
  * One end of the channel.
@@ -102,6 +108,7 @@ export class RpcPeer {
   #pending = new Map<number, Pending>();
   #outbox: Frame[] = [];
   #closed: Error | null = null;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(port: Port, handlers: RpcHandlers) {
     this.#port = port;
@@ -118,11 +125,9 @@ export class RpcPeer {
     if (this.#closed) return Promise.reject(this.#closed);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new RpcTimeoutError(method, timeoutMs));
-      }, timeoutMs);
-      this.#pending.set(id, { resolve, reject, timer });
+      const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
+      this.#pending.set(id, { resolve, reject, method, timeoutMs, deadline });
+      if (timeoutMs !== undefined) this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS);
       this.#queue({ t: "req", id, m: method, a: args });
     });
   }
@@ -143,11 +148,9 @@ export class RpcPeer {
     if (this.#closed) return;
     this.#closed = reason;
     this.#outbox = [];
-    for (const p of this.#pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(reason);
-    }
+    for (const p of this.#pending.values()) p.reject(reason);
     this.#pending.clear();
+    this.#stopSweeper();
   }
 
   #dispatch(frame: Frame): void {
@@ -155,7 +158,7 @@ export class RpcPeer {
       const p = this.#pending.get(frame.id);
       if (!p) return; // timed out already
       this.#pending.delete(frame.id);
-      clearTimeout(p.timer);
+      if (this.#pending.size === 0) this.#stopSweeper();
       if (frame.ok) p.resolve(frame.v);
       else p.reject(new RemoteError(frame.e));
     } else if (frame.t === "req") {
@@ -176,6 +179,22 @@ export class RpcPeer {
       const e = err instanceof Error ? err : new Error(String(err));
       this.#queue({ t: "res", id, ok: false, e: { name: e.name, message: e.message } });
     }
+  }
+
+  /** Times out calls past their deadline: one interval per peer instead of a timer per call. */
+  #sweep(): void {
+    const now = performance.now();
+    for (const [id, p] of this.#pending) {
+      if (p.deadline > now) continue;
+      this.#pending.delete(id);
+      p.reject(new RpcTimeoutError(p.method, p.timeoutMs!));
+    }
+    if (this.#pending.size === 0) this.#stopSweeper();
+  }
+
+  #stopSweeper(): void {
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
   }
 
   #queue(frame: Frame): void {
@@ -211,7 +230,6 @@ export class RpcPeer {
       } else if (frame.t === "req") {
         const p = this.#pending.get(frame.id);
         this.#pending.delete(frame.id);
-        clearTimeout(p?.timer);
         p?.reject(batchError instanceof Error ? batchError : new Error(String(batchError)));
       }
     }

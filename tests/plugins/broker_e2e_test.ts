@@ -174,7 +174,10 @@ Deno.test("plugins e2e: the README's example plugin loads and works", async () =
 });
 
 Deno.test("plugins e2e: PUBLISHes pipelined through a slow, jittery caged hook still arrive in order", async () => {
-  const broker = await startTestBroker(`plugins:\n  jitter: {source: "${fixture("jitter.ts")}"}\n`);
+  const broker = await startTestBroker(
+    `plugins:\n  jitter: {source: "${fixture("jitter.ts")}"}\n`,
+    { logLevel: "warn" },
+  );
   const sub = await connect(broker.url, { protocolVersion: 5 });
   const pub = await connect(broker.url, { protocolVersion: 5 });
   try {
