@@ -117,3 +117,19 @@ export function subscribe(
 ): Promise<mqtt.ISubscriptionGrant[]> {
   return client.subscribeAsync(topic, opts);
 }
+
+/**
+ * Publishes "hello" on `topic` and resolves with the topic a subscriber to `#` receives it on
+ * (shows what plugins on the way did to it).
+ */
+export async function roundTrip(url: string, topic: string): Promise<string> {
+  const sub = await connect(url);
+  await subscribe(sub, "#");
+  const pub = await connect(url);
+  const got = nextMessage(sub);
+  await pub.publishAsync(topic, "hello");
+  const { topic: seen } = await got;
+  await end(pub);
+  await end(sub);
+  return seen;
+}

@@ -1,7 +1,7 @@
 // The whole lifecycle of one plugin through `aviary plugins ...` (spawned `deno run main.ts`)
 // against a running test broker, observed by a real MQTT client.
 import assert from "node:assert/strict";
-import { connect, end, nextMessage, subscribe } from "../helpers.ts";
+import { roundTrip } from "../helpers.ts";
 import { buildPackage, KEY_ID, KEY_SECRET, PASSWORD, startAdminBroker, USER } from "./helpers.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -34,18 +34,6 @@ async function aviary(
   const out = await cmd.output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-async function roundTrip(url: string, topic: string): Promise<string> {
-  const sub = await connect(url);
-  await subscribe(sub, "#");
-  const pub = await connect(url);
-  const got = nextMessage(sub);
-  await pub.publishAsync(topic, "hello");
-  const { topic: seen } = await got;
-  await end(pub);
-  await end(sub);
-  return seen;
 }
 
 Deno.test("CLI: aviary plugins install, config, start, list, move, stop, uninstall", async () => {

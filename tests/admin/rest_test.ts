@@ -1,7 +1,7 @@
 // The whole lifecycle of one plugin over the REST API, observed by a real MQTT client; then a
 // broker restart on the same data_dir keeps installed plugins, order, state and config.
 import assert from "node:assert/strict";
-import { connect, end, nextMessage, subscribe } from "../helpers.ts";
+import { roundTrip } from "../helpers.ts";
 import { handleAdmin, OPENAPI, ROUTES, startAdmin } from "../../broker/admin/mod.ts";
 import { AdminAuth } from "../../broker/admin/auth.ts";
 import { silentLogger } from "../../broker/log.ts";
@@ -14,18 +14,6 @@ import {
   KEY_SECRET,
   startAdminBroker,
 } from "./helpers.ts";
-
-async function roundTrip(url: string, topic: string): Promise<string> {
-  const sub = await connect(url);
-  await subscribe(sub, "#");
-  const pub = await connect(url);
-  const got = nextMessage(sub);
-  await pub.publishAsync(topic, "hello");
-  const { topic: seen } = await got;
-  await end(pub);
-  await end(sub);
-  return seen;
-}
 
 function upload(bytes: Uint8Array, fields: Record<string, string> = {}): FormData {
   const form = new FormData();
