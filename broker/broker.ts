@@ -210,7 +210,7 @@ export class Broker {
       const client = this.clients.get(t.clientId);
       if (perSubscriber) this.#deliverThroughHooks(session, out);
       else deliver(session, client, out, this.onDrop);
-      if (congested && client && session.isCongested(Date.now())) congested.push(session);
+      if (congested && client && session.isCongested()) congested.push(session);
     }
     return targets.length;
   }

@@ -84,11 +84,12 @@ export class Session {
    * client is connected. A session stuck like that for {@linkcode CONGESTION_PATIENCE_MS} no
    * longer counts (its client is not keeping up at all; its queue overflows and drops instead).
    */
-  isCongested(now: number): boolean {
+  isCongested(): boolean {
     if (this.queue.length < this.maxQueued / 2) {
       this.#congestedSince = 0;
       return false;
     }
+    const now = Date.now();
     if (this.#congestedSince === 0) this.#congestedSince = now;
     return now - this.#congestedSince < CONGESTION_PATIENCE_MS;
   }
