@@ -80,7 +80,9 @@ export class Broker {
     }
     const client = new Client(conn, this);
     this.#all.add(client);
-    return client.run().finally(() => this.#all.delete(client));
+    return client.run()
+      .catch((err) => this.log.error("Connection failed", { remote: conn.remoteAddr, error: err }))
+      .finally(() => this.#all.delete(client));
   }
 
   /** Closes an existing connection with the same client id (spec [MQTT-3.1.4-3]). */

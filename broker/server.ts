@@ -60,14 +60,8 @@ export async function startBroker(
   };
   lifecycle("broker.starting");
   const listeners = new Map<string, Listener>();
-  const connections = new Set<Promise<void>>();
-  const onConnection = (conn: Parameters<Broker["accept"]>[0]) => {
-    const done = broker.accept(conn).catch((err) => {
-      log.error("Connection failed", { remote: conn.remoteAddr, error: err });
-    });
-    connections.add(done);
-    done.finally(() => connections.delete(done));
-  };
+  // The broker tracks every connection itself (close() waits for them all).
+  const onConnection = (conn: Parameters<Broker["accept"]>[0]) => void broker.accept(conn);
   try {
     for (const [name, cfg] of Object.entries(config.listeners)) {
       const listener = await startListener(name, cfg, onConnection, {
@@ -106,7 +100,6 @@ export async function startBroker(
         await admin?.close();
         await broker.close();
         await Promise.all([...listeners.values()].map((l) => l.close()));
-        await Promise.all(connections);
         lifecycle("broker.stopped");
         await host?.close();
         log.info("Broker stopped");
