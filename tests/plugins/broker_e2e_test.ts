@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import type { IConnackPacket } from "mqtt";
 import { sriSha256 } from "../../plugins/host/mod.ts";
-import { connect, end, nextMessage, startTestBroker, waitFor } from "../helpers.ts";
+import { connect, delay, end, nextMessage, startTestBroker, waitFor } from "../helpers.ts";
+import { rawConnect } from "../conformance/_raw.ts";
 import { fixture } from "./helpers.ts";
 
 async function serveFixture(name: string) {
@@ -195,6 +196,38 @@ Deno.test("plugins e2e: PUBLISHes pipelined through a slow, jittery caged hook s
   } finally {
     await end(sub);
     await end(pub);
+    await broker.close();
+  }
+});
+
+Deno.test("plugins e2e: a QoS 2 DUP re-sent while the first copy is still in a slow hook is delivered once [MQTT-4.3.3-10]", async () => {
+  const broker = await startTestBroker(`plugins:\n  jitter: {source: "${fixture("jitter.ts")}"}\n`);
+  const sub = await connect(broker.url, { protocolVersion: 5 });
+  const got: string[] = [];
+  sub.on("message", (_t, payload) => got.push(payload.toString()));
+  await sub.subscribeAsync("dup/t", { qos: 2 });
+  const { client } = await rawConnect(broker.port, { protocolVersion: 5, clientId: "dup-sender" });
+  try {
+    const publish = {
+      cmd: "publish",
+      topic: "dup/t",
+      payload: "once",
+      qos: 2,
+      messageId: 7,
+      retain: false,
+    } as const;
+    client.send({ ...publish, dup: false });
+    client.send({ ...publish, dup: true }); // before the hook of the first has answered
+    await client.next("pubrec");
+    await client.next("pubrec");
+    client.send({ cmd: "pubrel", messageId: 7 });
+    await client.next("pubcomp");
+    await waitFor(() => got.length >= 1, "the message");
+    await delay(100); // a second copy would arrive within the hook's 5 ms
+    assert.deepEqual(got, ["once"]);
+  } finally {
+    client.close();
+    await end(sub);
     await broker.close();
   }
 });
