@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ListenerConfig } from "./types.ts";
 
 /**
  * The built-in config: one tcp listener on the loopback interface only (like Mosquitto 2),
@@ -40,3 +41,28 @@ auth:
 
 /** The name under which errors in {@linkcode DEFAULT_CONFIG_YAML} are reported. */
 export const DEFAULT_CONFIG_NAME = "(built-in default)";
+
+/**
+ * A listener entry with every default filled in (what the schema gives a `listeners:` entry that
+ * names only `type` and `bind`), for code that adds listeners.
+ *
+ * @example
+ * ```ts
+ * import { listenerConfig } from "./defaults.ts";
+ * const ws = listenerConfig({ type: "ws", bind: "127.0.0.1:8080" });
+ * console.assert(ws.path === "/mqtt" && ws.cert === null);
+ * ```
+ */
+export function listenerConfig(
+  fields: Pick<ListenerConfig, "type" | "bind"> & Partial<ListenerConfig>,
+): ListenerConfig {
+  return {
+    cert: null,
+    key: null,
+    ca: null,
+    require_client_cert: false,
+    path: "/mqtt",
+    max_connections: 0,
+    ...fields,
+  };
+}

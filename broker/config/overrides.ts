@@ -5,6 +5,7 @@
  */
 
 import { formatBind, parseBind } from "./bind.ts";
+import { listenerConfig } from "./defaults.ts";
 import { ConfigError } from "./errors.ts";
 import type { BrokerConfig, ListenerConfig, LogConfig } from "./types.ts";
 
@@ -52,12 +53,18 @@ export function applyOverrides(cfg: BrokerConfig, overrides: ConfigOverrides): B
     tcpHost = host ?? current.hostname;
     tcp.bind = formatBind(tcpHost, port ?? current.port);
   } else if (host !== undefined || port !== undefined) {
-    out.listeners[freeName(out, "default")] = listener("tcp", formatBind(tcpHost, port ?? 1883));
+    out.listeners[freeName(out, "default")] = listenerConfig({
+      type: "tcp",
+      bind: formatBind(tcpHost, port ?? 1883),
+    });
   }
   if (wsPort !== undefined) {
     const ws = firstOfType(out, "ws");
     if (ws) ws.bind = formatBind(tcpHost, wsPort);
-    else out.listeners[freeName(out, "ws")] = listener("ws", formatBind(tcpHost, wsPort));
+    else {out.listeners[freeName(out, "ws")] = listenerConfig({
+        type: "ws",
+        bind: formatBind(tcpHost, wsPort),
+      });}
   }
   return out;
 }
@@ -86,17 +93,4 @@ function freeName(cfg: BrokerConfig, wanted: string): string {
   let name = wanted;
   for (let i = 2; Object.hasOwn(cfg.listeners, name); i++) name = `${wanted}${i}`;
   return name;
-}
-
-function listener(type: ListenerConfig["type"], bind: string): ListenerConfig {
-  return {
-    type,
-    bind,
-    cert: null,
-    key: null,
-    ca: null,
-    require_client_cert: false,
-    path: "/mqtt",
-    max_connections: 0,
-  };
 }

@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
+import { listenerConfig } from "../config/defaults.ts";
 import type { ListenerConfig } from "../config/types.ts";
 import { makeTestCerts } from "../../tests/fixtures/certs.ts";
 import { startListener } from "./listen.ts";
 import { connectionInbox, readBytes } from "./_test_helpers.ts";
 
 function config(overrides: Partial<ListenerConfig>): ListenerConfig {
-  return {
-    type: "tcp",
-    bind: "127.0.0.1:0",
-    cert: null,
-    key: null,
-    ca: null,
-    require_client_cert: false,
-    path: "/mqtt",
-    max_connections: 0,
-    ...overrides,
-  };
+  return listenerConfig({ type: "tcp", bind: "127.0.0.1:0", ...overrides });
 }
 
 Deno.test("startListener() starts a tcp listener on the real port", async () => {
