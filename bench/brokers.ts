@@ -132,6 +132,7 @@ export async function startBroker(id: BrokerId, opts: StartOptions): Promise<Run
       "--ignore-env",
       "--allow-net",
       "--allow-read",
+      "--allow-run=deno",
       `--allow-write=${dir}`,
       "main.ts",
       "--config",

@@ -137,43 +137,55 @@ export const SCENARIOS: readonly Scenario[] = [
     kind: "idle",
     audience: "all",
   },
-  {
-    id: "aviary-plugins",
-    title: "Aviary QoS0 1->1 100k",
-    measures: "QoS0 1->1 on Aviary with bench/plugins/transform.ts (caged, rewrites every " +
-      "message) vs without; the share of throughput kept",
-    kind: "flow",
-    audience: "aviary",
-    load: { ...base, version: 4, qos: 0, subscribers: 1, messages: 100_000 },
-    figure: "rate",
-    plugin: fixture("transform", "transform plugin", 0.7, ""),
-  },
-  {
-    id: "aviary-auth",
-    title: "Aviary 2,000 CONNECTs",
-    measures: "2,000 clients (user names bench-N, 50 CONNECTs in flight) connect to Aviary " +
-      "allowing anonymous clients vs with bench/plugins/auth.ts (caged) as the only " +
-      "authenticator; CONNECTs/s",
-    kind: "connect",
-    audience: "aviary",
-    connect: { clients: 2000, concurrency: 50, usernamePrefix: "bench-" },
-    plugin: fixture(
-      "auth",
-      "auth plugin",
-      0.5,
-      "auth:\n  allow_anonymous: false\n  plugins: [auth]\n",
-    ),
-  },
+  ...(["worker", "process"] as const).flatMap((isolation) => {
+    const suffix = isolation === "process" ? "" : "-worker";
+    return [
+      {
+        id: `aviary-plugins${suffix}`,
+        title: "Aviary QoS0 1->1 100k",
+        measures: `QoS0 1->1 on Aviary with bench/plugins/transform.ts (isolation: ${isolation}, ` +
+          "rewrites every message) vs without; the share of throughput kept",
+        kind: "flow",
+        audience: "aviary",
+        load: { ...base, version: 4, qos: 0, subscribers: 1, messages: 100_000 },
+        figure: "rate",
+        plugin: fixture("transform", `transform plugin (${isolation})`, 0.7, "", isolation),
+      },
+      {
+        id: `aviary-auth${suffix}`,
+        title: "Aviary 2,000 CONNECTs",
+        measures: "2,000 clients (user names bench-N, 50 CONNECTs in flight) connect to Aviary " +
+          `allowing anonymous clients vs with bench/plugins/auth.ts (isolation: ${isolation}) ` +
+          "as the only authenticator; CONNECTs/s",
+        kind: "connect",
+        audience: "aviary",
+        connect: { clients: 2000, concurrency: 50, usernamePrefix: "bench-" },
+        plugin: fixture(
+          "auth",
+          `auth plugin (${isolation})`,
+          0.5,
+          "auth:\n  allow_anonymous: false\n  plugins: [auth]\n",
+          isolation,
+        ),
+      },
+    ] satisfies Scenario[];
+  }),
 ];
 
 /**
- * A fixture in `bench/plugins/<alias>.ts`, loaded caged (`isolation: worker`, no permissions)
+ * A fixture in `bench/plugins/<alias>.ts`, loaded caged (`isolation` as given, no permissions)
  * under `plugins.<alias>`, plus `extraYaml`.
  */
-function fixture(alias: string, label: string, keepAtLeast: number, extraYaml: string) {
+function fixture(
+  alias: string,
+  label: string,
+  keepAtLeast: number,
+  extraYaml: string,
+  isolation: "worker" | "process",
+) {
   const file = new URL(`./plugins/${alias}.ts`, import.meta.url).pathname;
   const yaml = `${extraYaml}plugins:\n  ${alias}:\n    source: ${JSON.stringify(file)}\n` +
-    `    isolation: worker\n    permissions: {}\n`;
+    `    isolation: ${isolation}\n    permissions: {}\n`;
   return { label, file, yaml, keepAtLeast } satisfies PluginFixture;
 }
 

@@ -6,10 +6,10 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import mqttPacket, { type IPublishPacket, type Packet } from "mqtt-packet";
+import type { IPublishPacket, Packet } from "mqtt-packet";
 import type { Broker } from "./broker.ts";
 import { MqttError, ParseError, ReasonCode, reasonCodeOf } from "./errors.ts";
-import { decodePacket } from "./codec.ts";
+import { decodePacket, encodePacket } from "./codec.ts";
 import { Framer } from "./framer.ts";
 import { checkProtocolLevel, ConnectRefused, refuse } from "./handlers/connect.ts";
 import { dispatch } from "./handlers/mod.ts";
@@ -136,7 +136,8 @@ export class Client {
 
   /** Reads and handles packets until the connection ends. */
   async run(): Promise<void> {
-    this.#armTimer(this.broker.config.mqtt.connect_timeout_ms);
+    // Counted from accept: bytes trickling in do not extend it (a slow CONNECT is closed).
+    this.broker.idle.watch(this, this.broker.config.mqtt.connect_timeout_ms, this.connectedAt);
     try {
       for await (const chunk of this.conn.readable) {
         try {
@@ -166,7 +167,8 @@ export class Client {
    */
   send(packet: Packet): boolean {
     if (this.state === "closed") return false;
-    const buf = mqttPacket.generate(packet, { protocolVersion: this.protocolVersion });
+    const buf = this.#encode(packet);
+    if (!buf) return false;
     if (buf.length > this.maxPacketSize) {
       this.broker.stats.tooLargeDropped++;
       return false;
@@ -182,6 +184,21 @@ export class Client {
       });
     }
     return true;
+  }
+
+  /** Encodes `packet`; a packet that cannot be framed correctly is logged, counted and dropped. */
+  #encode(packet: Packet): Buffer | null {
+    try {
+      return encodePacket(packet, this.protocolVersion);
+    } catch (err) {
+      this.broker.stats.packetsRefused++;
+      this.log.error("Outbound packet refused", {
+        clientId: this.clientId || undefined,
+        type: packet.cmd,
+        error: (err as Error)?.message ?? String(err),
+      });
+      return null;
+    }
   }
 
   /**
@@ -200,7 +217,10 @@ export class Client {
     this.#ending = this.#endAfterFlush();
   }
 
-  /** Handles an error from decoding or a handler: logs it and disconnects this client only. */
+  /**
+   * Handles an error from decoding or a handler: logs it and disconnects this client only. The v5
+   * DISCONNECT carries the message of the broker's own protocol errors, "Internal error" otherwise.
+   */
   fail(err: unknown): void {
     if (this.state === "closed") return;
     if (err instanceof ConnectRefused) return refuse(this, err);
@@ -209,7 +229,10 @@ export class Client {
     const fields = { clientId: this.clientId || undefined, reasonCode: hex(code), error: message };
     if (code === ReasonCode.ImplementationSpecificError) this.log.error("Client failed", fields);
     else this.log.warn("Protocol violation, disconnecting", fields);
-    this.disconnect(code, message);
+    // Only our own protocol errors are worded for the client; anything else (a plugin's or the
+    // runtime's text) stays in the log.
+    const known = err instanceof MqttError || err instanceof ParseError;
+    this.disconnect(code, known ? message : "Internal error");
   }
 
   /** Whether a reason string may be sent (v5 Request Problem Information, spec 3.1.2.11.7). */
@@ -349,7 +372,7 @@ export class Client {
   /** The idle limit passed: no CONNECT in time, or keep alive exceeded. Called by the broker's watch. */
   onIdle(): void {
     if (this.state === "closed") return;
-    if (this.state === "new") {
+    if (this.state === "new" || this.state === "connecting") {
       this.log.info("No CONNECT in time, closing");
       this.close();
       return;

@@ -2,12 +2,14 @@
  * Decoding whole MQTT packets with `mqtt-packet`, through one shared decoder per protocol
  * generation instead of one per connection: the framer hands over complete packets only, so a
  * decoder holds no state between packets, and an idle connection carries no decoder at all.
+ * Encoding checks the one invariant that keeps a bad packet off the wire: its bytes are exactly
+ * as many as its header announces.
  *
  * @module
  */
 import type { Buffer } from "node:buffer";
 import mqttPacket, { type Packet } from "mqtt-packet";
-import { ParseError } from "./errors.ts";
+import { EncodeError, ParseError } from "./errors.ts";
 
 interface Decoder {
   parser: ReturnType<typeof mqttPacket.parser>;
@@ -54,4 +56,57 @@ export function decodePacket(frame: Buffer, version: 3 | 4 | 5): Packet {
     throw new ParseError(d.error?.message ?? "Packet could not be decoded");
   }
   return packet;
+}
+
+/**
+ * Encodes `packet` for a connection speaking `version`. Throws {@linkcode EncodeError} when the
+ * encoder fails or its bytes disagree with the length the header announces: a string over 65,535
+ * bytes makes mqtt-packet emit a header whose body is missing, and the peer would parse whatever
+ * follows as that body (an injected packet). Such a packet must never reach a socket.
+ *
+ * @example
+ * ```ts
+ * import { encodePacket } from "./codec.ts";
+ * if (encodePacket({ cmd: "pingresp" }, 4).length !== 2) throw new Error("PINGRESP");
+ * let refused = false;
+ * try {
+ *   encodePacket({ cmd: "connack", returnCode: 0, sessionPresent: false, properties: { reasonString: "r".repeat(70_000) } }, 5);
+ * } catch { refused = true; }
+ * if (!refused) throw new Error("a 70 kB reason string was encoded");
+ * ```
+ */
+export function encodePacket(packet: Packet, version: 3 | 4 | 5): Buffer {
+  let buf: Buffer;
+  try {
+    buf = mqttPacket.generate(packet, { protocolVersion: version });
+  } catch (err) {
+    throw new EncodeError(`Cannot encode ${packet.cmd}: ${(err as Error)?.message ?? err}`);
+  }
+  const framed = framedLength(buf);
+  if (framed !== buf.length) {
+    throw new EncodeError(
+      `Cannot encode ${packet.cmd}: ${buf.length} bytes encoded, its header announces ${framed}`,
+    );
+  }
+  return buf;
+}
+
+/**
+ * The length an encoded packet announces: fixed header byte, Remaining Length bytes, and the
+ * Remaining Length itself (spec 2.1.4); -1 when the header is cut short.
+ *
+ * @example
+ * ```ts
+ * import { framedLength } from "./codec.ts";
+ * if (framedLength(new Uint8Array([0xc0, 0x00])) !== 2) throw new Error("PINGREQ");
+ * if (framedLength(new Uint8Array([0x30, 0x84, 0x80, 0x04])) !== 65_544) throw new Error("3-byte");
+ * ```
+ */
+export function framedLength(buf: Uint8Array): number {
+  let remaining = 0;
+  for (let i = 1; i <= 4 && i < buf.length; i++) {
+    remaining += (buf[i] & 0x7f) * 128 ** (i - 1);
+    if ((buf[i] & 0x80) === 0) return 1 + i + remaining;
+  }
+  return -1;
 }

@@ -110,10 +110,50 @@ export function connackReturnCodeV3(code: number): number {
     case ReasonCode.BadUserNameOrPassword:
       return 4;
     case ReasonCode.NotAuthorized:
+    case ReasonCode.TopicNameInvalid: // a will topic the server refuses ($SYS/)
       return 5;
     default:
       return 3;
   }
+}
+
+/** Reason codes a refusing CONNACK may carry (spec 3.2.2.2). */
+const CONNACK_FAILURES: ReadonlySet<number> = new Set([
+  0x80,
+  0x81,
+  0x82,
+  0x83,
+  0x84,
+  0x85,
+  0x86,
+  0x87,
+  0x88,
+  0x89,
+  0x8a,
+  0x8c,
+  0x90,
+  0x95,
+  0x97,
+  0x99,
+  0x9a,
+  0x9b,
+  0x9c,
+  0x9d,
+  0x9f,
+]);
+
+/**
+ * Whether `code` may refuse a CONNECT (a failure code of the CONNACK table); a plugin's denial
+ * with any other code gets the default instead.
+ *
+ * @example
+ * ```ts
+ * import { isConnackFailure } from "./errors.ts";
+ * if (!isConnackFailure(0x86) || isConnackFailure(0) || isConnackFailure(0x8e)) throw new Error();
+ * ```
+ */
+export function isConnackFailure(code: unknown): code is number {
+  return typeof code === "number" && CONNACK_FAILURES.has(code);
 }
 
 /**
@@ -135,11 +175,46 @@ export function reasonCodeOf(err: unknown): ReasonCode {
   return ReasonCode.ImplementationSpecificError;
 }
 
+/** An outbound packet the codec refused to encode (codec.ts `encodePacket`): never written. */
+export class EncodeError extends Error {
+  /** @param message what could not be encoded and why */
+  constructor(message: string) {
+    super(message);
+    this.name = "EncodeError";
+  }
+}
+
 /** A packet the codec could not decode; always a malformed packet (0x81). */
 export class ParseError extends Error {
   /** @param message the codec's description */
   constructor(message: string) {
     super(message);
     this.name = "ParseError";
+  }
+}
+
+/**
+ * A value a plugin returned or published that the broker refuses to send: a string over 65,535
+ * bytes or with U+0000, a bad topic, a property of the wrong type, a packet too large. It is the
+ * plugin's fault: the value is dropped, counted and logged with the plugin's alias.
+ *
+ * @example
+ * ```ts
+ * import { PluginOutputError } from "./errors.ts";
+ * const err = new PluginOutputError("message.publish topic", "contains U+0000");
+ * if (err.message !== "message.publish topic: contains U+0000") throw new Error(err.message);
+ * ```
+ */
+export class PluginOutputError extends TypeError {
+  /** What was refused, e.g. `message.publish topic`. */
+  readonly what: string;
+  /**
+   * @param what the value refused, e.g. `message.publish topic`
+   * @param problem why, e.g. `contains U+0000` or `expected a string, got 42`
+   */
+  constructor(what: string, problem: string) {
+    super(`${what}: ${problem}`);
+    this.name = "PluginOutputError";
+    this.what = what;
   }
 }

@@ -14,6 +14,12 @@ export interface Watched {
   onIdle(): void;
 }
 
+/** A watched item's limit, and the fixed start it counts from (undefined: from last activity). */
+interface Limit {
+  ms: number;
+  from?: number;
+}
+
 /**
  * Checks every `tickMs` which watched items have been idle for their limit.
  *
@@ -28,7 +34,7 @@ export interface Watched {
  * ```
  */
 export class IdleWatch {
-  #limits = new Map<Watched, number>();
+  #limits = new Map<Watched, Limit>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #tickMs: number;
 
@@ -42,9 +48,13 @@ export class IdleWatch {
     return this.#limits.size;
   }
 
-  /** Watches `item` with `limitMs` (replacing an earlier limit). */
-  watch(item: Watched, limitMs: number): void {
-    this.#limits.set(item, limitMs);
+  /**
+   * Watches `item` with `limitMs` (replacing an earlier limit), counted from its last activity, or
+   * from the fixed instant `from` (ms since the epoch) when given: a deadline activity cannot
+   * extend, such as the connect timeout counted from accept.
+   */
+  watch(item: Watched, limitMs: number, from?: number): void {
+    this.#limits.set(item, { ms: limitMs, from });
     this.#timer ??= setInterval(() => this.#sweep(), this.#tickMs);
   }
 
@@ -60,7 +70,7 @@ export class IdleWatch {
   #sweep(): void {
     const now = Date.now();
     for (const [item, limit] of this.#limits) {
-      if (now - item.lastActivity < limit) continue;
+      if (now - (limit.from ?? item.lastActivity) < limit.ms) continue;
       this.unwatch(item);
       item.onIdle();
     }

@@ -1,18 +1,30 @@
 /**
  * Connects the broker core to the plugin host: starts the host with the configured plugins and
- * services backed by the broker, and adapts it to {@linkcode BrokerHooks}.
+ * services backed by the broker, and adapts it to {@linkcode BrokerHooks}. Everything a plugin
+ * hands back passes the checks of `plugin_output.ts` here, once; authentication and topic checks
+ * fail closed through `plugin_guard.ts` and `plugin_auth.ts`.
  *
  * @module
  */
 import { type PluginHost, PluginManager } from "../plugins/host/mod.ts";
-import type { BrokerStats, Message as PluginMessage } from "../plugins/sdk/mod.ts";
+import type { BrokerStats, HookpointName, Message as PluginMessage } from "../plugins/sdk/mod.ts";
 import type { Broker } from "./broker.ts";
 import type { BrokerConfig } from "./config/types.ts";
-import type { AuthResult, BrokerHooks } from "./hooks.ts";
+import type { BrokerHooks } from "./hooks.ts";
 import type { Logger } from "./log.ts";
-import { fromPluginMessage, toPluginMessage } from "./message.ts";
+import { fromPluginMessage, type Message, toPluginMessage } from "./message.ts";
+import { authenticateWithPlugins } from "./plugin_auth.ts";
+import { PluginFaults } from "./plugin_faults.ts";
+import { PluginGuard } from "./plugin_guard.ts";
+import {
+  checkConnackProperties,
+  checkMessage,
+  checkSubscriptions,
+  type MessageLimits,
+  PluginOutputError,
+} from "./plugin_output.ts";
+import type { Stats } from "./stats.ts";
 import { VERSION } from "./version.ts";
-
 /**
  * Starts the plugin host for `broker` and installs its hooks. A plugin that fails to load or start
  * is reported in the log and in `host.status()`; it never stops the broker.
@@ -29,6 +41,8 @@ export async function startPlugins(
   log: Logger,
 ): Promise<PluginManager> {
   let started: PluginHost | undefined; // plugins may ask for the status while starting
+  const faults = new PluginFaults(log, broker.stats);
+  const limits = { maxPacketSize: config.mqtt.max_packet_size };
   // The manager merges the YAML map with the runtime state in <data_dir>/plugins/state.json.
   const manager = await PluginManager.open({
     plugins: config.plugins,
@@ -37,7 +51,7 @@ export async function startPlugins(
     dataDir: config.data_dir,
     log: log.child({ component: "plugins" }),
     services: {
-      publish: (m: PluginMessage) => void broker.publish(fromPluginMessage(m)),
+      publish: (m: PluginMessage) => void broker.publish(pluginPublished(m, limits, faults)),
       clients: () => [...broker.clients.values()].map((c) => c.info()),
       retained: (filter: string) => broker.retained.match(filter, Date.now()).map(toPluginMessage),
       stats: () => brokerStats(broker),
@@ -45,7 +59,13 @@ export async function startPlugins(
     },
   });
   const host = started = manager.host;
-  broker.hooks = pluginHooks(host, config);
+  const guard = new PluginGuard(
+    () =>
+      manager.list().map(({ alias, state, hooks, enabled }) => ({ alias, state, hooks, enabled })),
+    host,
+    { "client.authenticate": config.auth.plugins, "client.authorize": config.topic_check.plugins },
+  );
+  broker.hooks = pluginHooks(host, config, { log, stats: broker.stats, guard });
   for (const s of host.status()) {
     const fields = {
       plugin: s.alias,
@@ -61,48 +81,127 @@ export async function startPlugins(
   return manager;
 }
 
+/** What {@linkcode pluginHooks} reports to and consults. */
+export interface PluginHooksDeps {
+  log: Logger;
+  /** The broker's counters (`pluginOutputRefused`). */
+  stats: Stats;
+  /** Who must take part in authentication and topic checks (default: from `host.status()`). */
+  guard?: PluginGuard;
+}
+
 /**
  * Adapts a plugin host to the core's hooks. Authentication is always asked (so that an auth plugin
- * that failed to load fails closed); authorization whenever topic checks are enabled.
+ * that failed to load fails closed); authorization whenever topic checks are enabled. Transform
+ * results are checked (plugin_output.ts): an invalid one is the plugin's fault, counted and
+ * logged, and never sent — a message is dropped, a CONNACK goes without the plugin's properties,
+ * a SUBSCRIBE's filters are refused.
  */
-export function pluginHooks(host: PluginHost, config: BrokerConfig): BrokerHooks {
+export function pluginHooks(
+  host: PluginHost,
+  config: BrokerConfig,
+  deps: PluginHooksDeps,
+): BrokerHooks {
   const topicCheck = config.topic_check.enable;
+  const limits = { maxPacketSize: config.mqtt.max_packet_size };
+  const faults = new PluginFaults(deps.log, deps.stats);
+  const guard = deps.guard ?? new PluginGuard(() => host.status(), host, {
+    "client.authenticate": config.auth.plugins,
+    "client.authorize": config.topic_check.plugins,
+  });
+  /** Runs `check`; a refused value is reported against the hook's chain and becomes `fallback`. */
+  const checked = <T>(hook: HookpointName, check: () => T, fallback: T): T => {
+    try {
+      return check();
+    } catch (err) {
+      if (!(err instanceof PluginOutputError)) throw err;
+      faults.outputRefused(hook, () => chainOf(host, hook), err);
+      return fallback;
+    }
+  };
+  const message = (hook: HookpointName, out: PluginMessage | null, from: Message["from"]) => {
+    if (!out) return null;
+    const clean = checked(hook, () => checkMessage(out, `${hook} result`, limits), null);
+    return clean ? { ...fromPluginMessage(clean), from } : null;
+  };
   return {
     has: (hook) => hook === "client.authorize" ? topicCheck : host.has(hook),
-    authenticate: async (event): Promise<AuthResult> => {
-      if (host.has("client.connect")) {
-        const pre = await host.decide("client.connect", { client: event.client }, "allow");
-        if (pre.result === "deny") {
-          return { allow: false, reasonCode: pre.reasonCode, reason: pre.reason };
+    authenticate: (event) =>
+      authenticateWithPlugins(host, config.auth, guard, faults, deps.log, event),
+    authorize: async (event) => {
+      if (topicCheck) {
+        const view = guard.check("client.authorize");
+        const down = [...view.missing, ...view.unknown];
+        if (down.length > 0) {
+          faults.warn(
+            "authorize:down",
+            "Topic check refused: a topic-check plugin is not running",
+            {
+              plugins: down.join(","),
+            },
+          );
+          return false;
         }
       }
-      const out = await host.authenticate(event);
-      return out.result === "allow" ? { allow: true, superuser: out.superuser } : {
-        allow: false,
-        reasonCode: out.reasonCode,
-        reason: out.reason ?? `Denied by ${out.by ?? "default"}`,
-      };
+      return (await host.authorize(event)).result === "allow";
     },
-    authorize: async (event) => (await host.authorize(event)).result === "allow",
-    subscribe: async (client, filters) =>
-      (await host.transform("client.subscribe", { client, filters })) ?? [],
+    subscribe: async (client, filters) => {
+      const out = await host.transform("client.subscribe", { client, filters });
+      if (out === null) return [];
+      return checked(
+        "client.subscribe",
+        () => checkSubscriptions(out, "client.subscribe result"),
+        [],
+      );
+    },
     unsubscribe: async (client, filters) =>
       (await host.transform("client.unsubscribe", { client, filters })) ?? [],
-    connack: async (client, properties) =>
-      (await host.transform("client.connack", { client, reasonCode: 0, properties })) ?? properties,
-    publish: async (msg) => {
-      const out = await host.transform("message.publish", toPluginMessage(msg));
-      return out ? fromPluginMessage(out) : null;
+    connack: async (client, properties) => {
+      const out = await host.transform("client.connack", { client, reasonCode: 0, properties });
+      if (out === null) return properties;
+      return checked(
+        "client.connack",
+        () => checkConnackProperties(out, "client.connack result"),
+        properties,
+      );
     },
+    publish: async (msg) =>
+      message(
+        "message.publish",
+        await host.transform("message.publish", toPluginMessage(msg)),
+        msg.from,
+      ),
     deliver: async (client, msg) => {
       const out = await host.transform("message.delivered", {
         client,
         message: toPluginMessage(msg),
       });
-      return out ? fromPluginMessage(out) : null;
+      return message("message.delivered", out, msg.from);
     },
     notify: (hook, event) => host.notify(hook, event),
   };
+}
+
+/**
+ * The broker form of a message a plugin published with `ctx.publish`, checked; a refusal is
+ * reported and thrown back to the plugin (its `ctx.publish` rejects).
+ */
+function pluginPublished(m: PluginMessage, limits: MessageLimits, faults: PluginFaults): Message {
+  try {
+    return fromPluginMessage(checkMessage(m, "ctx.publish message", limits));
+  } catch (err) {
+    if (err instanceof PluginOutputError) {
+      const alias = m?.from?.clientId?.replace(/^\$plugin\//, "") ?? "?";
+      faults.outputRefused("ctx.publish", () => [alias], err);
+    }
+    throw err;
+  }
+}
+
+/** Aliases of the running plugins that registered `hook` (who may have made a bad result). */
+function chainOf(host: PluginHost, hook: HookpointName): string[] {
+  return host.status().filter((s) => s.state === "running" && s.hooks.includes(hook))
+    .map((s) => s.alias);
 }
 
 /** The broker's counters and gauges as plain data (`ctx.broker.stats()`). */

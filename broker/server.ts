@@ -48,7 +48,9 @@ export async function startBroker(
 ): Promise<RunningBroker> {
   const log = opts.log ?? createLogger(config.log);
   const broker = new Broker(config, { ...opts, log });
+  // Aliases named in auth.plugins must be asked (and fail closed) even with no plugins: map.
   const usesPlugins = Object.keys(config.plugins).length > 0 || config.topic_check.enable ||
+    (config.auth.plugins?.length ?? 0) > 0 ||
     config.admin.enable || existsSync(join(config.data_dir, "plugins", "state.json"));
   const manager = usesPlugins && !opts.hooks ? await startPlugins(broker, config, log) : undefined;
   const host = manager?.host;

@@ -17,6 +17,10 @@ export interface Stats {
   deliveryDropped: number;
   /** Outbound packets over the client's Maximum Packet Size. */
   tooLargeDropped: number;
+  /** Values plugins returned or published that were refused (plugin_output.ts). */
+  pluginOutputRefused: number;
+  /** Outbound packets the encoder could not frame correctly, never written (Client.send). */
+  packetsRefused: number;
   clientsTotal: number;
   clientsMaximum: number;
 }
@@ -40,6 +44,8 @@ export function newStats(): Stats {
     publishDropped: 0,
     deliveryDropped: 0,
     tooLargeDropped: 0,
+    pluginOutputRefused: 0,
+    packetsRefused: 0,
     clientsTotal: 0,
     clientsMaximum: 0,
   };

@@ -13,6 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import type { Command } from "./commands.ts";
+import { formatBytes, PACKAGE_LIMITS } from "../plugins/host/package_limits.ts";
 
 const OPTIONS = {
   api: { type: "string", default: "http://127.0.0.1:18083" },
@@ -124,6 +125,13 @@ async function download(url: string): Promise<Uint8Array> {
   for await (const chunk of res.body) {
     chunks.push(chunk);
     got += chunk.length;
+    if (got > PACKAGE_LIMITS.uploadBytes) {
+      throw new CliError(
+        `cannot download ${url}: larger than the package limit of ${
+          formatBytes(PACKAGE_LIMITS.uploadBytes)
+        }`,
+      );
+    }
     await Deno.stderr.write(enc.encode(`\rdownloading ${url}: ${got} bytes`));
   }
   await Deno.stderr.write(enc.encode("\n"));

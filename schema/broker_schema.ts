@@ -104,7 +104,8 @@ const MQTT: AvroSchema = {
       name: "connect_timeout_ms",
       type: "int",
       default: 10000,
-      doc: "Time a new connection has to send CONNECT, in milliseconds.",
+      doc:
+        "Time a new connection has to complete its CONNECT, in milliseconds, counted from accept (bytes arriving do not extend it).",
     },
     {
       name: "receive_maximum",
@@ -215,9 +216,42 @@ const PLUGIN: AvroSchema = {
     },
     {
       name: "isolation",
-      type: { type: "enum", name: "Isolation", symbols: ["worker", "none"] },
-      default: "worker",
-      doc: "`worker` (caged in a Worker) or `none` (in-process, full trust).",
+      type: { type: "enum", name: "Isolation", symbols: ["auto", "process", "worker", "none"] },
+      default: "auto",
+      doc:
+        "`process` (own Deno process: permissions, heap limit, crash isolation), `worker` (a Worker: permissions, no heap limit), `none` (in-process, full trust); `auto` = `worker` for built-ins, `process` otherwise.",
+    },
+    {
+      name: "limits",
+      type: {
+        type: "record",
+        name: "PluginLimits",
+        doc: "Resource limits of one plugin.",
+        fields: [
+          {
+            name: "memory_mb",
+            type: "int",
+            default: 128,
+            doc:
+              "JavaScript heap limit in MiB (`process` isolation); a breach ends only the plugin.",
+          },
+          {
+            name: "store_mb",
+            type: "int",
+            default: 16,
+            doc: "Size limit of the plugin's `ctx.store`, in MiB (keys plus JSON values).",
+          },
+          {
+            name: "publish_per_second",
+            type: "int",
+            default: 1000,
+            doc:
+              "`ctx.publish` calls per second (burst of the same size); over it they are refused.",
+          },
+        ],
+      },
+      default: {},
+      doc: "Resource limits of the plugin.",
     },
     {
       name: "on_error",

@@ -51,17 +51,24 @@ function retained(broker: Broker, filter: string) {
 
 /** The broker routes. */
 export const BROKER_ROUTES: Route[] = [
-  { method: "GET", path: "/clients", handler: (ctx) => json({ data: clients(ctx.broker) }) },
   {
     method: "GET",
+    body: "none",
+    path: "/clients",
+    handler: (ctx) => json({ data: clients(ctx.broker) }),
+  },
+  {
+    method: "GET",
+    body: "none",
     path: "/subscriptions",
     handler: (ctx) => json({ data: subscriptions(ctx.broker) }),
   },
   {
     method: "GET",
+    body: "none",
     path: "/retained",
     handler: (ctx) =>
       json({ data: retained(ctx.broker, ctx.url.searchParams.get("topic") ?? "#") }),
   },
-  { method: "GET", path: "/stats", handler: (ctx) => json(statsOf(ctx.broker)) },
+  { method: "GET", body: "none", path: "/stats", handler: (ctx) => json(statsOf(ctx.broker)) },
 ];

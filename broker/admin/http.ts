@@ -5,6 +5,10 @@
  */
 
 import { AdminError, type AdminErrorCode } from "../../plugins/host/mod.ts";
+import { readCapped } from "../../plugins/host/package_limits.ts";
+
+/** The largest JSON body the API reads (413 TOO_LARGE beyond). */
+export const MAX_JSON_BYTES = 1024 * 1024;
 
 /** An API refusal: HTTP status, stable `code`, message, extra fields for the body. */
 export class ApiError extends Error {
@@ -30,6 +34,7 @@ const STATUS: Record<AdminErrorCode, number> = {
   CONFIG_REFUSED: 400,
   GRANT_REQUIRED: 403,
   START_FAILED: 422,
+  TOO_LARGE: 413,
 };
 
 /**
@@ -68,11 +73,12 @@ export function errorResponse(err: unknown): Response {
   return json({ code: "INTERNAL_ERROR", message: (err as Error)?.message ?? String(err) }, 500);
 }
 
-/** Reads a JSON object body; 400 BAD_REQUEST when it is not one. */
+/** Reads a JSON object body (at most {@linkcode MAX_JSON_BYTES}); 400 BAD_REQUEST when it is not one. */
 export async function readJson(req: Request): Promise<Record<string, unknown>> {
+  const bytes = await readCapped(req.body, MAX_JSON_BYTES, "The JSON body");
   let body: unknown;
   try {
-    body = await req.json();
+    body = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     throw new ApiError(400, "BAD_REQUEST", "The body must be JSON");
   }

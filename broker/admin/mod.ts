@@ -14,4 +14,5 @@
 export { type AdminDeps, type AdminServer, handleAdmin, startAdmin } from "./server.ts";
 export { AdminAuth, DEFAULT_ITERATIONS, hashSecret, verifySecret } from "./auth.ts";
 export { OPENAPI } from "./openapi.ts";
+export { type AdminSelf, adminSelf } from "./guard.ts";
 export { ROUTES } from "./routes.ts";

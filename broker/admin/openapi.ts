@@ -13,7 +13,11 @@ const body = (schema: unknown, description = "OK") => ({
 const errors = {
   "400": body(ref("Error"), "Bad request (BAD_REQUEST, BAD_CONFIG, ...)"),
   "401": body(ref("Error"), "UNAUTHORIZED"),
+  "403": body(ref("Error"), "CROSS_ORIGIN (a change sent from another origin)"),
   "404": body(ref("Error"), "NOT_FOUND"),
+  "413": body(ref("Error"), "TOO_LARGE (body, upload or unpacked package over its limit)"),
+  "415": body(ref("Error"), "UNSUPPORTED_MEDIA_TYPE (JSON bodies must be application/json)"),
+  "421": body(ref("Error"), "MISDIRECTED_REQUEST (Host is not the admin listener's own)"),
 };
 const alias = [{ name: "alias", in: "path", required: true, schema: { type: "string" } }];
 const list = (item: string) => ({
@@ -78,9 +82,9 @@ export const OPENAPI = {
         },
         responses: {
           "201": body(ref("Plugin"), "Installed"),
-          "403": body(ref("Error"), "GRANT_REQUIRED (permissions, missing)"),
-          "409": body(ref("Error"), "ALREADY_EXISTS"),
           ...errors,
+          "403": body(ref("Error"), "GRANT_REQUIRED (permissions, missing), CROSS_ORIGIN"),
+          "409": body(ref("Error"), "ALREADY_EXISTS (alias or install folder taken)"),
         },
       },
     },

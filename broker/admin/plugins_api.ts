@@ -5,6 +5,7 @@
  */
 
 import type { InstallRequest, PluginManager } from "../../plugins/host/mod.ts";
+import { PACKAGE_LIMITS, readCapped, tooLarge } from "../../plugins/host/package_limits.ts";
 import { ApiError, json, readJson } from "./http.ts";
 import type { Route, RouteContext } from "./routes.ts";
 
@@ -25,12 +26,34 @@ function grantOf(value: unknown): InstallRequest["grant"] {
   return value as InstallRequest["grant"];
 }
 
+/** Room for the form fields and part headers around the package in a multipart upload. */
+const FORM_OVERHEAD = 64 * 1024;
+
+/** Reads a multipart body counted as it arrives (413 past the package limit plus form fields). */
+async function readForm(req: Request, type: string): Promise<FormData> {
+  const limit = PACKAGE_LIMITS.uploadBytes + FORM_OVERHEAD;
+  const declared = Number(req.headers.get("content-length") ?? 0);
+  const what = "The upload (package and form fields)";
+  if (declared > limit) {
+    await req.body?.cancel().catch(() => {});
+    throw tooLarge(what, limit);
+  }
+  const bytes = await readCapped(req.body, limit, what);
+  try {
+    return await new Response(bytes as Uint8Array<ArrayBuffer>, {
+      headers: { "content-type": type },
+    }).formData();
+  } catch {
+    throw new ApiError(400, "BAD_REQUEST", "The body is not a valid multipart form");
+  }
+}
+
 /** POST /plugins/install: multipart (`file` = .tar.gz, `alias`, `grant` JSON) or JSON body. */
 async function install(ctx: RouteContext): Promise<Response> {
   const type = ctx.req.headers.get("content-type") ?? "";
   let req: InstallRequest;
-  if (type.startsWith("multipart/form-data")) {
-    const form = await ctx.req.formData();
+  if (type.toLowerCase().startsWith("multipart/form-data")) {
+    const form = await readForm(ctx.req, type);
     const file = [...form.values()].find((v): v is File => v instanceof File);
     if (!file) throw new ApiError(400, "BAD_REQUEST", "The form has no package file");
     const alias = form.get("alias");
@@ -58,6 +81,7 @@ const action = (
 ): Route => ({
   method: "PUT",
   path: `/plugins/{alias}/${name}`,
+  body: "none",
   handler: async (ctx) => {
     const m = manager(ctx);
     const alias = ctx.params.alias;
@@ -76,15 +100,22 @@ const action = (
 
 /** The plugin routes. */
 export const PLUGIN_ROUTES: Route[] = [
-  { method: "GET", path: "/plugins", handler: (ctx) => json({ data: manager(ctx).list() }) },
-  { method: "POST", path: "/plugins/install", handler: install },
   {
     method: "GET",
+    body: "none",
+    path: "/plugins",
+    handler: (ctx) => json({ data: manager(ctx).list() }),
+  },
+  { method: "POST", path: "/plugins/install", body: "install", handler: install },
+  {
+    method: "GET",
+    body: "none",
     path: "/plugins/{alias}",
     handler: async (ctx) => json(await manager(ctx).describe(ctx.params.alias)),
   },
   {
     method: "DELETE",
+    body: "none",
     path: "/plugins/{alias}",
     handler: async (ctx) => {
       await manager(ctx).uninstall(ctx.params.alias);
@@ -98,23 +129,27 @@ export const PLUGIN_ROUTES: Route[] = [
   action("disable"),
   {
     method: "GET",
+    body: "none",
     path: "/plugins/{alias}/config",
     handler: (ctx) => json(manager(ctx).config(ctx.params.alias)),
   },
   {
     method: "PUT",
     path: "/plugins/{alias}/config",
+    body: "json",
     handler: async (ctx) =>
       json(await manager(ctx).setConfig(ctx.params.alias, await readJson(ctx.req))),
   },
   {
     method: "GET",
+    body: "none",
     path: "/plugins/{alias}/schema",
     handler: (ctx) => json(manager(ctx).schema(ctx.params.alias)),
   },
   {
     method: "POST",
     path: "/plugins/{alias}/move",
+    body: "json",
     handler: async (ctx) => {
       const { position } = await readJson(ctx.req);
       if (typeof position !== "string") {

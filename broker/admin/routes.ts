@@ -9,6 +9,8 @@ import type { Broker } from "../broker.ts";
 import type { PluginManager } from "../../plugins/host/mod.ts";
 import { PLUGIN_ROUTES } from "./plugins_api.ts";
 import { BROKER_ROUTES } from "./broker_api.ts";
+import type { BodyKind } from "./guard.ts";
+import { ApiError } from "./http.ts";
 
 /** What a handler gets. */
 export interface RouteContext {
@@ -20,10 +22,12 @@ export interface RouteContext {
   manager: PluginManager | null;
 }
 
-/** One route: method, path template (`{name}` segments) and handler. */
+/** One route: method, path template (`{name}` segments), the body it takes, and handler. */
 export interface Route {
   method: "GET" | "POST" | "PUT" | "DELETE";
   path: string;
+  /** Anything else is refused with 415 (guard.ts). */
+  body: BodyKind;
   handler(ctx: RouteContext): Promise<Response> | Response;
 }
 
@@ -53,7 +57,7 @@ export function matchRoute(
     const params: Record<string, string> = {};
     const ok = tpl.every((t, i) => {
       if (t.startsWith("{")) {
-        params[t.slice(1, -1)] = decodeURIComponent(parts[i]);
+        params[t.slice(1, -1)] = decodeParam(parts[i]);
         return true;
       }
       return t === parts[i];
@@ -63,4 +67,12 @@ export function matchRoute(
     allowed.push(route.method);
   }
   return { params: {}, allowed };
+}
+
+function decodeParam(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new ApiError(400, "BAD_REQUEST", `Path segment "${part}" is not valid percent-encoding`);
+  }
 }

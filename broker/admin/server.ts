@@ -10,7 +10,9 @@ import type { AdminConfig } from "../config/types.ts";
 import { parseBind } from "../config/bind.ts";
 import type { Logger } from "../log.ts";
 import type { PluginManager } from "../../plugins/host/mod.ts";
+import { checkRouteAlias } from "../../plugins/host/package_names.ts";
 import { AdminAuth } from "./auth.ts";
+import { type AdminSelf, adminSelf, checkHost, checkMediaType, checkOrigin } from "./guard.ts";
 import { ApiError, errorResponse, json } from "./http.ts";
 import { OPENAPI } from "./openapi.ts";
 import { matchRoute, ROUTES } from "./routes.ts";
@@ -35,22 +37,27 @@ export interface AdminDeps {
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /**
- * Handles one request (exported for tests that need no socket).
+ * Handles one request (exported for tests that need no socket). `self` names the listener's own
+ * addresses: a request for another Host, or a cross-origin change, is refused (guard.ts).
  *
  * @example
  * ```ts ignore
- * const res = await handleAdmin(new Request("http://x/api/v1/stats"), auth, deps);
+ * const self = adminSelf(["127.0.0.1"], 18083);
+ * const res = await handleAdmin(new Request("http://127.0.0.1:18083/api/v1/stats"), auth, deps, self);
  * ```
  */
 export async function handleAdmin(
   req: Request,
   auth: AdminAuth,
   deps: AdminDeps,
+  self: AdminSelf,
 ): Promise<Response> {
   const url = new URL(req.url);
-  if (!url.pathname.startsWith("/api/v1/")) return await serveDashboard(url.pathname);
   const path = url.pathname.slice("/api/v1".length);
   try {
+    const host = checkHost(req, self);
+    if (!url.pathname.startsWith("/api/v1/")) return await serveDashboard(url.pathname);
+    checkOrigin(req, host);
     if (path === "/openapi.json" && req.method === "GET") return json(OPENAPI);
     if (auth.configured && !(await auth.check(req.headers.get("authorization")))) {
       throw new ApiError(401, "UNAUTHORIZED", "Give a user (basic auth) or an API key");
@@ -62,6 +69,8 @@ export async function handleAdmin(
       }
       throw new ApiError(404, "NOT_FOUND", `No route ${req.method} ${url.pathname}`);
     }
+    if (params.alias !== undefined) checkRouteAlias(params.alias);
+    checkMediaType(req, route.body, path);
     return await route.handler({ req, params, url, broker: deps.broker, manager: deps.manager });
   } catch (err) {
     const res = errorResponse(err);
@@ -92,13 +101,15 @@ export async function startAdmin(config: AdminConfig, deps: AdminDeps): Promise<
     deps.log.warn("Admin API runs without credentials (loopback only)", { bind: config.bind });
   }
   const ready = Promise.withResolvers<Deno.NetAddr>();
+  let self: AdminSelf | null = null;
   const server = Deno.serve({
     hostname,
     port,
     onListen: (addr) => ready.resolve(addr as Deno.NetAddr),
     onError: (err) => errorResponse(err),
-  }, (req) => handleAdmin(req, auth, deps));
+  }, (req) => handleAdmin(req, auth, deps, self ?? adminSelf([], 0)));
   const addr = await ready.promise;
+  self = adminSelf([hostname, addr.hostname], addr.port);
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   return {
     hostname: addr.hostname,

@@ -18,6 +18,9 @@ const RANGES: readonly Range[] = [
   ["mqtt.max_queued_messages", 0, 2147483647],
   ["mqtt.max_session_expiry", 0, 4294967295],
   ["plugins.*.timeout_ms", 1, 2147483647],
+  ["plugins.*.limits.memory_mb", 16, 65536],
+  ["plugins.*.limits.store_mb", 1, 65536],
+  ["plugins.*.limits.publish_per_second", 0, 1000000],
 ];
 
 const INTEGRITY = /^sha(256|384|512)-[A-Za-z0-9+/]+={0,2}$/;

@@ -64,7 +64,8 @@ Deno.test("parseConfig() fills defaults of plugin entries and resolves ./ source
     enabled: true,
     timeout_ms: 5000,
     integrity: null,
-    isolation: "worker",
+    isolation: "auto",
+    limits: { memory_mb: 128, store_mb: 16, publish_per_second: 1000 },
     on_error: "deny",
     on_timeout: "deny",
   });

@@ -33,7 +33,7 @@ export interface MqttConfig {
   max_packet_size: number;
   /** Largest keep alive a client may ask for, in seconds; v5 clients asking for more get Server Keep Alive. */
   max_keepalive: number;
-  /** Time a new connection has to send CONNECT, in milliseconds. */
+  /** Time a new connection has to complete its CONNECT, in milliseconds, counted from accept (bytes arriving do not extend it). */
   connect_timeout_ms: number;
   /** QoS 1/2 PUBLISHes a client may have in flight to the broker (v5 Receive Maximum). */
   receive_maximum: number;
@@ -106,6 +106,22 @@ export interface PermissionGrant {
 /** What a plugin's decide hook falls back to when it throws or times out. */
 export type FallbackDecision = "allow" | "deny" | "ignore";
 
+/**
+ * How a plugin is caged: `process` (own Deno process with permission flags and a heap limit),
+ * `worker` (a Worker with Deno permissions, no heap limit), `none` (in-process, full trust).
+ */
+export type Isolation = "auto" | "process" | "worker" | "none";
+
+/** Resource limits of one plugin. */
+export interface PluginLimits {
+  /** JavaScript heap limit in MiB (`process` isolation); a breach ends only the plugin. */
+  memory_mb: number;
+  /** Size limit of `ctx.store`, in MiB (keys plus JSON values). */
+  store_mb: number;
+  /** `ctx.publish` calls per second (burst of the same size). */
+  publish_per_second: number;
+}
+
 /** One plugin, keyed by alias under `plugins:`. */
 export interface PluginEntryConfig {
   /** Path, `file://` or `http(s)://` URL, `npm:` specifier, or a built-in name. */
@@ -122,8 +138,10 @@ export interface PluginEntryConfig {
   timeout_ms: number;
   /** `sha256-<base64>` pin of the source bytes. */
   integrity: string | null;
-  /** `worker` (caged, the default) or `none` (in-process, full trust). */
-  isolation: "worker" | "none";
+  /** How the plugin is caged; `auto` = `worker` for built-ins, `process` for everything else. */
+  isolation: Isolation;
+  /** Resource limits. */
+  limits: PluginLimits;
   /** What a decide hook answers when it throws. */
   on_error: FallbackDecision;
   /** What a decide hook answers when it times out. */

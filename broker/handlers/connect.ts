@@ -27,6 +27,7 @@ export const CONNECT_STEPS: Step[] = [
   readLimits,
   readWill,
   authenticate,
+  authorizeWill,
   takeOverOldConnection,
   openSession,
   askPlugins,
@@ -175,6 +176,10 @@ function readWill(client: Client, packet: IConnectPacket): void {
       `Will topic "${will.topic}" is not valid`,
     );
   }
+  if (will.topic.startsWith("$SYS/")) {
+    // $SYS belongs to the broker (spec 4.7.2), as for a PUBLISH; 0x90: a will topic not accepted.
+    throw new ConnectRefused(ReasonCode.TopicNameInvalid, "Will topic is reserved for the broker");
+  }
   if (will.retain && !client.broker.config.mqtt.retain_available) {
     throw new ConnectRefused(ReasonCode.RetainNotSupported, "Retained wills are not supported");
   }
@@ -201,9 +206,32 @@ async function authenticate(client: Client, packet: IConnectPacket): Promise<voi
   if (!result.allow) {
     const code = result.reasonCode ??
       (packet.username ? ReasonCode.BadUserNameOrPassword : ReasonCode.NotAuthorized);
-    throw new ConnectRefused(code, result.reason ?? "Not authorized");
+    throw new ConnectRefused(code, result.reason ?? refusalText(code));
   }
   client.superuser = result.superuser === true;
+}
+
+/** The text sent with a refusal whose reason came from a plugin: the code's name only. */
+function refusalText(code: number): string {
+  return code === ReasonCode.BadUserNameOrPassword ? "Bad user name or password" : "Not authorized";
+}
+
+/**
+ * The will goes through the same topic check as a PUBLISH (client.authorize, action publish, with
+ * its QoS and retain flag), at CONNECT: a denied will is refused with 0x87 (v3.1.1: 5).
+ */
+async function authorizeWill(client: Client): Promise<void> {
+  const will = client.will?.msg;
+  const { hooks } = client.broker;
+  if (!will || !hooks.has("client.authorize")) return;
+  const allowed = await hooks.authorize({
+    client: client.info(),
+    action: "publish",
+    topic: will.topic,
+    qos: will.qos,
+    retain: will.retain,
+  });
+  if (!allowed) throw new ConnectRefused(ReasonCode.NotAuthorized, "Will not authorized");
 }
 
 function takeOverOldConnection(client: Client): void {
@@ -235,16 +263,17 @@ async function askPlugins(
 
 function sendConnack(client: Client, _packet: IConnectPacket, connack: Connack): void {
   const v5 = client.protocolVersion === 5;
-  client.send(
+  const { sessionPresent, properties } = connack;
+  const sent = client.send(
     v5
-      ? {
-        cmd: "connack",
-        sessionPresent: connack.sessionPresent,
-        reasonCode: 0,
-        properties: connack.properties,
-      }
-      : { cmd: "connack", sessionPresent: connack.sessionPresent, returnCode: 0 },
+      ? { cmd: "connack", sessionPresent, reasonCode: 0, properties }
+      : { cmd: "connack", sessionPresent, returnCode: 0 },
   );
+  if (!sent && v5 && (properties.reasonString || properties.userProperties)) {
+    // Over the client's Maximum Packet Size: send it without them (spec [MQTT-3.2.2-19/20]).
+    const { reasonString: _r, userProperties: _u, ...rest } = properties;
+    client.send({ cmd: "connack", sessionPresent, reasonCode: 0, properties: rest });
+  }
   client.state = "connected";
   client.startKeepAlive();
   client.broker.log.debug("Client connected", {

@@ -17,6 +17,7 @@ export type AdminErrorCode =
   | "CONFIG_REFUSED"
   | "GRANT_REQUIRED"
   | "START_FAILED"
+  | "TOO_LARGE"
   | "IN_CONFIG_FILE";
 
 /**

@@ -19,6 +19,7 @@ import {
 import { BUILTIN_PLUGINS } from "./builtins.ts";
 import { type DecisionOutcome, runDecide, runTransform } from "./chain.ts";
 import {
+  ENTRY_LIMITS,
   instantiate,
   type InstantiateDeps,
   type PluginSlot,
@@ -40,7 +41,8 @@ export const ENTRY_DEFAULTS: Omit<PluginEntryConfig, "source"> = {
   enabled: true,
   timeout_ms: 5000,
   integrity: null,
-  isolation: "worker",
+  isolation: "auto",
+  limits: ENTRY_LIMITS,
   on_error: "deny",
   on_timeout: "deny",
 };
@@ -74,7 +76,8 @@ export interface PluginStatus {
   version: string | null;
   state: PluginState;
   error?: string;
-  isolation: "worker" | "none";
+  /** How it runs (`auto` resolved). */
+  isolation: "process" | "worker" | "none";
   priority: number;
   hooks: HookpointName[];
   /** Totals plus, per hookpoint, calls, errors, timeouts and latency (p50/p99, histogram). */
@@ -231,7 +234,7 @@ export class PluginHost {
         version: s.manifest?.version ?? null,
         state: s.error ? "failed" : r?.state ?? "failed",
         ...(error ? { error } : {}),
-        isolation: s.entry.isolation,
+        isolation: s.isolation,
         priority: s.entry.priority,
         hooks: s.manifest?.hooks ?? [],
         metrics: {
@@ -328,7 +331,7 @@ export class PluginHost {
         this.#chains.set(hook, chain);
       }
     }
-    const caged = this.#slots.some((s) => s.runner && s.entry.isolation !== "none");
+    const caged = this.#slots.some((s) => s.runner && s.isolation !== "none");
     if (caged && !this.#watchdog && !this.#closed) {
       this.#watchdog = setInterval(() => {
         const now = Date.now();

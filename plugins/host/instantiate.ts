@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { PluginEntryConfig } from "../../broker/config/types.ts";
+import type { Isolation, PluginEntryConfig, PluginLimits } from "../../broker/config/types.ts";
 import { PluginLoadError } from "./errors.ts";
 import { loadSource } from "./loader.ts";
 import type { Manifest } from "./manifest.ts";
@@ -15,7 +15,18 @@ import { InProcessRunner } from "./inprocess_runner.ts";
 import type { Logger, Runner } from "./runner.ts";
 import { type BrokerServices, PluginServices } from "./services.ts";
 import { KvStore } from "./store.ts";
-import { WorkerRunner } from "./worker_runner.ts";
+import { CagedRunner } from "./caged_runner.ts";
+import type { Cage } from "./cage.ts";
+import type { LoadedSource } from "./loader.ts";
+import { prepareDependencies, ProcessCage } from "./process_cage.ts";
+import { WorkerCage } from "./worker_cage.ts";
+
+/** Defaults of `limits` (the schema's, for entries made in code). */
+export const ENTRY_LIMITS: PluginLimits = {
+  memory_mb: 128,
+  store_mb: 16,
+  publish_per_second: 1000,
+};
 
 /** One configured plugin as the host keeps it. */
 export interface PluginSlot {
@@ -26,6 +37,8 @@ export interface PluginSlot {
   /** Null when loading failed before the module was imported. */
   manifest: Manifest | null;
   store: KvStore | null;
+  /** How it runs: `auto` resolved (see {@linkcode effectiveIsolation}). */
+  isolation: Exclude<Isolation, "auto">;
   /** Load failure (the runner keeps its own later errors). */
   error?: string;
 }
@@ -39,6 +52,38 @@ export interface InstantiateDeps {
   log: Logger;
   startTimeoutMs: number;
   backoff: { initialMs: number; maxMs: number };
+}
+
+/**
+ * `auto` resolved: built-ins (our own code) run in a Worker, everything else in its own process.
+ *
+ * @example
+ * ```ts
+ * import { effectiveIsolation } from "./instantiate.ts";
+ * if (effectiveIsolation("auto", "./p.ts", {}) !== "process") throw new Error("not caged");
+ * ```
+ */
+export function effectiveIsolation(
+  isolation: Isolation | undefined,
+  source: string,
+  builtins: Readonly<Record<string, string>>,
+): Exclude<Isolation, "auto"> {
+  if (isolation && isolation !== "auto") return isolation;
+  return Object.hasOwn(builtins, source) ? "worker" : "process";
+}
+
+/** The cage of a plugin; a process cage first resolves the plugin's npm and remote imports. */
+async function makeCage(
+  alias: string,
+  entry: PluginEntryConfig,
+  isolation: "process" | "worker",
+  source: LoadedSource,
+  log: Logger,
+): Promise<Cage> {
+  if (isolation === "worker") return new WorkerCage(alias, source);
+  await prepareDependencies(alias, source);
+  const memoryMb = entry.limits?.memory_mb ?? ENTRY_LIMITS.memory_mb;
+  return new ProcessCage(alias, source, { memoryMb, log });
 }
 
 function loadError(alias: string, err: unknown): PluginLoadError {
@@ -61,17 +106,23 @@ export async function instantiate(
   entry: PluginEntryConfig,
   deps: InstantiateDeps,
 ): Promise<PluginSlot> {
-  const slot: PluginSlot = { alias, entry, runner: null, manifest: null, store: null };
+  const isolation = effectiveIsolation(entry.isolation, entry.source, deps.builtins);
+  const slot: PluginSlot = { alias, entry, isolation, runner: null, manifest: null, store: null };
   try {
     const grant = parsePermissions(entry.permissions);
     const source = await loadSource(alias, entry, deps);
-    const storePath = deps.dataDir ? `${deps.dataDir}/plugins/${alias}/store.json` : null;
-    slot.store = await KvStore.open(storePath);
-    const services = new PluginServices(alias, deps.services, slot.store, deps.log);
-    const opts = { source, services, log: deps.log, startTimeoutMs: deps.startTimeoutMs };
-    const runner = entry.isolation === "none"
-      ? new InProcessRunner(alias, entry, opts)
-      : new WorkerRunner(alias, entry, { ...opts, backoff: deps.backoff });
+    const storePath = deps.dataDir ? `${deps.dataDir}/plugins/${alias}/store.sqlite` : null;
+    const limits = { ...ENTRY_LIMITS, ...entry.limits };
+    slot.store = await KvStore.open(storePath, { quotaBytes: limits.store_mb * 1024 * 1024 });
+    const services = new PluginServices(alias, deps.services, slot.store, deps.log, limits);
+    const opts = { services, log: deps.log, startTimeoutMs: deps.startTimeoutMs };
+    const runner = isolation === "none"
+      ? new InProcessRunner(alias, entry, { ...opts, source })
+      : new CagedRunner(alias, entry, {
+        ...opts,
+        cage: await makeCage(alias, entry, isolation, source, deps.log),
+        backoff: deps.backoff,
+      });
     slot.runner = runner;
     const manifest = await runner.load();
     const missing = missingGrants(parsePermissions(manifest.permissions), grant);
@@ -107,8 +158,9 @@ export async function instantiate(
 }
 
 /**
- * Imports a plugin in a throwaway worker with no permissions and returns its manifest, without
- * running setup or start: what an install shows the operator before the grant.
+ * Imports a plugin in a throwaway cage with no permissions and returns its manifest, without
+ * running setup or start: what an install shows the operator before the grant. The cage is the one
+ * the plugin will run in (`process` unless the entry says otherwise), never in-process.
  *
  * @example
  * ```ts ignore
@@ -124,15 +176,16 @@ export async function probeManifest(
   const source = await loadSource(alias, entry, deps);
   const store = await KvStore.open(null);
   const services = new PluginServices(alias, deps.services, store, deps.log);
-  const probe = { ...entry, permissions: {}, isolation: "worker" as const };
-  const runner = new WorkerRunner(alias, probe, {
-    source,
-    services,
-    log: deps.log,
-    startTimeoutMs: deps.startTimeoutMs,
-    backoff: deps.backoff,
-  });
+  const isolation = effectiveIsolation(entry.isolation, entry.source, deps.builtins);
+  const kind = isolation === "worker" ? "worker" : "process";
   try {
+    const runner = new CagedRunner(alias, { ...entry, permissions: {} }, {
+      cage: await makeCage(alias, entry, kind, source, deps.log),
+      services,
+      log: deps.log,
+      startTimeoutMs: deps.startTimeoutMs,
+      backoff: deps.backoff,
+    });
     return await runner.load();
   } catch (err) {
     throw loadError(alias, err);

@@ -11,44 +11,22 @@
  */
 
 import { join } from "node:path";
-import { fetchInstallSource, type InstallRequest } from "./install_source.ts";
+import type { InstallRequest } from "./install_source.ts";
 import { AdminError } from "./admin_errors.ts";
 import { checkPluginConfig } from "./config_check.ts";
-import { PluginHost, type PluginHostOptions, type PluginStatus } from "./host.ts";
+import {
+  type PluginEntryInput,
+  PluginHost,
+  type PluginHostOptions,
+  type PluginStatus,
+} from "./host.ts";
+import { installPlugin } from "./install.ts";
 import type { Manifest } from "./manifest.ts";
-import { type PackageInfo, unpackPackage } from "./package.ts";
-import { missingGrants, parsePermissions } from "./permissions.ts";
+import { checkPins } from "./pins.ts";
+import { type PluginDetails, type PluginView, viewOf } from "./plugin_view.ts";
 import { type PluginRecord, Registry } from "./registry.ts";
-import type { HealthReport } from "./runner.ts";
-import type { PluginPermissions } from "../sdk/plugin.ts";
 
-export type { InstallRequest };
-
-/** One plugin as management reports it. */
-export interface PluginView extends Omit<PluginStatus, "name" | "version"> {
-  name: string | null;
-  version: string | null;
-  description: string;
-  origin: PluginRecord["origin"];
-  enabled: boolean;
-  source: string;
-  /** What the plugin declares. */
-  permissions: unknown;
-  /** What the operator granted. */
-  granted: unknown;
-  package: PluginRecord["package"];
-  configVersion: number;
-}
-
-/** `describe`: the view plus config, health and history. */
-export interface PluginDetails extends PluginView {
-  config: Record<string, unknown>;
-  health: HealthReport | null;
-  configHistory: number[];
-}
-
-const ALIAS = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const NO_METRICS = { calls: 0, errors: 0, timeouts: 0, restarts: 0 };
+export type { InstallRequest, PluginDetails, PluginView };
 
 /**
  * The plugin manager.
@@ -66,20 +44,40 @@ export class PluginManager {
   #registry: Registry;
   #baseDir: string;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Plugins refused before reaching the host (package files changed), with the reason. */
+  #refused: Map<string, string>;
 
-  private constructor(host: PluginHost, registry: Registry, baseDir: string) {
+  private constructor(
+    host: PluginHost,
+    registry: Registry,
+    baseDir: string,
+    refused: Map<string, string>,
+  ) {
     this.host = host;
     this.#registry = registry;
     this.#baseDir = baseDir;
+    this.#refused = refused;
   }
 
-  /** Merges state.json with the YAML map and starts every enabled plugin. */
+  /**
+   * Merges state.json with the YAML map and starts every enabled plugin; an installed package
+   * whose files no longer match their pins is not started and shows `failed` with the reason.
+   */
   static async open(opts: PluginHostOptions): Promise<PluginManager> {
     const registry = await Registry.open(opts.dataDir ?? null, opts.plugins);
-    const plugins = Object.fromEntries(registry.list().map((r) => [r.alias, r.entry]));
+    const refused = new Map<string, string>();
+    const plugins: Record<string, PluginEntryInput> = {};
+    for (const r of registry.list()) {
+      const why = r.entry.enabled === false ? null : await pinProblem(r);
+      if (why) {
+        refused.set(r.alias, why);
+        opts.log.error(`Plugin "${r.alias}" not started: ${why}`);
+      }
+      plugins[r.alias] = why ? { ...r.entry, enabled: false } : r.entry;
+    }
     const host = await PluginHost.start({ ...opts, plugins });
     for (const r of registry.list()) r.manifest = host.manifest(r.alias) ?? r.manifest;
-    return new PluginManager(host, registry, opts.baseDir ?? Deno.cwd());
+    return new PluginManager(host, registry, opts.baseDir ?? Deno.cwd(), refused);
   }
 
   /** Every plugin, in order. */
@@ -132,6 +130,7 @@ export class PluginManager {
     return this.#serial(async () => {
       const r = this.#registry.get(alias);
       await this.host.unload(alias);
+      this.#refused.delete(alias);
       r.entry = { ...r.entry, enabled: false };
       await this.#registry.save();
       return this.#view(r, undefined);
@@ -174,6 +173,7 @@ export class PluginManager {
         );
       }
       await this.host.unload(alias);
+      this.#refused.delete(alias);
       this.#registry.remove(alias);
       await this.#registry.save();
       const dir = this.#registry.dir;
@@ -208,10 +208,7 @@ export class PluginManager {
             `Plugin "${alias}" refused the config: ${(err as Error).message}`,
           );
         }
-        if (!applied) {
-          await this.host.unload(alias);
-          await this.host.load(alias, { ...r.entry, config: value });
-        }
+        if (!applied) await this.#load(r, value);
       }
       const version = await this.#registry.saveConfig(alias, value);
       return { config: value, version };
@@ -244,12 +241,27 @@ export class PluginManager {
     return value;
   }
 
+  /**
+   * Stops the plugin and loads it again with `config`, after checking its package's file pins;
+   * START_FAILED (plugin shown `failed`) when they do not match.
+   */
+  async #load(r: PluginRecord, config: Record<string, unknown>): Promise<PluginStatus> {
+    await this.host.unload(r.alias);
+    const why = await pinProblem(r);
+    if (why) {
+      this.#refused.set(r.alias, why);
+      throw new AdminError("START_FAILED", `Plugin "${r.alias}" refused to start: ${why}`);
+    }
+    this.#refused.delete(r.alias);
+    const status = await this.host.load(r.alias, { ...r.entry, config });
+    r.manifest = this.host.manifest(r.alias) ?? r.manifest;
+    return status;
+  }
+
   async #start(alias: string, enable: boolean): Promise<PluginView> {
     const r = this.#registry.get(alias);
     const config = this.#checkConfig(r, r.entry.config ?? {});
-    await this.host.unload(alias);
-    const status = await this.host.load(alias, { ...r.entry, config });
-    r.manifest = this.host.manifest(alias) ?? r.manifest;
+    const status = await this.#load(r, config);
     if (status.state === "failed") {
       throw new AdminError("START_FAILED", status.error ?? `Plugin "${alias}" failed to start`);
     }
@@ -259,77 +271,14 @@ export class PluginManager {
   }
 
   async #install(req: InstallRequest): Promise<PluginView> {
-    let grant: PluginPermissions;
-    try {
-      grant = parsePermissions(req.grant ?? {});
-    } catch (err) {
-      throw new AdminError("BAD_REQUEST", `Bad grant: ${(err as Error).message}`);
-    }
-    if (req.alias !== undefined && !ALIAS.test(req.alias)) {
-      throw new AdminError("BAD_REQUEST", `Alias "${req.alias}" must be letters, digits, _ . -`);
-    }
-    const { bytes, module } = await fetchInstallSource(req, this.#baseDir);
-    const dir = this.#registry.dir;
-    if (!dir) throw new AdminError("BAD_REQUEST", "Installing needs a data_dir");
-    let pkg: PackageInfo | null = null;
-    let staging: string | null = null;
-    try {
-      if (bytes) {
-        staging = join(dir, "packages", `.staging-${crypto.randomUUID()}`);
-        pkg = await unpackPackage(bytes, staging).catch((err) => {
-          throw new AdminError("BAD_PACKAGE", `Bad package: ${(err as Error).message}`);
-        });
-      }
-      const source = pkg?.main ?? module!;
-      const alias = req.alias ?? pkg?.release.name ?? "";
-      const manifest = await this.#probe(alias || "plugin", source);
-      const finalAlias = alias || manifest.name;
-      if (!ALIAS.test(finalAlias)) {
-        throw new AdminError("BAD_REQUEST", `"${finalAlias}" is not a usable alias; give one`);
-      }
-      if (this.#registry.has(finalAlias)) {
-        throw new AdminError("ALREADY_EXISTS", `Plugin "${finalAlias}" is already installed`);
-      }
-      const declared = parsePermissions(manifest.permissions);
-      const missing = missingGrants(declared, grant);
-      if (missing.length > 0) {
-        throw new AdminError(
-          "GRANT_REQUIRED",
-          `Plugin "${finalAlias}" needs ${missing.join(", ")}; grant them to install`,
-          { permissions: declared, missing, name: manifest.name, version: manifest.version },
-        );
-      }
-      let entrySource = source;
-      let packageRef: PluginRecord["package"] = null;
-      if (pkg && staging) {
-        const target = join(
-          dir,
-          "packages",
-          `${pkg.release.name}-${pkg.release.version}-${finalAlias}`,
-        );
-        await Deno.remove(target, { recursive: true }).catch(noop);
-        await Deno.rename(staging, target);
-        staging = null;
-        entrySource = pkg.main.replace(/^.*\.staging-[^/]+/, target);
-        packageRef = { name: pkg.release.name, version: pkg.release.version, dir: target };
-      }
-      const record: PluginRecord = {
-        alias: finalAlias,
-        origin: "install",
-        entry: { source: entrySource, permissions: grant, enabled: false, config: {} },
-        package: packageRef,
-        schema: pkg?.schema ?? null,
-        i18n: pkg?.i18n ?? null,
-        manifest,
-        configVersion: 0,
-      };
-      record.entry.config = defaultsOf(record);
-      this.#registry.put(record);
-      await this.#registry.save();
-      return this.#view(record, undefined);
-    } finally {
-      if (staging) await Deno.remove(staging, { recursive: true }).catch(noop);
-    }
+    const record = await installPlugin({
+      registry: this.#registry,
+      baseDir: this.#baseDir,
+      probe: (alias, source) => this.#probe(alias, source),
+    }, req);
+    this.#registry.put(record);
+    await this.#registry.save();
+    return this.#view(record, undefined);
   }
 
   async #probe(alias: string, source: string): Promise<Manifest> {
@@ -341,34 +290,14 @@ export class PluginManager {
   }
 
   #view(r: PluginRecord, row: PluginStatus | undefined): PluginView {
-    const m = r.manifest;
-    return {
-      alias: r.alias,
-      name: row?.name ?? m?.name ?? null,
-      version: row?.version ?? m?.version ?? null,
-      description: m?.description ?? "",
-      origin: r.origin,
-      enabled: r.entry.enabled !== false,
-      source: r.entry.source,
-      state: row?.state ?? "stopped",
-      ...(row?.error ? { error: row.error } : {}),
-      isolation: r.entry.isolation ?? "worker",
-      priority: r.entry.priority ?? 0,
-      hooks: row?.hooks ?? m?.hooks ?? [],
-      metrics: row?.metrics ?? { ...NO_METRICS, hooks: {} },
-      permissions: m?.permissions ?? {},
-      granted: r.entry.permissions ?? {},
-      package: r.package,
-      configVersion: r.configVersion,
-    };
+    return viewOf(r, row, this.#refused.get(r.alias));
   }
 }
 
-/** The config an installed plugin starts with: its defaults, schema defaults filled when valid. */
-function defaultsOf(r: PluginRecord): Record<string, unknown> {
-  const schema = r.schema ?? r.manifest?.config.schema ?? null;
-  const { value, errors } = checkPluginConfig(schema, r.manifest?.config.defaults ?? {}, {});
-  return errors.length === 0 ? value : { ...r.manifest?.config.defaults };
+/** Why an installed package may not start (its files changed since install), or null. */
+function pinProblem(r: PluginRecord): Promise<string | null> {
+  if (r.origin !== "install" || !r.package) return Promise.resolve(null);
+  return checkPins(r.package.dir, r.package.files);
 }
 
 function noop(): void {}

@@ -1,13 +1,17 @@
 /**
  * Plugin packages (EMQX style): a `.tar.gz` holding `release.json` ({name, version, description,
  * main?, ...}), the plugin module (one file), and optionally `config_schema.avsc` (Avro record of
- * the config) and `config_i18n.json` (`{"$key": {"en": "..."}}`). Unpacked with a small tar reader
- * that refuses entries escaping the install directory, links and device files.
+ * the config) and `config_i18n.json` (`{"$key": {"en": "..."}}`). Unpacked with the streaming tar
+ * reader of tar.ts (size limits, no links, devices or names escaping the folder); `name` and
+ * `version` must pass package_names.ts; every written file is pinned (pins.ts).
  *
  * @module
  */
 
 import { join } from "node:path";
+import { checkRelease } from "./package_names.ts";
+import { type FilePins, pinFiles } from "./pins.ts";
+import { readTarGz, safeEntryPath, type TarFile } from "./tar.ts";
 
 /** `release.json` of a package (extra EMQX fields are kept as they are). */
 export interface Release {
@@ -26,96 +30,28 @@ export interface PackageInfo {
   main: string;
   schema: Record<string, unknown> | null;
   i18n: Record<string, Record<string, string>> | null;
+  /** sha256 of every file written, by relative path. */
+  files: FilePins;
 }
 
 /** Module names looked for when `release.json` has no `main`. */
 export const MAIN_CANDIDATES = ["plugin.js", "plugin.ts", "mod.js", "mod.ts", "index.js"];
 
-/** One regular file of a tar archive. */
-export interface TarFile {
-  path: string;
-  bytes: Uint8Array;
-}
+export { readTarGz, safeEntryPath, type TarFile } from "./tar.ts";
 
 const decoder = new TextDecoder();
 
-function field(block: Uint8Array, start: number, length: number): string {
-  const raw = block.subarray(start, start + length);
-  const end = raw.indexOf(0);
-  return decoder.decode(end < 0 ? raw : raw.subarray(0, end));
-}
-
-function octal(block: Uint8Array, start: number, length: number): number {
-  const text = field(block, start, length).trim();
-  return text === "" ? 0 : parseInt(text, 8);
-}
-
-/**
- * Checks that a tar entry name stays inside the directory it is unpacked into and returns it
- * normalized. Throws a RangeError for an absolute path or a `..` segment.
- *
- * @example
- * ```ts
- * import { safeEntryPath } from "./package.ts";
- * console.log(safeEntryPath("./pkg/plugin.js")); // pkg/plugin.js
- * try { safeEntryPath("../etc/passwd"); } catch (e) { console.log((e as Error).message); }
- * ```
- */
-export function safeEntryPath(name: string): string {
-  const parts = name.replaceAll("\\", "/").split("/").filter((p) => p !== "" && p !== ".");
-  if (name.startsWith("/") || /^[a-z]:/i.test(name) || parts.includes("..")) {
-    throw new RangeError(`package entry "${name}" escapes the install directory`);
+/** Writes the files into a new folder; a path given twice is refused. */
+async function writeFiles(dir: string, files: TarFile[]): Promise<void> {
+  await Deno.mkdir(dir);
+  for (const f of files) {
+    const target = join(dir, f.path);
+    await Deno.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
+    await Deno.writeFile(target, f.bytes, { createNew: true }).catch((err) => {
+      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+      throw new RangeError(`package entry "${f.path}" appears twice`);
+    });
   }
-  return parts.join("/");
-}
-
-/**
- * Reads the regular files of an (uncompressed) tar archive: ustar, GNU long names and pax `path`
- * records. Links, devices and unsafe names are refused.
- *
- * @example
- * ```ts ignore
- * const files = readTar(bytes); // [{ path: "release.json", bytes }, ...]
- * ```
- */
-export function readTar(tar: Uint8Array): TarFile[] {
-  const files: TarFile[] = [];
-  let offset = 0;
-  let longName: string | null = null;
-  while (offset + 512 <= tar.length) {
-    const header = tar.subarray(offset, offset + 512);
-    if (header.every((b) => b === 0)) break;
-    const size = octal(header, 124, 12);
-    const type = String.fromCharCode(header[156] || 48);
-    const body = tar.subarray(offset + 512, offset + 512 + size);
-    offset += 512 + Math.ceil(size / 512) * 512;
-    const prefix = field(header, 345, 155);
-    let name = longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
-    longName = null;
-    if (type === "L") {
-      longName = decoder.decode(body).replace(/\0.*$/s, "");
-      continue;
-    }
-    if (type === "x") {
-      const m = decoder.decode(body).match(/\d+ path=([^\n]*)\n/);
-      if (m) longName = m[1];
-      continue;
-    }
-    if (type === "g" || type === "5") continue; // global pax header, directory
-    name = safeEntryPath(name);
-    if (type !== "0" && type !== "7") {
-      throw new RangeError(`package entry "${name}" is a link or special file (type ${type})`);
-    }
-    files.push({ path: name, bytes: body.slice() });
-  }
-  return files;
-}
-
-/** Gunzips `bytes` (a `.tar.gz`) and reads the tar inside. */
-export async function readTarGz(bytes: Uint8Array): Promise<TarFile[]> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
-    .pipeThrough(new DecompressionStream("gzip"));
-  return readTar(new Uint8Array(await new Response(stream).arrayBuffer()));
 }
 
 /** Strips one leading directory shared by every file (`name-1.0.0/release.json`). */
@@ -135,8 +71,9 @@ function parseJson<T>(file: TarFile | undefined, what: string): T | null {
 }
 
 /**
- * Unpacks a `.tar.gz` package into `dir` (created) and describes it. Throws a TypeError for a
- * package without a usable `release.json` or module, a RangeError for an unsafe entry.
+ * Unpacks a `.tar.gz` package into `dir` (a new folder) and describes it. Throws a TypeError for a
+ * package without a usable `release.json` or module, a RangeError for an unsafe entry, an
+ * AdminError for a bad name or version (BAD_PACKAGE) or a package over the limits (TOO_LARGE).
  *
  * @example
  * ```ts ignore
@@ -148,8 +85,12 @@ export async function unpackPackage(bytes: Uint8Array, dir: string): Promise<Pac
   const files = stripCommonRoot(await readTarGz(bytes));
   const byName = new Map(files.map((f) => [f.path, f]));
   const release = parseJson<Release>(byName.get("release.json"), "release.json");
-  if (!release || typeof release.name !== "string" || typeof release.version !== "string") {
+  if (!release || typeof release !== "object" || Array.isArray(release)) {
     throw new TypeError("package has no release.json with a name and a version");
+  }
+  checkRelease(release);
+  if (release.main !== undefined && typeof release.main !== "string") {
+    throw new TypeError("release.json main must be a file name");
   }
   const main = release.main ?? MAIN_CANDIDATES.find((c) => byName.has(c));
   if (!main || !byName.has(safeEntryPath(main))) {
@@ -160,11 +101,7 @@ export async function unpackPackage(bytes: Uint8Array, dir: string): Promise<Pac
     "config_schema.avsc",
   );
   const i18n = parseJson<PackageInfo["i18n"]>(byName.get("config_i18n.json"), "config_i18n.json");
-  await Deno.mkdir(dir, { recursive: true });
-  for (const f of files) {
-    const target = join(dir, f.path);
-    await Deno.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
-    await Deno.writeFile(target, f.bytes);
-  }
-  return { release, main: join(dir, safeEntryPath(main)), schema, i18n };
+  await writeFiles(dir, files);
+  const pins = await pinFiles(files);
+  return { release, main: join(dir, safeEntryPath(main)), schema, i18n, files: pins };
 }

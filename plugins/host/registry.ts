@@ -14,6 +14,7 @@ import { join } from "node:path";
 import type { Manifest } from "./manifest.ts";
 import type { PluginEntryInput } from "./host.ts";
 import { AdminError } from "./admin_errors.ts";
+import type { FilePins } from "./pins.ts";
 
 /** Config versions kept per plugin. */
 export const CONFIG_HISTORY = 10;
@@ -24,8 +25,11 @@ export interface PluginRecord {
   /** `config`: from the YAML `plugins:` map; `install`: installed at run time. */
   origin: "config" | "install";
   entry: PluginEntryInput;
-  /** The unpacked package, when installed from one. */
-  package: { name: string; version: string; dir: string } | null;
+  /**
+   * The unpacked package, when installed from one; `files` pins every file written at install
+   * (checked before each start, see pins.ts).
+   */
+  package: { name: string; version: string; dir: string; files?: FilePins } | null;
   /** The package's `config_schema.avsc` (wins over the module's own schema). */
   schema: Record<string, unknown> | null;
   /** The package's `config_i18n.json`. */

@@ -26,6 +26,46 @@ export interface RpcHandlers {
   request?(method: string, args: unknown): unknown;
   /** Handles a one-way message. */
   message?(method: string, args: unknown): void;
+  /**
+   * A batch or frame broke the protocol (wrong shape, wrong types). The rest of that batch is
+   * dropped; the owner decides what the peer deserves (the host restarts a plugin that does it).
+   */
+  invalid?(reason: string): void;
+}
+
+/**
+ * Why `frame` is not a well-formed Frame, or null when it is. Everything a plugin sends is checked
+ * here before anything else looks at it.
+ *
+ * @example
+ * ```ts
+ * import { frameProblem } from "./rpc.ts";
+ * if (frameProblem({ t: "msg", m: "log", a: 1 }) !== null) throw new Error("rejected a good frame");
+ * if (frameProblem(null) === null) throw new Error("accepted null");
+ * ```
+ */
+export function frameProblem(frame: unknown): string | null {
+  if (frame === null || typeof frame !== "object" || Array.isArray(frame)) {
+    return `frame is ${frame === null ? "null" : typeof frame}, not an object`;
+  }
+  const f = frame as Record<string, unknown>;
+  const id = () => Number.isSafeInteger(f.id) && (f.id as number) > 0;
+  switch (f.t) {
+    case "req":
+      return id() && typeof f.m === "string" ? null : "request frame needs an id and a method";
+    case "msg":
+      return typeof f.m === "string" ? null : "message frame needs a method";
+    case "res": {
+      if (!id()) return "response frame needs an id";
+      if (f.ok === true) return null;
+      const e = f.e as Record<string, unknown> | null;
+      const shaped = f.ok === false && e !== null && typeof e === "object" &&
+        typeof e.name === "string" && typeof e.message === "string";
+      return shaped ? null : "error response needs e: {name, message} strings";
+    }
+    default:
+      return `unknown frame type ${JSON.stringify(f.t)?.slice(0, 40)}`;
+  }
 }
 
 /**
@@ -139,8 +179,23 @@ export class RpcPeer {
 
   /** Feeds a batch received from the port (the `data` of a MessageEvent). */
   receive(batch: unknown): void {
-    if (!Array.isArray(batch)) return;
-    for (const frame of batch as Frame[]) this.#dispatch(frame);
+    if (this.#closed) return;
+    if (!Array.isArray(batch)) return this.#invalid(`batch is ${typeof batch}, not an array`);
+    for (const frame of batch) {
+      const problem = frameProblem(frame);
+      if (problem !== null) return this.#invalid(problem);
+      try {
+        this.#dispatch(frame as Frame);
+      } catch (err) {
+        return this.#invalid(`frame could not be handled: ${(err as Error)?.message ?? err}`);
+      }
+    }
+  }
+
+  #invalid(reason: string): void {
+    try {
+      this.#handlers.invalid?.(reason);
+    } catch { /* the owner's handler must not throw into the receive path */ }
   }
 
   /** Rejects every call in flight with `reason` and refuses new ones. */
@@ -160,7 +215,7 @@ export class RpcPeer {
       this.#pending.delete(frame.id);
       if (this.#pending.size === 0) this.#stopSweeper();
       if (frame.ok) p.resolve(frame.v);
-      else p.reject(new RemoteError(frame.e));
+      else p.reject(new RemoteError({ name: frame.e.name, message: frame.e.message }));
     } else if (frame.t === "req") {
       this.#answer(frame.id, frame.m, frame.a);
     } else if (frame.t === "msg") {

@@ -38,13 +38,49 @@ async function importSource(source: LoadedSource, preloaded: unknown): Promise<u
   } catch (err) {
     const msg = (err as Error).message ?? String(err);
     const first = msg.split("\n")[0];
-    if (/relative import path|not a dependency.*from "blob:/i.test(first)) {
+    if (/relative import path|not a dependency.*from "blob:|cannot-be-a-base/i.test(first)) {
       throw new TypeError(`${first}; ${RELATIVE_HINT}`);
     }
     throw new TypeError(first);
   } finally {
     URL.revokeObjectURL(blobUrl);
   }
+}
+
+/** How the cage talks to the host: a Worker's own port, or a process's stdin/stdout. */
+export interface Channel {
+  port: Port;
+  /** Starts delivering incoming batches to `receive`. */
+  listen(receive: (batch: unknown) => void): void;
+}
+
+/** The channel of a Worker: `postMessage` / `onmessage` on the worker's global scope. */
+export function workerChannel(): Channel {
+  const scope = globalThis as unknown as Port & { onmessage: (e: MessageEvent) => void };
+  return { port: scope, listen: (receive) => void (scope.onmessage = (e) => receive(e.data)) };
+}
+
+/**
+ * Removes what plugins could share or write through outside their grant: the Cache API and Web
+ * Storage (both persisted per main module, i.e. shared by every plugin of the same isolation
+ * mode). Console output goes to the host's log as the plugin's own lines instead of the broker's
+ * (or, in a process, into the frame pipe).
+ */
+function hardenGlobals(log: (level: "info" | "warn", msg: string) => void): void {
+  for (const name of ["caches", "localStorage", "sessionStorage"]) {
+    try {
+      delete (globalThis as Record<string, unknown>)[name];
+    } catch { /* not present here */ }
+  }
+  const say = (level: "info" | "warn") => (...args: unknown[]) =>
+    log(level, args.map((a) => typeof a === "string" ? a : Deno.inspect(a)).join(" "));
+  Object.assign(console, {
+    log: say("info"),
+    info: say("info"),
+    debug: say("info"),
+    warn: say("warn"),
+    error: say("warn"),
+  });
 }
 
 /**
@@ -57,13 +93,12 @@ async function importSource(source: LoadedSource, preloaded: unknown): Promise<u
  * runWorker(null);
  * ```
  */
-export function runWorker(preloaded: unknown): void {
-  const scope = globalThis as unknown as Port & { onmessage: (e: MessageEvent) => void };
+export function runWorker(preloaded: unknown, channel: Channel = workerChannel()): void {
   let plugin: Plugin | null = null;
   let ctx: PluginContext | null = null;
   let alias = "?";
 
-  const peer: RpcPeer = new RpcPeer(scope, {
+  const peer: RpcPeer = new RpcPeer(channel.port, {
     async request(method, args) {
       switch (method) {
         case "ping":
@@ -113,7 +148,8 @@ export function runWorker(preloaded: unknown): void {
       }
     },
   });
-  scope.onmessage = (e) => peer.receive(e.data);
+  channel.listen((batch) => peer.receive(batch));
+  hardenGlobals((level, msg) => peer.send("log", { level, msg: `console: ${msg}` }));
   // Errors escaping the plugin's own timers and promises: report, keep the worker alive.
   globalThis.addEventListener("unhandledrejection", (e) => {
     e.preventDefault();

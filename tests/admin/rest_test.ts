@@ -2,7 +2,7 @@
 // broker restart on the same data_dir keeps installed plugins, order, state and config.
 import assert from "node:assert/strict";
 import { roundTrip } from "../helpers.ts";
-import { handleAdmin, OPENAPI, ROUTES, startAdmin } from "../../broker/admin/mod.ts";
+import { adminSelf, handleAdmin, OPENAPI, ROUTES, startAdmin } from "../../broker/admin/mod.ts";
 import { AdminAuth } from "../../broker/admin/auth.ts";
 import { silentLogger } from "../../broker/log.ts";
 import type { Broker } from "../../broker/broker.ts";
@@ -171,9 +171,10 @@ Deno.test("Admin API refuses a non-loopback bind without credentials", async () 
     /needs admin.users or admin.api_keys/,
   );
   const res = await handleAdmin(
-    new Request("http://x/api/v1/openapi.json"),
+    new Request("http://127.0.0.1:18083/api/v1/openapi.json"),
     new AdminAuth({ users: [], api_keys: [] }),
     deps,
+    adminSelf(["127.0.0.1"], 18083),
   );
   assert.equal((await res.json()).openapi, "3.0.3");
 });

@@ -1,6 +1,7 @@
 // Faults (throw, hang, infinite loop, uncaught errors, setup failure), pipelining, context services.
 import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
 import { client, fixture, message, startHost, until } from "./helpers.ts";
+import { KvStore } from "../../plugins/host/store.ts";
 
 const ev = (topic: string) => ({
   client: client(),
@@ -141,7 +142,8 @@ Deno.test("context services: publish, store, broker views and tagged logs reach 
     ),
   );
   await host.close();
-  const saved = JSON.parse(await Deno.readTextFile(`${dataDir}/plugins/s/store.json`));
-  assertEquals(saved, { count: 2 });
+  const saved = await KvStore.open(`${dataDir}/plugins/s/store.sqlite`);
+  assertEquals(await saved.get("count"), 2);
+  await saved.close();
   await Deno.remove(dataDir, { recursive: true });
 });

@@ -1,14 +1,15 @@
 /**
- * Host side of a caged plugin: one Worker with exactly the declared permissions, pipelined RPC,
- * timeouts, a ping watchdog, and restart with exponential backoff after a crash.
+ * Host side of a caged plugin (a Worker or a child process, see cage.ts): exactly the declared
+ * permissions, pipelined RPC, timeouts, a ping watchdog, and restart with exponential backoff
+ * after a crash. Every frame and message from the plugin is untrusted: a malformed one is the
+ * plugin's fault (logged, counted, the plugin restarted), never an exception in the broker.
  *
  * @module
  */
 
 import type { PluginEntryConfig } from "../../broker/config/types.ts";
 import type { HookpointName } from "../sdk/hookpoints.ts";
-import { PluginLoadError } from "./errors.ts";
-import type { LoadedSource } from "./loader.ts";
+import type { Cage, CageHandle } from "./cage.ts";
 import type { Manifest } from "./manifest.ts";
 import {
   parsePermissions,
@@ -28,8 +29,8 @@ import type { PluginServices } from "./services.ts";
 import type { LogLevel } from "./context.ts";
 
 /** Settings of a caged plugin. */
-export interface WorkerRunnerOptions {
-  source: LoadedSource;
+export interface CagedRunnerOptions {
+  cage: Cage;
   services: PluginServices;
   log: Logger;
   /** Limit for load and setup/start, in milliseconds. */
@@ -38,33 +39,45 @@ export interface WorkerRunnerOptions {
   backoff: { initialMs: number; maxMs: number };
 }
 
-const BOOTSTRAP = new URL("./worker_bootstrap.ts", import.meta.url).href;
-const WORKER_MAIN = new URL("./worker_main.ts", import.meta.url).href;
+const LEVELS: readonly string[] = ["debug", "info", "warn", "error"];
 
-function rootModule(source: LoadedSource): string {
-  if (source.kind !== "trusted") return WORKER_MAIN;
-  // A built-in is imported statically by the root, i.e. with the broker's module-loading
-  // permissions, so it may span files. Its Deno API calls still obey the worker's permissions.
-  const code = `import { runWorker } from ${JSON.stringify(BOOTSTRAP)};\n` +
-    `import * as plugin from ${JSON.stringify(source.url)};\nrunWorker(plugin);\n`;
-  return `data:application/javascript;base64,${btoa(code)}`;
+/** A `log` message from a plugin, checked; null when it is not one. */
+function logMessage(
+  a: unknown,
+): { level: LogLevel; msg: string; fields?: Record<string, unknown> } | null {
+  if (a === null || typeof a !== "object") return null;
+  const { level, msg, fields } = a as Record<string, unknown>;
+  if (typeof level !== "string" || !LEVELS.includes(level) || typeof msg !== "string") return null;
+  const ok = fields === undefined ||
+    (fields !== null && typeof fields === "object" && !Array.isArray(fields));
+  return ok
+    ? { level: level as LogLevel, msg, fields: fields as Record<string, unknown> | undefined }
+    : null;
+}
+
+/** A `fault` message from a plugin, checked; null when it is not one. */
+function faultMessage(a: unknown): { hook: string | null; message: string } | null {
+  if (a === null || typeof a !== "object") return null;
+  const { hook, message } = a as Record<string, unknown>;
+  if ((hook !== null && typeof hook !== "string") || typeof message !== "string") return null;
+  return { hook: hook === null ? null : hook.slice(0, 100), message: message.slice(0, 2000) };
 }
 
 /**
- * A plugin running in its own Worker.
+ * A plugin running in its own cage.
  *
  * @example
  * ```ts ignore
- * const r = new WorkerRunner("acl", entry, options);
+ * const r = new CagedRunner("acl", entry, { cage: new ProcessCage("acl", source, limits), ...options });
  * const manifest = await r.load();
  * await r.start(config);
  * const outcome = await r.call("client.authorize", event);
  * await r.close();
  * ```
  */
-export class WorkerRunner extends RunnerBase implements Runner {
-  #opts: WorkerRunnerOptions;
-  #worker: Worker | null = null;
+export class CagedRunner extends RunnerBase implements Runner {
+  #opts: CagedRunnerOptions;
+  #handle: CageHandle | null = null;
   #peer: RpcPeer | null = null;
   #declared: WorkerPermissions | null = null;
   #config: Record<string, unknown> = {};
@@ -73,18 +86,22 @@ export class WorkerRunner extends RunnerBase implements Runner {
   #attempts = 0;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** Cages being terminated; close() waits for them. */
+  #ending = new Set<Promise<void>>();
 
-  constructor(alias: string, entry: PluginEntryConfig, opts: WorkerRunnerOptions) {
+  constructor(alias: string, entry: PluginEntryConfig, opts: CagedRunnerOptions) {
     super(alias, entry, opts.log);
     this.#opts = opts;
   }
 
-  /** Imports the plugin in a throwaway worker holding the operator's grant, for its manifest. */
+  /**
+   * Imports the plugin in a throwaway cage with NO permissions, for its manifest: top-level code
+   * never runs with more than the plugin declared and the operator granted.
+   */
   async load(): Promise<Manifest> {
-    const grant = workerPermissions(parsePermissions(this.entry.permissions));
-    const { worker, peer } = this.#spawn(grant);
+    const { handle, peer } = this.#spawn(workerPermissions({}), true);
     try {
-      const args = { alias: this.alias, source: this.#opts.source };
+      const args = { alias: this.alias, source: this.#opts.cage.source };
       const manifest = await peer.call("load", args, this.#opts.startTimeoutMs) as Manifest;
       const declared = parsePermissions(manifest.permissions);
       this.#declared = workerPermissions(
@@ -92,8 +109,8 @@ export class WorkerRunner extends RunnerBase implements Runner {
       );
       return manifest;
     } finally {
-      worker.terminate();
       peer.close(new RpcClosedError("probe finished"));
+      await handle.terminate();
     }
   }
 
@@ -180,64 +197,70 @@ export class WorkerRunner extends RunnerBase implements Runner {
       }
     }
     this.#teardown(new RpcClosedError("plugin host closed"));
+    await Promise.all(this.#ending);
     if (this.state !== "failed") this.state = "stopped";
   }
 
   async #boot(): Promise<void> {
-    const { worker, peer } = this.#spawn(this.#declared!);
-    this.#worker = worker;
+    const { handle, peer } = this.#spawn(this.#declared!, false);
+    this.#handle = handle;
     this.#peer = peer;
-    const args = { alias: this.alias, source: this.#opts.source };
+    const args = { alias: this.alias, source: this.#opts.cage.source };
     await peer.call("load", args, this.#opts.startTimeoutMs);
     await peer.call("start", this.#config, this.#opts.startTimeoutMs);
-    if (this.#peer !== peer) throw new RpcClosedError("worker crashed while starting");
+    if (this.#peer !== peer) throw new RpcClosedError("plugin crashed while starting");
     this.state = "running";
     this.#runningSince = Date.now();
   }
 
-  #spawn(permissions: WorkerPermissions): { worker: Worker; peer: RpcPeer } {
-    let worker: Worker;
-    try {
-      worker = new Worker(rootModule(this.#opts.source), {
-        type: "module",
-        name: `plugin:${this.alias}`,
-        deno: { permissions },
-      });
-    } catch (err) {
-      throw new PluginLoadError(
-        this.alias,
-        `the broker process itself lacks a permission this plugin needs (${
-          (err as Error).message
-        }); start the broker with the matching --allow-* flag`,
-        { cause: err },
-      );
-    }
+  /** Opens a cage; `probe` cages only answer `load` and report problems by failing it. */
+  #spawn(permissions: WorkerPermissions, probe: boolean): { handle: CageHandle; peer: RpcPeer } {
     const services = this.#opts.services;
-    const peer = new RpcPeer(worker, {
-      request: (m, a) => services.invoke(m, a),
+    // Problems of this cage: a probe fails its call, a running plugin crashes (and restarts).
+    const broken = (reason: string) => {
+      if (!probe && this.#peer === peer) this.#crash(reason);
+      else peer.close(new RpcClosedError(`plugin ${reason}`));
+    };
+    const peer: RpcPeer = new RpcPeer({ postMessage: (b) => handle.port.postMessage(b) }, {
+      request: (m, a) => {
+        if (probe) throw new Error("context services are not available while the plugin is probed");
+        return services.invoke(m, a);
+      },
       message: (m, a) => {
-        const x = a as { level: LogLevel; msg: string; fields?: Record<string, unknown> };
-        if (m === "log") services.log(x.level, x.msg, x.fields);
-        if (m === "fault") {
-          const f = a as { hook: string | null; message: string };
-          this.fault(f.hook, "error", f.message);
+        if (m === "log") {
+          const x = logMessage(a);
+          if (x) services.log(x.level, x.msg, x.fields);
+          else this.fault(null, "error", "malformed log message");
+        } else if (m === "fault") {
+          const f = faultMessage(a);
+          this.fault(f?.hook ?? null, "error", f?.message ?? "malformed fault message");
         }
       },
+      invalid: (reason) => {
+        this.metrics.errors++;
+        broken(`protocol violation: ${reason}`);
+      },
     });
-    worker.onmessage = (e) => peer.receive(e.data);
-    worker.onmessageerror = () => this.fault(null, "error", "message could not be deserialized");
-    worker.onerror = (e) => {
-      e.preventDefault();
-      if (this.#peer === peer) this.#crash(`uncaught error: ${e.message}`);
-      else peer.close(new Error(`uncaught error in plugin worker: ${e.message}`));
-    };
-    return { worker, peer };
+    const handle: CageHandle = this.#opts.cage.open(permissions, {
+      receive: (batch) => peer.receive(batch),
+      crash: (reason) => broken(reason),
+      invalid: (reason) => {
+        this.metrics.errors++;
+        broken(`protocol violation: ${reason}`);
+      },
+    });
+    return { handle, peer };
   }
 
   #teardown(reason: Error): void {
-    this.#worker?.terminate();
+    const handle = this.#handle;
+    if (handle) {
+      const ending = handle.terminate().catch(() => {});
+      this.#ending.add(ending);
+      ending.then(() => this.#ending.delete(ending));
+    }
     this.#peer?.close(reason);
-    this.#worker = null;
+    this.#handle = null;
     this.#peer = null;
     this.#pingSince = null;
   }

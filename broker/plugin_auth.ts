@@ -1,0 +1,71 @@
+/**
+ * Authentication through plugins, failing closed (issue 9, item 6):
+ *
+ * 1. A configured authenticator that is not running (failed to load, stopped, crashed) refuses
+ *    every CONNECT until it runs again.
+ * 2. A client presenting credentials (a username or a password) is let in only by an
+ *    authenticator's allow. `auth.allow_anonymous` admits it only when no authentication is
+ *    configured at all (nobody could check the credentials, as with Mosquitto without a password
+ *    file). With `auth.plugins: null`, an enabled plugin that failed before its hooks were known
+ *    might have been an authenticator: credentials are refused while it is down.
+ * 3. Clients without credentials follow `auth.allow_anonymous` when every authenticator ignores.
+ *
+ * A refusal carries a CONNACK failure code only (a plugin's other codes become the default) and
+ * no text from the plugin: its reason, and any error text such as the cage's "Requires net
+ * access to ...", stays in the broker's log.
+ *
+ * @module
+ */
+import type { PluginHost } from "../plugins/host/mod.ts";
+import type { AuthenticateEvent } from "../plugins/sdk/mod.ts";
+import type { AuthConfig } from "./config/types.ts";
+import { isConnackFailure } from "./errors.ts";
+import type { AuthResult } from "./hooks.ts";
+import type { Logger } from "./log.ts";
+import type { PluginFaults } from "./plugin_faults.ts";
+import type { PluginGuard } from "./plugin_guard.ts";
+
+/** A decide chain's answer, as the host gives it. */
+type Outcome = Awaited<ReturnType<PluginHost["authenticate"]>>;
+
+/**
+ * Decides a CONNECT with `client.connect` then `client.authenticate` plugins.
+ *
+ * @example
+ * ```ts ignore
+ * const result = await authenticateWithPlugins(host, config.auth, guard, faults, log, event);
+ * ```
+ */
+export async function authenticateWithPlugins(
+  host: PluginHost,
+  auth: AuthConfig,
+  guard: PluginGuard,
+  faults: PluginFaults,
+  log: Logger,
+  event: AuthenticateEvent,
+): Promise<AuthResult> {
+  const view = guard.check("client.authenticate");
+  const credentials = event.client.username !== null || event.password !== undefined;
+  const down = view.missing.length > 0 ? view.missing : credentials ? view.unknown : [];
+  if (down.length > 0) {
+    faults.warn("authenticate:down", "Authentication refused: an auth plugin is not running", {
+      plugins: down.join(","),
+    });
+    return { allow: false };
+  }
+  if (host.has("client.connect")) {
+    const pre = await host.decide("client.connect", { client: event.client }, "allow");
+    if (pre.result === "deny") return denied(pre, log);
+  }
+  const anonymousRule = auth.allow_anonymous && (!credentials || !view.configured);
+  const out = await host.authenticate(event, { fallback: anonymousRule ? "allow" : "deny" });
+  return out.result === "allow" ? { allow: true, superuser: out.superuser } : denied(out, log);
+}
+
+/** A refusal without the plugin's text; the plugin's reason goes to the log. */
+function denied(out: Outcome, log: Logger): AuthResult {
+  log.debug("Authentication denied", { plugin: out.by ?? undefined, reason: out.reason });
+  return isConnackFailure(out.reasonCode) ? { allow: false, reasonCode: out.reasonCode } : {
+    allow: false,
+  };
+}

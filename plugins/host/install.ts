@@ -1,0 +1,147 @@
+/**
+ * The steps of one install, for {@linkcode PluginManager.install}: check the grant and alias,
+ * fetch the bytes (size-limited), unpack a package into a staging folder (streaming, limited,
+ * names checked, every file pinned), probe the module with no permissions, compare declared
+ * permissions with the grant, then move the package into its own new folder
+ * `<data_dir>/plugins/packages/<name>-<version>-<alias>/` (never over an existing one) and build
+ * the registry record. Nothing is left behind when a step refuses.
+ *
+ * @module
+ */
+
+import { join, relative } from "node:path";
+import { AdminError } from "./admin_errors.ts";
+import { checkPluginConfig } from "./config_check.ts";
+import { fetchInstallSource, type InstallRequest } from "./install_source.ts";
+import type { Manifest } from "./manifest.ts";
+import { type PackageInfo, unpackPackage } from "./package.ts";
+import { checkName, packageFolder } from "./package_names.ts";
+import { missingGrants, parsePermissions } from "./permissions.ts";
+import type { PluginRecord, Registry } from "./registry.ts";
+import type { PluginPermissions } from "../sdk/plugin.ts";
+
+/** What an install needs from the manager. */
+export interface InstallDeps {
+  registry: Registry;
+  /** Directory relative sources resolve against. */
+  baseDir: string;
+  /** Imports the module in a throwaway worker without permissions and returns its manifest. */
+  probe(alias: string, source: string): Promise<Manifest>;
+}
+
+function grantOf(req: InstallRequest): PluginPermissions {
+  try {
+    return parsePermissions(req.grant ?? {});
+  } catch (err) {
+    throw new AdminError("BAD_REQUEST", `Bad grant: ${(err as Error).message}`);
+  }
+}
+
+async function unpack(bytes: Uint8Array, staging: string): Promise<PackageInfo> {
+  try {
+    return await unpackPackage(bytes, staging);
+  } catch (err) {
+    if (err instanceof AdminError) throw err;
+    throw new AdminError("BAD_PACKAGE", `Bad package: ${(err as Error).message}`);
+  }
+}
+
+function checkGrant(alias: string, manifest: Manifest, grant: PluginPermissions): void {
+  const declared = parsePermissions(manifest.permissions);
+  const missing = missingGrants(declared, grant);
+  if (missing.length > 0) {
+    throw new AdminError(
+      "GRANT_REQUIRED",
+      `Plugin "${alias}" needs ${missing.join(", ")}; grant them to install`,
+      { permissions: declared, missing, name: manifest.name, version: manifest.version },
+    );
+  }
+}
+
+/** Moves the staged package into its own folder; refuses when that folder exists. */
+async function place(
+  packagesDir: string,
+  staging: string,
+  pkg: PackageInfo,
+  alias: string,
+): Promise<{ source: string; integrity: string; ref: NonNullable<PluginRecord["package"]> }> {
+  const { name, version } = pkg.release;
+  const target = packageFolder(packagesDir, name, version, alias);
+  const exists = await Deno.lstat(target).then(() => true, () => false);
+  if (exists) {
+    throw new AdminError(
+      "ALREADY_EXISTS",
+      `Install folder ${target} already exists (another plugin's, or left over: remove it first)`,
+    );
+  }
+  await Deno.rename(staging, target);
+  const main = relative(staging, pkg.main);
+  return {
+    source: join(target, main),
+    integrity: pkg.files[main],
+    ref: { name, version, dir: target, files: pkg.files },
+  };
+}
+
+/**
+ * Runs an install and returns the new record (not yet added to the registry).
+ *
+ * @example
+ * ```ts ignore
+ * const record = await installPlugin({ registry, baseDir, probe }, { bytes, grant: {} });
+ * registry.put(record);
+ * ```
+ */
+export async function installPlugin(deps: InstallDeps, req: InstallRequest): Promise<PluginRecord> {
+  const grant = grantOf(req);
+  if (req.alias !== undefined) checkName(req.alias, "alias");
+  const { bytes, module } = await fetchInstallSource(req, deps.baseDir);
+  const dir = deps.registry.dir;
+  if (!dir) throw new AdminError("BAD_REQUEST", "Installing needs a data_dir");
+  const packagesDir = join(dir, "packages");
+  let staging: string | null = null;
+  try {
+    let pkg: PackageInfo | null = null;
+    if (bytes) {
+      await Deno.mkdir(packagesDir, { recursive: true });
+      staging = join(packagesDir, `.staging-${crypto.randomUUID()}`);
+      pkg = await unpack(bytes, staging);
+    }
+    const wanted = req.alias ?? pkg?.release.name;
+    const manifest = await deps.probe(wanted ?? "plugin", pkg?.main ?? module!);
+    const alias = checkName(wanted ?? manifest.name, "alias");
+    if (deps.registry.has(alias)) {
+      throw new AdminError("ALREADY_EXISTS", `Plugin "${alias}" is already installed`);
+    }
+    checkGrant(alias, manifest, grant);
+    const placed = pkg && staging ? await place(packagesDir, staging, pkg, alias) : null;
+    if (placed) staging = null;
+    const record: PluginRecord = {
+      alias,
+      origin: "install",
+      entry: {
+        source: placed?.source ?? module!,
+        permissions: grant,
+        enabled: false,
+        config: {},
+        ...(placed ? { integrity: placed.integrity } : {}),
+      },
+      package: placed?.ref ?? null,
+      schema: pkg?.schema ?? null,
+      i18n: pkg?.i18n ?? null,
+      manifest,
+      configVersion: 0,
+    };
+    record.entry.config = defaultsOf(record);
+    return record;
+  } finally {
+    if (staging) await Deno.remove(staging, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The config an installed plugin starts with: its defaults, schema defaults filled when valid. */
+function defaultsOf(r: PluginRecord): Record<string, unknown> {
+  const schema = r.schema ?? r.manifest?.config.schema ?? null;
+  const { value, errors } = checkPluginConfig(schema, r.manifest?.config.defaults ?? {}, {});
+  return errors.length === 0 ? value : { ...r.manifest?.config.defaults };
+}
