@@ -65,7 +65,7 @@ export async function startPlugins(
     host,
     { "client.authenticate": config.auth.plugins, "client.authorize": config.topic_check.plugins },
   );
-  broker.hooks = pluginHooks(host, config, { log, stats: broker.stats, guard });
+  broker.hooks = pluginHooks(host, config, { log, stats: broker.stats, guard, faults });
   for (const s of host.status()) {
     const fields = {
       plugin: s.alias,
@@ -88,6 +88,8 @@ export interface PluginHooksDeps {
   stats: Stats;
   /** Who must take part in authentication and topic checks (default: from `host.status()`). */
   guard?: PluginGuard;
+  /** Where plugin faults are counted and logged (default: a new one over `log` and `stats`). */
+  faults?: PluginFaults;
 }
 
 /**
@@ -104,7 +106,7 @@ export function pluginHooks(
 ): BrokerHooks {
   const topicCheck = config.topic_check.enable;
   const limits = { maxPacketSize: config.mqtt.max_packet_size };
-  const faults = new PluginFaults(deps.log, deps.stats);
+  const faults = deps.faults ?? new PluginFaults(deps.log, deps.stats);
   const guard = deps.guard ?? new PluginGuard(() => host.status(), host, {
     "client.authenticate": config.auth.plugins,
     "client.authorize": config.topic_check.plugins,
@@ -130,14 +132,14 @@ export function pluginHooks(
       authenticateWithPlugins(host, config.auth, guard, faults, deps.log, event),
     authorize: async (event) => {
       if (topicCheck) {
-        const view = guard.check("client.authorize");
-        const down = [...view.missing, ...view.unknown];
-        if (down.length > 0) {
+        const view = guard.check("client.authorize"); // cached: a few lookups per PUBLISH
+        if (view.missing.length > 0 || view.unknown.length > 0) {
+          const plugins = [...view.missing, ...view.unknown].join(",");
           faults.warn(
             "authorize:down",
             "Topic check refused: a topic-check plugin is not running",
             {
-              plugins: down.join(","),
+              plugins,
             },
           );
           return false;
@@ -155,7 +157,7 @@ export function pluginHooks(
       );
     },
     unsubscribe: async (client, filters) =>
-      (await host.transform("client.unsubscribe", { client, filters })) ?? [],
+      (await host.transform("client.unsubscribe", { client, filters })) ?? [], // shape: chain.ts
     connack: async (client, properties) => {
       const out = await host.transform("client.connack", { client, reasonCode: 0, properties });
       if (out === null) return properties;

@@ -27,6 +27,10 @@ import {
 } from "./runner.ts";
 import type { PluginServices } from "./services.ts";
 import type { LogLevel } from "./context.ts";
+import { TokenBucket } from "./token_bucket.ts";
+
+/** Log and fault messages a plugin may send per second; the rest are dropped and counted. */
+const MESSAGES_PER_SECOND = 500;
 
 /** Settings of a caged plugin. */
 export interface CagedRunnerOptions {
@@ -86,6 +90,9 @@ export class CagedRunner extends RunnerBase implements Runner {
   #attempts = 0;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** Log and fault messages from the plugin, per second. */
+  #messages = new TokenBucket(MESSAGES_PER_SECOND);
+  #droppedMessages = 0;
   /** Cages being terminated; close() waits for them. */
   #ending = new Set<Promise<void>>();
 
@@ -227,6 +234,7 @@ export class CagedRunner extends RunnerBase implements Runner {
         return services.invoke(m, a);
       },
       message: (m, a) => {
+        if (!this.#messages.take()) return void this.#dropMessage();
         if (m === "log") {
           const x = logMessage(a);
           if (x) services.log(x.level, x.msg, x.fields);
@@ -250,6 +258,17 @@ export class CagedRunner extends RunnerBase implements Runner {
       },
     });
     return { handle, peer };
+  }
+
+  /** Counts a message over the rate; says so once per 1,000 dropped. */
+  #dropMessage(): void {
+    if (this.#droppedMessages++ % 1000 === 0) {
+      this.log.warn("Plugin messages dropped: over the rate", {
+        plugin: this.alias,
+        limit_per_second: MESSAGES_PER_SECOND,
+        dropped: this.#droppedMessages,
+      });
+    }
   }
 
   #teardown(reason: Error): void {

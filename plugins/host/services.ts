@@ -21,6 +21,7 @@ import type { BrokerStats, PluginStatusView } from "../sdk/stats.ts";
 import type { ContextTransport, LogLevel } from "./context.ts";
 import type { Logger } from "./runner.ts";
 import type { KvStore } from "./store.ts";
+import { TokenBucket } from "./token_bucket.ts";
 
 /** What the broker lends the plugin host. */
 export interface BrokerServices {
@@ -231,26 +232,6 @@ export class PluginServices implements ContextTransport {
   #bad(message: string): never {
     this.counters.badCalls++;
     throw new TypeError(message);
-  }
-}
-
-/** A token bucket: `rate` tokens a second, holding at most `rate` (the burst). */
-class TokenBucket {
-  #tokens: number;
-  #at = performance.now();
-
-  constructor(readonly rate: number) {
-    this.#tokens = rate;
-  }
-
-  /** Takes one token; false when none is left. */
-  take(): boolean {
-    const now = performance.now();
-    this.#tokens = Math.min(this.rate, this.#tokens + ((now - this.#at) * this.rate) / 1000);
-    this.#at = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
   }
 }
 

@@ -8,7 +8,14 @@ import { Buffer } from "node:buffer";
 import type { IConnackPacket } from "mqtt-packet";
 import { connect, end, nextMessage, subscribe } from "../helpers.ts";
 import { rawConnect } from "../conformance/_raw.ts";
-import { fixture, isUp, logged, startLoggedBroker, tempDataDir } from "./broker_helpers.ts";
+import {
+  assertPluginRunning,
+  fixture,
+  isUp,
+  logged,
+  startLoggedBroker,
+  tempDataDir,
+} from "./broker_helpers.ts";
 
 const MOSQUITTO_PUB = "/usr/bin/mosquitto_pub";
 
@@ -128,11 +135,7 @@ plugins:
   leaky: {source: "${fixture("broker_auth_leaky.js")}"}
 `);
   try {
-    assert.equal(
-      broker.plugins!.status()[0].state,
-      "running",
-      broker.plugins!.status()[0].error ?? "",
-    );
+    assertPluginRunning(broker);
     const failed = await v5Connack(broker.port, "c1");
     assert.ok(failed.reasonCode === 0x86 || failed.reasonCode === 0x87, `${failed.reasonCode}`);
     assert.doesNotMatch(failed.properties?.reasonString ?? "", /Requires|10\.255|net access/);

@@ -4,9 +4,17 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import type { MqttClient } from "mqtt";
 import { createLogger } from "../../broker/log.ts";
-import { startTestBroker, type TestBroker } from "../helpers.ts";
+import {
+  connect,
+  end,
+  nextMessage,
+  startTestBroker,
+  subscribe,
+  type TestBroker,
+} from "../helpers.ts";
 
 /** Absolute path of a fixture in tests/security/fixtures. */
 export function fixture(name: string): string {
@@ -46,4 +54,28 @@ export function isUp(client: MqttClient): boolean {
 /** A fresh temporary data_dir, as a YAML-safe string. */
 export function tempDataDir(): string {
   return JSON.stringify(Deno.makeTempDirSync({ prefix: "aviary-sec-" }));
+}
+
+/** Asserts the broker's first plugin is running (its error as the message otherwise). */
+export function assertPluginRunning(broker: TestBroker): void {
+  const [row] = broker.plugins!.status();
+  assert.equal(row?.state, "running", row?.error ?? "no plugin loaded");
+}
+
+/**
+ * Asserts the broker still routes a message between two fresh MQTT.js clients, on exactly `topic`
+ * (other traffic, such as a flood under test, does not count).
+ */
+export async function assertServes(broker: TestBroker, topic = "alive/check"): Promise<void> {
+  const sub = await connect(broker.url);
+  const pub = await connect(broker.url);
+  try {
+    await subscribe(sub, topic);
+    const got = nextMessage(sub, 5000);
+    await pub.publishAsync(topic, "ping");
+    assert.equal((await got).topic, topic);
+  } finally {
+    await end(pub);
+    await end(sub);
+  }
 }

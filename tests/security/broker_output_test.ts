@@ -9,7 +9,7 @@ import { Buffer } from "node:buffer";
 import mqttPacket from "mqtt-packet";
 import { collect, connect, end, nextMessage, subscribe, waitFor } from "../helpers.ts";
 import { rawConnect } from "../conformance/_raw.ts";
-import { fixture, isUp, logged, startLoggedBroker } from "./broker_helpers.ts";
+import { assertPluginRunning, fixture, isUp, logged, startLoggedBroker } from "./broker_helpers.ts";
 
 const PREFIX = "prefix/"; // 7 bytes: 65,531 + 7 = 65,538, above the 65,535 limit
 
@@ -93,11 +93,7 @@ Deno.test("hostile message.publish results (64 MiB payload, U+0000, lone surroga
   const sub = await connect(broker.url, { clientId: "sub", protocolVersion: 5 });
   const pub = await connect(broker.url, { clientId: "pub", protocolVersion: 5 });
   try {
-    assert.equal(
-      broker.plugins!.status()[0].state,
-      "running",
-      broker.plugins!.status()[0].error ?? "",
-    );
+    assertPluginRunning(broker);
     await subscribe(sub, "#");
     const got = collect(sub);
     for (const name of [...HOSTILE, "wildcard"]) {
@@ -202,6 +198,27 @@ Deno.test("a client.subscribe result with out-of-range options refuses the filte
     const next = nextMessage(c);
     await c.publishAsync("ok/t", "hi", { qos: 1 });
     assert.equal((await next).payload, "hi");
+    assert.ok(isUp(c));
+  } finally {
+    await end(c);
+    await broker.close();
+  }
+});
+
+Deno.test("a client.unsubscribe result that is not a list is the plugin's fault: counted, the request kept as sent, the client stays", async () => {
+  const broker = await startLoggedBroker(YAML);
+  const c = await connect(broker.url, { clientId: "u", protocolVersion: 5 });
+  try {
+    await subscribe(c, ["bad/unsub", "bad"], { qos: 0 });
+    const unsuback = await c.unsubscribeAsync(["bad/unsub", "bad"]);
+    const codes = (unsuback as { granted?: number[] } | undefined)?.granted;
+    // A string is not matched as a substring: the chain keeps the filters as sent (chain.ts).
+    assert.deepEqual(codes, [0, 0]);
+    assert.ok(broker.plugins!.status()[0].metrics.errors >= 1, "the bad result is counted");
+    await subscribe(c, "ok/u");
+    const next = nextMessage(c);
+    await c.publishAsync("ok/u", "still served");
+    assert.equal((await next).payload, "still served");
     assert.ok(isUp(c));
   } finally {
     await end(c);

@@ -13,20 +13,9 @@ import {
   waitFor,
 } from "../helpers.ts";
 import { api, startAdminBroker } from "../admin/helpers.ts";
+import { assertServes, logged, startLoggedBroker } from "./broker_helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
-
-/** Asserts the broker still routes a message between two fresh MQTT.js clients. */
-async function stillServes(b: TestBroker, topic = "alive/check"): Promise<void> {
-  const sub = await connect(b.url);
-  await subscribe(sub, topic);
-  const pub = await connect(b.url);
-  const got = nextMessage(sub, 5000);
-  await pub.publishAsync(topic, "ping");
-  assert.equal((await got).payload, "ping");
-  await end(pub);
-  await end(sub);
-}
 
 /** What the `cage_shared_state.js` fixture answers for `topic` (its reason string). */
 function askProbe(b: TestBroker, topic: string) {
@@ -62,7 +51,7 @@ plugins:
       assert.match(b.plugins!.status()[0].error ?? "", /protocol violation/);
       assert.ok(status(b, "bad").metrics.errors >= 1);
       assert.ok(watcher.connected, "a client connected during the attack stays connected");
-      await stillServes(b);
+      await assertServes(b);
     } finally {
       if (watcher) await end(watcher);
       await b.close();
@@ -81,7 +70,7 @@ Deno.test("cage: a malformed frame at top level fails only the install probe (PO
     assert.match(String(r.body.message), /protocol violation|bad frame/);
     assert.ok(watcher.connected);
     await end(watcher);
-    await stillServes(b);
+    await assertServes(b);
   } finally {
     await b.close();
     await Deno.remove(dir, { recursive: true });
@@ -111,7 +100,7 @@ plugins:
     const got = nextMessage(sub, 5000);
     await pub.publishAsync("t", "fine");
     assert.equal((await got).payload, "fine");
-    await stillServes(b);
+    await assertServes(b);
   } finally {
     await end(pub);
     await end(sub);
@@ -146,7 +135,7 @@ for (const isolation of ["process", "worker"] as const) {
         "start: refused: NotCapable",
         "top-level: refused: NotCapable",
       ]);
-      await stillServes(b);
+      await assertServes(b);
     } finally {
       await end(watcher);
       await b.close();
@@ -167,7 +156,7 @@ plugins:
     try {
       const out = await askProbe(b, "probe/globals");
       assert.equal(out.reason, "undefined|undefined");
-      await stillServes(b);
+      await assertServes(b);
     } finally {
       await b.close();
     }
@@ -192,11 +181,27 @@ plugins:
     const out = await askProbe(b, "probe/npm");
     assert.match(out.reason ?? "", /^refused: /);
     assert.equal(asked, 0, "the registry was asked for a package name chosen at run time");
-    await stillServes(b);
+    await assertServes(b);
   } finally {
     await b.close();
     if (before === undefined) Deno.env.delete("NPM_CONFIG_REGISTRY");
     else Deno.env.set("NPM_CONFIG_REGISTRY", before);
     await registry.shutdown();
+  }
+});
+
+Deno.test("cage (process): a plugin flooding the log is held to its message rate, the rest counted; the broker serves on", async () => {
+  const b = await startLoggedBroker(`
+plugins:
+  flood: {source: "${fixture("cage_log_flood.js")}"}
+`);
+  try {
+    await waitFor(() => logged(b.lines, "over the rate").length > 0, "the drop warning", 10_000);
+    await delay(300);
+    const flood = b.lines.filter((l) => /^flood \d+$/.test(l.msg)).length;
+    assert.ok(flood >= 100 && flood < 5_000, `${flood} of 100,000 flood lines logged`);
+    await assertServes(b);
+  } finally {
+    await b.close();
   }
 });

@@ -3,22 +3,10 @@
  * (default 1000, burst 1000), is told why, and the broker keeps serving MQTT clients.
  */
 import assert from "node:assert/strict";
+import { assertPluginRunning, assertServes } from "./broker_helpers.ts";
 import { collect, connect, end, nextMessage, startTestBroker, subscribe } from "../helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
-
-/** Publishes on `topic` and waits for it to come back to a subscriber of exactly that topic. */
-async function echo(url: string, topic: string): Promise<void> {
-  const client = await connect(url);
-  try {
-    await subscribe(client, topic);
-    const got = nextMessage(client, 3000);
-    await client.publishAsync(topic, "ping");
-    assert.equal((await got).topic, topic);
-  } finally {
-    await end(client);
-  }
-}
 
 for (const isolation of ["process", "worker"]) {
   Deno.test(`security (${isolation}): a plugin publishing in a tight loop is limited to publish_per_second`, async () => {
@@ -29,11 +17,7 @@ plugins:
     const sub = await connect(broker.url);
     const watcher = await connect(broker.url);
     try {
-      assert.equal(
-        broker.plugins!.status()[0].state,
-        "running",
-        broker.plugins!.status()[0].error ?? "",
-      );
+      assertPluginRunning(broker);
       await subscribe(sub, "flood/#");
       const flood = collect(sub);
       await subscribe(watcher, "out/flood");
@@ -41,7 +25,7 @@ plugins:
       await subscribe(watcher, "cmd/flood"); // starts the attack
       // The broker answers other clients while the flood runs.
       for (let i = 0; i < 5; i++) {
-        await echo(broker.url, `during/${i}`);
+        await assertServes(broker, `during/${i}`);
       }
       const { sent, refused, error } = JSON.parse((await report).payload);
       // One second of flood: at most the burst (1000) plus one second of refill, with slack.
@@ -50,7 +34,7 @@ plugins:
       assert.ok(refused > 0, "no publish was refused");
       assert.match(error, /publish_per_second/);
       assert.ok(flood.length <= sent, `${flood.length} received, ${sent} sent`);
-      await echo(broker.url, "after/flood");
+      await assertServes(broker, "after/flood");
     } finally {
       await end(sub);
       await end(watcher);

@@ -3,6 +3,7 @@
  * broker's thread never stalls on store writes, so MQTT round trips stay fast during and after.
  */
 import assert from "node:assert/strict";
+import { assertPluginRunning } from "./broker_helpers.ts";
 import type { MqttClient } from "mqtt";
 import { connect, end, nextMessage, roundTrip, startTestBroker, subscribe } from "../helpers.ts";
 
@@ -41,11 +42,7 @@ plugins:
     const pinger = await connect(broker.url);
     const watcher = await connect(broker.url);
     try {
-      assert.equal(
-        broker.plugins!.status()[0].state,
-        "running",
-        broker.plugins!.status()[0].error ?? "",
-      );
+      assertPluginRunning(broker);
       await subscribe(pinger, "ping/#");
       await subscribe(watcher, "out/store");
       const report = nextMessage(watcher, 60_000);
