@@ -6,8 +6,6 @@
  */
 import { Client } from "./client.ts";
 import { IdleWatch } from "./idle_watch.ts";
-
-type Timer = ReturnType<typeof setTimeout>;
 import type { BrokerConfig } from "./config/types.ts";
 import { ReasonCode } from "./errors.ts";
 import { type BrokerHooks, defaultHooks } from "./hooks.ts";
@@ -16,6 +14,7 @@ import { silentLogger } from "./log.ts";
 import { type DropReason, type Message, toPluginMessage } from "./message.ts";
 import { MemoryRetainStore } from "./retain.ts";
 import { deliver, drain, resume } from "./session/delivery.ts";
+import { OfflineSessions } from "./session/offline.ts";
 import type { OutboundMessage, Session } from "./session/session.ts";
 import { MemorySessionStore, type RetainStore, type SessionStore } from "./session/store.ts";
 import { Subscriptions } from "./subscriptions.ts";
@@ -53,8 +52,12 @@ export class Broker {
   readonly startedAt: number = Date.now();
   /** Connect timeouts and keep alive for every connection, on one timer. */
   readonly idle: IdleWatch = new IdleWatch();
+  /** Offline sessions waiting to expire and delayed wills, on one timer each. */
+  readonly offline: OfflineSessions = new OfflineSessions({
+    publishWill: (will) => this.publishWill(will.msg, will.expirySeconds),
+    expire: (session) => this.#expire(session),
+  }, { onError: (error) => this.log.error("Session expiry failed", { error }) });
   #all = new Set<Client>();
-  #timers = new Map<string, { will?: Timer; expiry?: Timer }>();
   #closing = false;
 
   /**
@@ -85,16 +88,25 @@ export class Broker {
       .finally(() => this.#all.delete(client));
   }
 
-  /** Closes an existing connection with the same client id (spec [MQTT-3.1.4-3]). */
+  /**
+   * Closes an existing connection with the same client id (spec [MQTT-3.1.4-3]). A session that
+   * ends with its connection (CleanSession 1, Session Expiry 0) ends here too, so the new
+   * connection never finds it [MQTT-3.1.2-6] [MQTT-3.2.2-3]; the old will is sent unless the
+   * session goes on and the will was delayed [MQTT-3.1.3-9].
+   */
   takeOver(client: Client): void {
     const old = this.clients.get(client.clientId);
     if (!old || old === client) return;
     old.takenOver = true;
     this.log.info("Session taken over", { clientId: client.clientId, old: old.conn.remoteAddr });
-    if (old.will && !old.normalDisconnect) this.publishWill(old.will.msg, old.will.expirySeconds);
+    const session = old.session;
+    const ends = session === undefined || session.expiryInterval === 0 || client.cleanStart;
+    const will = old.normalDisconnect ? undefined : old.will;
+    if (will && (ends || will.delaySeconds <= 0)) this.publishWill(will.msg, will.expirySeconds);
     old.will = undefined;
     old.disconnect(ReasonCode.SessionTakenOver, "Session taken over");
     this.clients.delete(client.clientId);
+    if (session && session.expiryInterval === 0) this.#endSession(session, "session.terminated");
     if (this.hooks.has("session.takenover")) {
       this.hooks.notify("session.takenover", { client: old.info(), reason: "takenover" });
     }
@@ -103,7 +115,7 @@ export class Broker {
   /** Creates or resumes `client`'s session; returns whether one was present (CONNACK flag). */
   openSession(client: Client, expiryInterval: number): boolean {
     const id = client.clientId;
-    this.#clearTimers(id);
+    this.offline.cancel(id);
     let session = this.sessions.get(id);
     const present = session !== undefined && !client.cleanStart;
     if (session && client.cleanStart) {
@@ -138,28 +150,19 @@ export class Broker {
     if (client.takenOver || this.#closing) return;
     const session = client.session!;
     const will = client.normalDisconnect ? undefined : client.will;
+    if (client.protocolVersion === 5) {
+      // A DISCONNECT may have raised it (spec 3.14.2.2.2): the broker's limit still holds.
+      session.expiryInterval = Math.min(
+        session.expiryInterval,
+        this.config.mqtt.max_session_expiry,
+      );
+    }
     if (session.expiryInterval === 0) {
       if (will) this.publishWill(will.msg, will.expirySeconds);
       this.#endSession(session, "session.terminated");
       return;
     }
-    const timers = this.#timersFor(id);
-    if (will) {
-      const delay = Math.min(will.delaySeconds, session.expiryInterval);
-      if (delay === 0) this.publishWill(will.msg, will.expirySeconds);
-      else {
-        timers.will = setTimeout(() => {
-          timers.will = undefined;
-          this.publishWill(will.msg, will.expirySeconds);
-        }, delay * 1000);
-      }
-    }
-    if (session.expiryInterval !== 0xffffffff) {
-      timers.expiry = setTimeout(() => {
-        timers.expiry = undefined;
-        if (!this.clients.has(id)) this.#endSession(session, "session.terminated");
-      }, session.expiryInterval * 1000);
-    }
+    this.offline.leave(session, will);
   }
 
   /** Publishes a will (message expiry counted from now). */
@@ -258,7 +261,7 @@ export class Broker {
       client.disconnect(ReasonCode.ServerShuttingDown, "Server shutting down");
     }
     await Promise.all([...this.#all].map((c) => c.closed));
-    for (const id of this.#timers.keys()) this.#clearTimers(id);
+    this.offline.clear();
   }
 
   #deliverThroughHooks(session: Session, out: OutboundMessage): void {
@@ -304,27 +307,20 @@ export class Broker {
     }
   }
 
+  /** An offline session's expiry came: it ends unless a connection took it meanwhile. */
+  #expire(session: Session): void {
+    const id = session.clientId;
+    if (this.sessions.get(id) !== session || this.clients.has(id)) return;
+    this.#endSession(session, "session.terminated");
+  }
+
   #endSession(session: Session, event: "session.discarded" | "session.terminated"): void {
     this.subscriptions.removeAll(session);
     this.sessions.delete(session.clientId);
-    this.#clearTimers(session.clientId);
+    this.offline.cancel(session.clientId);
     if (this.hooks.has(event) && session.lastClient) {
       this.hooks.notify(event, { client: session.lastClient });
     }
-  }
-
-  #timersFor(id: string): { will?: Timer; expiry?: Timer } {
-    let t = this.#timers.get(id);
-    if (!t) this.#timers.set(id, t = {});
-    return t;
-  }
-
-  #clearTimers(id: string): void {
-    const t = this.#timers.get(id);
-    if (!t) return;
-    clearTimeout(t.will);
-    clearTimeout(t.expiry);
-    this.#timers.delete(id);
   }
 
   #notifyClient(

@@ -6,11 +6,12 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import type { IPublishPacket, Packet } from "mqtt-packet";
+import type { Packet } from "mqtt-packet";
 import type { Broker } from "./broker.ts";
 import { MqttError, ParseError, ReasonCode, reasonCodeOf } from "./errors.ts";
 import { decodePacket, encodePacket } from "./codec.ts";
 import { Framer } from "./framer.ts";
+import { leanerVariants } from "./packet_fit.ts";
 import { checkProtocolLevel, ConnectRefused, refuse } from "./handlers/connect.ts";
 import { dispatch } from "./handlers/mod.ts";
 import type { ClientInfo } from "./hooks.ts";
@@ -31,8 +32,6 @@ export interface Will {
   expirySeconds?: number;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
 /** PUBLISHes of one client whose hooks may run at once before reading pauses. */
 export const PIPELINE_WINDOW = 128;
 
@@ -48,7 +47,7 @@ export class Client {
   readonly conn: Connection;
   readonly broker: Broker;
   #log?: Logger;
-  state: ClientState = "new";
+  #state: ClientState = "new";
   protocolVersion: 3 | 4 | 5 = 4;
   clientId = "";
   username?: string;
@@ -62,6 +61,8 @@ export class Client {
   maxPacketSize = Infinity;
   topicAliasMaximum = 0;
   requestProblemInformation = true;
+  /** The Session Expiry Interval the CONNECT asked for, before the broker's cap (v5). */
+  askedSessionExpiry = 0;
   /** Topic aliases the client set towards us, and the ones we assigned towards it. */
   /** Made on first use: most clients never use topic aliases. */
   inboundAliases?: Map<number, string>;
@@ -98,6 +99,15 @@ export class Client {
     this.receiveMaximum = broker.config.mqtt.max_inflight;
     this.#framer = new Framer(broker.config.mqtt.max_packet_size);
     this.#closed = new Promise((r) => this.#resolveClosed = r);
+  }
+
+  /** Where the connection is in its life. "closed" is final: setting another state then is ignored. */
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  set state(next: ClientState) {
+    if (this.#state !== "closed") this.#state = next;
   }
 
   /** Resolves once the connection is closed and cleaned up. */
@@ -162,28 +172,45 @@ export class Client {
   }
 
   /**
-   * Encodes and queues `packet`; writes are batched per tick. Returns false (and counts a drop)
-   * when the packet exceeds the client's Maximum Packet Size.
+   * Encodes and queues `packet`; writes are batched per tick. A packet over the client's Maximum
+   * Packet Size is sent without what may be left out ({@linkcode leanerVariants}); when it still
+   * does not fit it is dropped and counted, false is returned, and a CONNACK that cannot fit
+   * closes the connection (the client must not stay connected without one).
    */
   send(packet: Packet): boolean {
     if (this.state === "closed") return false;
-    const buf = this.#encode(packet);
-    if (!buf) return false;
-    if (buf.length > this.maxPacketSize) {
-      this.broker.stats.tooLargeDropped++;
-      return false;
-    }
+    const fitted = this.#fit(packet);
+    if (!fitted) return false;
+    const [buf, sent] = fitted;
     this.#out.push(buf);
     this.#outBytes += buf.length;
     this.#flushing ??= Promise.resolve().then(() => this.#flush());
     if (this.broker.hooks.has("packet.sent")) {
       this.broker.hooks.notify("packet.sent", {
         clientId: this.clientId || null,
-        type: packet.cmd,
-        packet: packet as unknown as Record<string, unknown>,
+        type: sent.cmd,
+        packet: sent as unknown as Record<string, unknown>,
       });
     }
     return true;
+  }
+
+  /** Encodes `packet`, or a leaner variant, within the client's Maximum Packet Size. */
+  #fit(packet: Packet): [Buffer, Packet] | null {
+    for (const candidate of [packet, ...leanerVariants(packet)]) {
+      const buf = this.#encode(candidate);
+      if (!buf) return null;
+      if (buf.length <= this.maxPacketSize) return [buf, candidate];
+    }
+    this.broker.stats.tooLargeDropped++;
+    if (packet.cmd === "connack") {
+      this.log.warn("CONNACK exceeds the client's Maximum Packet Size, closing", {
+        clientId: this.clientId || undefined,
+        maximumPacketSize: this.maxPacketSize,
+      });
+      this.disconnect(ReasonCode.PacketTooLarge); // before CONNACK: nothing more is sent
+    }
+    return null;
   }
 
   /** Encodes `packet`; a packet that cannot be framed correctly is logged, counted and dropped. */
@@ -245,18 +272,6 @@ export class Client {
     if (this.state === "closed") return;
     this.state = "closed";
     this.conn.close();
-  }
-
-  /** Rejects an invalid UTF-8 topic (spec 1.5.4: malformed packet). */
-  checkTopicEncoding(frame: Buffer): void {
-    let pos = 1;
-    while (frame[pos++] & 0x80);
-    const len = frame.readUInt16BE(pos);
-    try {
-      utf8.decode(frame.subarray(pos + 2, pos + 2 + len));
-    } catch {
-      throw new ParseError("Topic is not valid UTF-8");
-    }
   }
 
   async #receive(chunk: Uint8Array): Promise<void> {
@@ -323,9 +338,6 @@ export class Client {
     if (this.state === "new" && frame[0] === 0x10) checkProtocolLevel(this, frame);
     const packet = decodePacket(frame, this.protocolVersion);
     this.broker.stats.packetsReceived++;
-    if (packet.cmd === "publish" && (packet as IPublishPacket).topic.includes("\uFFFD")) {
-      this.checkTopicEncoding(frame);
-    }
     return packet;
   }
 

@@ -50,3 +50,34 @@ Deno.test("Client.send() refuses a packet the encoder throws on, instead of thro
   await done;
   await broker.close();
 });
+
+Deno.test("Client.send() leaves out the reason string of a packet over the client's Maximum Packet Size", async () => {
+  const { broker, client, end, done } = await connected();
+  client.protocolVersion = 5;
+  client.maxPacketSize = 20;
+  const sent = client.send({
+    cmd: "puback",
+    messageId: 1,
+    reasonCode: 0x10,
+    properties: { reasonString: "no one is subscribed to this topic" },
+  });
+  assert.equal(sent, true);
+  const bytes = (await end.read())!;
+  assert.ok(bytes.length <= 20, `${bytes.length} bytes`);
+  assert.equal(bytes[0], 0x40, "PUBACK");
+  assert.equal(bytes.includes(0x1f), false, "no Reason String property");
+  assert.equal(broker.stats.tooLargeDropped, 0);
+  end.close();
+  await done;
+  await broker.close();
+});
+
+Deno.test("Client.state: closed is final", async () => {
+  const { broker, client, end, done } = await connected();
+  client.close();
+  client.state = "connected";
+  assert.equal(client.state, "closed");
+  end.close();
+  await done;
+  await broker.close();
+});

@@ -91,16 +91,22 @@ export class ConnectRefused extends MqttError {
 }
 
 /**
- * Maps an MQTT 5 CONNACK reason code to the MQTT 3.1/3.1.1 return code (spec 3.2.2.3).
+ * Maps an MQTT 5 CONNACK reason code to the MQTT 3.1/3.1.1 return code (spec 3.2.2.3), or to
+ * undefined for a malformed CONNECT or a protocol error: 3.1.1 has no return code for them and
+ * closes without CONNACK [MQTT-3.1.4-1].
  *
  * @example
  * ```ts
  * import { connackReturnCodeV3, ReasonCode } from "./errors.ts";
- * console.assert(connackReturnCodeV3(ReasonCode.NotAuthorized) === 5);
+ * if (connackReturnCodeV3(ReasonCode.NotAuthorized) !== 5) throw new Error("0x87");
+ * if (connackReturnCodeV3(ReasonCode.MalformedPacket) !== undefined) throw new Error("0x81");
  * ```
  */
-export function connackReturnCodeV3(code: number): number {
+export function connackReturnCodeV3(code: number): number | undefined {
   switch (code) {
+    case ReasonCode.MalformedPacket:
+    case ReasonCode.ProtocolError:
+      return undefined;
     case ReasonCode.Success:
       return 0;
     case ReasonCode.UnsupportedProtocolVersion:

@@ -1,22 +1,45 @@
 /**
  * Acknowledgements of what the broker sent: PUBACK (QoS 1), PUBREC and PUBCOMP (QoS 2),
- * spec 4.3.
+ * spec 4.3. Each is checked against the state of the message in flight under its packet id: the
+ * ack that entry waits for moves it on; an ack of another kind is a protocol error (v5 DISCONNECT
+ * 0x82, v3.1.1 close, spec [MQTT-4.8.0-1]) and never completes it, so the message is re-sent when
+ * the session resumes ([MQTT-4.4.0-1]). An ack for a packet id not in flight is ignored (PUBREC:
+ * answered by PUBREL, v5 with 0x92).
  *
  * @module
  */
 import type { IPubackPacket, IPubcompPacket, IPubrecPacket } from "mqtt-packet";
 import type { Client } from "../client.ts";
-import { ReasonCode } from "../errors.ts";
+import { MqttError, ReasonCode } from "../errors.ts";
+import type { InflightMessage } from "../session/session.ts";
+
+type Ack = IPubackPacket | IPubrecPacket | IPubcompPacket;
+
+/**
+ * The acknowledgement an in-flight entry waits for: PUBACK for QoS 1; PUBREC for QoS 2 until
+ * PUBREL is sent, then PUBCOMP (spec 4.3.2, 4.3.3).
+ *
+ * @example
+ * ```ts
+ * import { awaitedAck } from "./ack.ts";
+ * const entry = { qos: 2, state: "pubrel" } as Parameters<typeof awaitedAck>[0];
+ * if (awaitedAck(entry) !== "pubcomp") throw new Error("a released QoS 2 message awaits PUBCOMP");
+ * ```
+ */
+export function awaitedAck(entry: Pick<InflightMessage, "qos" | "state">): Ack["cmd"] {
+  if (entry.qos === 1) return "puback";
+  return entry.state === "publish" ? "pubrec" : "pubcomp";
+}
 
 /** PUBACK: QoS 1 delivery complete. */
 export function handlePuback(client: Client, packet: IPubackPacket): void {
-  client.broker.completed(client, packet.messageId!);
+  if (inflightFor(client, packet)) client.broker.completed(client, packet.messageId!);
 }
 
 /** PUBREC: answer PUBREL (or, on a v5 error reason, end the exchange). */
 export function handlePubrec(client: Client, packet: IPubrecPacket): void {
   const id = packet.messageId!;
-  const inflight = client.session!.inflight.get(id);
+  const inflight = inflightFor(client, packet);
   if (!inflight) {
     client.send({
       cmd: "pubrel",
@@ -25,15 +48,31 @@ export function handlePubrec(client: Client, packet: IPubrecPacket): void {
     });
     return;
   }
-  if ((packet.reasonCode ?? 0) >= 0x80) {
+  if (inflight.state === "publish" && (packet.reasonCode ?? 0) >= 0x80) {
     client.broker.completed(client, id);
     return;
   }
-  inflight.state = "pubrel";
+  inflight.state = "pubrel"; // from here on the PUBLISH is never re-sent, only the PUBREL
   client.send({ cmd: "pubrel", messageId: id });
 }
 
 /** PUBCOMP: QoS 2 delivery complete. */
 export function handlePubcomp(client: Client, packet: IPubcompPacket): void {
-  client.broker.completed(client, packet.messageId!);
+  if (inflightFor(client, packet)) client.broker.completed(client, packet.messageId!);
+}
+
+/**
+ * The in-flight entry `ack` answers; undefined when its packet id is not in flight. Throws a
+ * protocol error when the entry waits for another kind of ack. A PUBREC repeated after PUBREL
+ * is let through: it is answered by the same PUBREL again.
+ */
+function inflightFor(client: Client, ack: Ack): InflightMessage | undefined {
+  const entry = client.session!.inflight.get(ack.messageId!);
+  if (!entry) return undefined;
+  const awaited = awaitedAck(entry);
+  if (ack.cmd === awaited || (ack.cmd === "pubrec" && awaited === "pubcomp")) return entry;
+  throw new MqttError(
+    ReasonCode.ProtocolError,
+    `${ack.cmd.toUpperCase()} for packet ${ack.messageId}, which waits for ${awaited.toUpperCase()}`,
+  );
 }

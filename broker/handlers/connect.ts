@@ -7,7 +7,7 @@
 import { Buffer } from "node:buffer";
 import type { IConnackPacket, IConnectPacket } from "mqtt-packet";
 import type { Client } from "../client.ts";
-import { connackReturnCodeV3, ConnectRefused, MqttError, ReasonCode } from "../errors.ts";
+import { connackReturnCodeV3, ConnectRefused, ReasonCode } from "../errors.ts";
 
 export { ConnectRefused };
 import { isValidTopicName } from "../topics/validate.ts";
@@ -51,32 +51,38 @@ export async function handleConnect(client: Client, packet: IConnectPacket): Pro
   }
 }
 
-/** Sends a refusing CONNACK (v3 return code or v5 reason code) and closes. */
+/**
+ * Sends a refusing CONNACK (v3 return code or v5 reason code) and closes; a v3 client whose
+ * CONNECT was malformed gets no CONNACK (spec [MQTT-3.1.4-1]). A malformed second CONNECT on a
+ * connected client gets the DISCONNECT of any other malformed packet, never a second CONNACK.
+ */
 export function refuse(client: Client, err: ConnectRefused): void {
   client.log.info("Connection refused", {
     clientId: client.clientId || undefined,
     reasonCode: err.reasonCode,
     reason: err.message,
   });
-  const v5 = client.protocolVersion === 5;
+  if (client.state === "connected") return client.disconnect(err.reasonCode, err.message);
+  const returnCode = connackReturnCodeV3(err.reasonCode);
   client.state = "connecting";
-  client.send(
-    v5
-      ? {
-        cmd: "connack",
-        sessionPresent: false,
-        reasonCode: err.reasonCode,
-        properties: client.problemInfo(err.message) ? { reasonString: err.message } : undefined,
-      }
-      : { cmd: "connack", sessionPresent: false, returnCode: connackReturnCodeV3(err.reasonCode) },
-  );
+  if (client.protocolVersion === 5) {
+    client.send({
+      cmd: "connack",
+      sessionPresent: false,
+      reasonCode: err.reasonCode,
+      properties: client.problemInfo(err.message) ? { reasonString: err.message } : undefined,
+    });
+  } else if (returnCode !== undefined) {
+    client.send({ cmd: "connack", sessionPresent: false, returnCode });
+  }
   client.disconnect(err.reasonCode);
 }
 
 /**
  * Refuses a CONNECT whose protocol level the codec cannot read (spec [MQTT-3.1.2-2]): CONNACK
  * 0x01 for an older level, a v5 CONNACK 0x84 for a newer one. Called with the raw frame, before
- * decoding.
+ * decoding; a level it can read becomes the client's, so that a CONNECT the codec then finds
+ * malformed is refused in the client's own version (v5: CONNACK 0x81).
  */
 export function checkProtocolLevel(client: Client, frame: Uint8Array): void {
   let pos = 1;
@@ -84,7 +90,10 @@ export function checkProtocolLevel(client: Client, frame: Uint8Array): void {
   const at = pos + 2 + ((frame[pos] << 8) | frame[pos + 1]);
   if (!(at < frame.length)) return; // too short: the codec reports it
   const level = frame[at] & 0x7f; // the high bit marks a bridge
-  if (level >= 3 && level <= 5) return;
+  if (level >= 3 && level <= 5) {
+    client.protocolVersion = level as 3 | 4 | 5;
+    return;
+  }
   if (level > 5) client.protocolVersion = 5;
   throw new ConnectRefused(
     ReasonCode.UnsupportedProtocolVersion,
@@ -134,22 +143,23 @@ function readLimits(client: Client, packet: IConnectPacket, connack: Connack): v
     client.keepalive = mqtt.max_keepalive;
     connack.properties.serverKeepAlive = mqtt.max_keepalive;
   }
+  // The client's own limits first: even a refusing CONNACK must respect them (MQTT-3.1.2-24).
+  client.maxPacketSize = props.maximumPacketSize || Infinity;
+  client.requestProblemInformation = props.requestProblemInformation !== false;
+  if (props.receiveMaximum === 0 || props.maximumPacketSize === 0) {
+    throw new ConnectRefused(
+      ReasonCode.ProtocolError,
+      "Receive Maximum and Maximum Packet Size cannot be 0",
+    );
+  }
   if (props.authenticationMethod !== undefined) {
     throw new ConnectRefused(
       0x8c,
       `Authentication method ${props.authenticationMethod} is not supported`,
     );
   }
-  if (props.receiveMaximum === 0 || props.maximumPacketSize === 0) {
-    throw new MqttError(
-      ReasonCode.ProtocolError,
-      "Receive Maximum and Maximum Packet Size cannot be 0",
-    );
-  }
   client.receiveMaximum = props.receiveMaximum ?? mqtt.max_inflight;
-  client.maxPacketSize = props.maximumPacketSize ?? Infinity;
   client.topicAliasMaximum = props.topicAliasMaximum ?? 0;
-  client.requestProblemInformation = props.requestProblemInformation !== false;
   if (client.protocolVersion === 5) {
     Object.assign(connack.properties, {
       receiveMaximum: mqtt.receive_maximum,
@@ -245,6 +255,7 @@ function openSession(client: Client, packet: IConnectPacket, connack: Connack): 
     : client.cleanStart
     ? 0
     : 0xffffffff;
+  client.askedSessionExpiry = asked;
   const expiry = Math.min(asked, client.protocolVersion === 5 ? mqtt.max_session_expiry : asked);
   connack.sessionPresent = client.broker.openSession(client, expiry);
 }
@@ -263,17 +274,16 @@ async function askPlugins(
 
 function sendConnack(client: Client, _packet: IConnectPacket, connack: Connack): void {
   const v5 = client.protocolVersion === 5;
-  const { sessionPresent, properties } = connack;
-  const sent = client.send(
+  const { properties } = connack;
+  // MQTT 3.1 has no Session Present flag: the CONNACK's first byte is reserved (0).
+  const sessionPresent = client.protocolVersion !== 3 && connack.sessionPresent;
+  // Over the client's Maximum Packet Size, Client.send drops optional properties until it fits.
+  client.send(
     v5
       ? { cmd: "connack", sessionPresent, reasonCode: 0, properties }
       : { cmd: "connack", sessionPresent, returnCode: 0 },
   );
-  if (!sent && v5 && (properties.reasonString || properties.userProperties)) {
-    // Over the client's Maximum Packet Size: send it without them (spec [MQTT-3.2.2-19/20]).
-    const { reasonString: _r, userProperties: _u, ...rest } = properties;
-    client.send({ cmd: "connack", sessionPresent, reasonCode: 0, properties: rest });
-  }
+  if (client.state === "closed") return;
   client.state = "connected";
   client.startKeepAlive();
   client.broker.log.debug("Client connected", {

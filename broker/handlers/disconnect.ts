@@ -14,7 +14,8 @@ const DISCONNECT_WITH_WILL = 0x04;
 export function handleDisconnect(client: Client, packet: IDisconnectPacket): void {
   const expiry = packet.properties?.sessionExpiryInterval;
   if (expiry !== undefined && client.session) {
-    if (client.session.expiryInterval === 0 && expiry !== 0) {
+    // What the CONNECT asked for decides, not the broker's cap of it (spec 3.14.2.2.2).
+    if (client.askedSessionExpiry === 0 && expiry !== 0) {
       throw new MqttError(
         ReasonCode.ProtocolError,
         "Session expiry set on DISCONNECT after 0 at CONNECT",

@@ -16,6 +16,7 @@ import { handlePubrel } from "./pubrel.ts";
 import { handleSubscribe } from "./subscribe.ts";
 import { handleUnsubscribe } from "./unsubscribe.ts";
 import { handleAuth } from "./auth.ts";
+import { checkPacketFields } from "./packet_fields.ts";
 
 type Handler<P> = (client: Client, packet: P) => void | Promise<void>;
 
@@ -35,7 +36,8 @@ const handlers: Partial<Record<Packet["cmd"], Handler<any>>> = {
 
 /**
  * Routes one decoded packet. The first packet must be CONNECT and only the first
- * (spec [MQTT-3.1.0-1], [MQTT-3.1.0-2]); packets only a server sends are protocol errors.
+ * (spec [MQTT-3.1.0-1], [MQTT-3.1.0-2]); packets only a server sends are protocol errors. Every
+ * other packet's own fields are checked here, once ({@linkcode checkPacketFields}).
  */
 export function dispatch(client: Client, packet: Packet): void | Promise<void> {
   if (client.broker.hooks.has("packet.received")) {
@@ -58,5 +60,6 @@ export function dispatch(client: Client, packet: Packet): void | Promise<void> {
   if (!handler) {
     throw new MqttError(ReasonCode.ProtocolError, `Unexpected ${packet.cmd} from a client`);
   }
+  checkPacketFields(packet);
   return handler(client, packet);
 }

@@ -20,9 +20,6 @@ import { isValidTopicName } from "../topics/validate.ts";
 export function handlePublish(client: Client, packet: IPublishPacket): void | Promise<void> {
   const topic = resolveTopic(client, packet);
   const { mqtt } = client.broker.config;
-  if (packet.qos > 0 && !packet.messageId) {
-    throw new MqttError(ReasonCode.ProtocolError, "PUBLISH with QoS > 0 needs a packet identifier");
-  }
   if (packet.retain && !mqtt.retain_available) {
     throw new MqttError(ReasonCode.RetainNotSupported, "Retained messages are not supported");
   }

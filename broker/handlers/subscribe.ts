@@ -6,13 +6,23 @@
  */
 import type { ISubscribePacket, ISubscription } from "mqtt-packet";
 import type { Client } from "../client.ts";
-import { ReasonCode } from "../errors.ts";
+import { MqttError, ReasonCode } from "../errors.ts";
 import type { QoS, SubscriptionOptions } from "../message.ts";
 import { isValidTopicFilter, parseSharedFilter } from "../topics/validate.ts";
 
-/** Handles SUBSCRIBE; waits only when an authorize hook answers asynchronously. */
+/**
+ * Handles SUBSCRIBE; waits only when an authorize hook answers asynchronously. A SUBSCRIBE with
+ * no filter or with Subscription Identifier 0 is a protocol error (spec [MQTT-3.8.3-2], 3.1.1
+ * [MQTT-3.8.3-3], spec 3.8.2.1.2); packet id and properties are checked by the dispatcher.
+ */
 export function handleSubscribe(client: Client, packet: ISubscribePacket): void | Promise<void> {
+  if (packet.subscriptions.length === 0) {
+    throw new MqttError(ReasonCode.ProtocolError, "SUBSCRIBE without a topic filter");
+  }
   const subId = packet.properties?.subscriptionIdentifier as number | undefined;
+  if (subId === 0) {
+    throw new MqttError(ReasonCode.ProtocolError, "Subscription Identifier 0 is not allowed");
+  }
   const checks = packet.subscriptions.map((sub) => check(client, sub));
   const rewrite = client.broker.hooks.has("client.subscribe");
   if (!rewrite && !checks.some((c) => c instanceof Promise)) {

@@ -6,13 +6,19 @@
  */
 import type { IUnsubscribePacket } from "mqtt-packet";
 import type { Client } from "../client.ts";
-import { ReasonCode } from "../errors.ts";
+import { MqttError, ReasonCode } from "../errors.ts";
 
-/** Handles UNSUBSCRIBE; waits only when a client.unsubscribe plugin is registered. */
+/**
+ * Handles UNSUBSCRIBE; waits only when a client.unsubscribe plugin is registered. An UNSUBSCRIBE
+ * with no filter is a protocol error (spec [MQTT-3.10.3-2]).
+ */
 export function handleUnsubscribe(
   client: Client,
   packet: IUnsubscribePacket,
 ): void | Promise<void> {
+  if (packet.unsubscriptions.length === 0) {
+    throw new MqttError(ReasonCode.ProtocolError, "UNSUBSCRIBE without a topic filter");
+  }
   const { hooks } = client.broker;
   if (!hooks.has("client.unsubscribe")) return apply(client, packet, packet.unsubscriptions);
   return Promise.resolve(hooks.unsubscribe(client.info(), packet.unsubscriptions))
