@@ -13,8 +13,15 @@
  * longer than its flags announce, a PUBACK or PINGREQ with a tail. PUBLISH is exempt: its payload
  * is the rest of the packet.
  *
+ * And fields that run past their bounds, which mqtt-packet reads as null or lets overrun (spec
+ * 1.5.4, 1.5.6, 2.2.2.1): a string or binary field longer than what is left of the packet, a v5
+ * property block missing (a PUBLISH that ends after its topic), longer than the packet, or whose
+ * last property runs past the block's Property Length. DISCONNECT and AUTH may end before their
+ * Property Length (spec 3.14.2.2, 3.15.2.2).
+ *
  * These are private members of the pinned mqtt-packet version (deno.json); {@linkcode makeStrict}
- * refuses to run if they are missing, and `codec_test.ts` proves each rule.
+ * refuses to run if they are missing; `codec_test.ts` and the conformance suite
+ * (`tests/conformance/13_utf8_test.ts`, `21_malformed_after_connect_test.ts`) prove each rule.
  *
  * @module
  */
@@ -23,13 +30,18 @@ import type { Parser } from "mqtt-packet";
 /** The members of mqtt-packet's Parser that the strict rules hook (mqtt-packet 9.0.2). */
 interface ParserInternals {
   _pos: number;
-  _list: { slice(start: number, end: number): Uint8Array };
+  _list: { slice(start: number, end: number): Uint8Array; readUInt8(offset: number): number };
   packet: { cmd: string; length: number };
   error: Error | null;
   _parseString(): string | null;
+  _parseBuffer(): Uint8Array | null;
+  _parseProperties(): unknown;
   _parsePayload(): boolean;
   _emitError(err: Error): void;
 }
+
+/** Packets whose Property Length may be left out when nothing follows (spec 3.14.2.2, 3.15.2.2). */
+const PROPERTIES_OPTIONAL = new Set(["disconnect", "auth"]);
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -49,18 +61,42 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
  */
 export function makeStrict<P extends Parser>(parser: P): P {
   const p = parser as unknown as ParserInternals;
-  const { _parseString: parseString, _parsePayload: parsePayload } = p;
-  if (typeof parseString !== "function" || typeof parsePayload !== "function") {
+  const {
+    _parseString: parseString,
+    _parseBuffer: parseBuffer,
+    _parseProperties: parseProperties,
+    _parsePayload: parsePayload,
+  } = p;
+  if (
+    [parseString, parseBuffer, parseProperties, parsePayload].some((f) => typeof f !== "function")
+  ) {
     throw new TypeError("Cannot make the mqtt-packet parser strict: its internals changed");
   }
   p._parseString = function (this: ParserInternals) {
     const start = this._pos + 2;
     const s = parseString.call(this);
-    if (s !== null) {
-      const problem = stringProblem(s, this, start);
-      if (problem) this._emitError(new Error(problem));
-    }
+    const problem = s === null
+      ? "A string runs past the end of the packet"
+      : stringProblem(s, this, start);
+    if (problem) this._emitError(new Error(problem));
     return s;
+  };
+  p._parseBuffer = function (this: ParserInternals) {
+    const b = parseBuffer.call(this);
+    if (b === null) this._emitError(new Error("Binary data runs past the end of the packet"));
+    return b;
+  };
+  p._parseProperties = function (this: ParserInternals) {
+    const block = propertyBlock(this);
+    if (typeof block === "string") {
+      this._emitError(new Error(block));
+      return {};
+    }
+    const properties = parseProperties.call(this);
+    if (!this.error && block !== null && this._pos !== block) {
+      this._emitError(new Error("A property runs past the Property Length"));
+    }
+    return properties;
   };
   p._parsePayload = function (this: ParserInternals) {
     const done = parsePayload.call(this);
@@ -71,6 +107,27 @@ export function makeStrict<P extends Parser>(parser: P): P {
     return done;
   };
   return parser;
+}
+
+/**
+ * Where the property block starting at `p._pos` ends, from its Property Length; null when it may be
+ * and is left out; a problem when it is missing, cut short or longer than what is left.
+ */
+function propertyBlock(p: ParserInternals): number | null | string {
+  const { cmd, length } = p.packet;
+  const at = p._pos;
+  if (at >= length) {
+    return PROPERTIES_OPTIONAL.has(cmd) ? null : `${cmd} without its Property Length`;
+  }
+  let size = 0;
+  for (let i = 0; i < 4 && at + i < length; i++) {
+    const byte = p._list.readUInt8(at + i);
+    size += (byte & 0x7f) * 128 ** i;
+    if ((byte & 0x80) !== 0) continue;
+    const end = at + i + 1 + size;
+    return end <= length ? end : "The Property Length runs past the end of the packet";
+  }
+  return "The Property Length is cut short or longer than four bytes";
 }
 
 /** Why the string `s` just read from `p._list` at `start` is not an MQTT UTF-8 string, if it is not. */

@@ -267,25 +267,51 @@ export class Client {
     return reason !== undefined && this.protocolVersion === 5 && this.requestProblemInformation;
   }
 
-  /** Closes the socket now, without a DISCONNECT. */
+  /**
+   * Closes the connection without a DISCONNECT (the client's own DISCONNECT, no CONNECT in time),
+   * after writing the answers already queued: packets are answered in order (spec 4.6).
+   */
   close(): void {
+    if (this.state === "closed") return;
+    this.#ending = this.#endAfterFlush();
+  }
+
+  /** Closes the socket now, dropping what is queued: for a connection that cannot be written. */
+  #closeNow(): void {
     if (this.state === "closed") return;
     this.state = "closed";
     this.conn.close();
   }
 
+  /**
+   * Handles the whole packets in `chunk`, in order (spec 4.6). An error — a framing error after
+   * them, a packet that cannot be decoded, a handler's refusal — comes in its place in the order:
+   * every packet before it is handled and answered first (PUBLISHes whose hooks are running
+   * included), then it is thrown.
+   */
   async #receive(chunk: Uint8Array): Promise<void> {
     this.lastActivity = Date.now();
     this.broker.stats.bytesReceived += chunk.length;
     const frames: Buffer[] = [];
-    this.#framer.push(chunk, (f) => frames.push(f));
-    for (const frame of frames) {
-      if (this.state === "closed") return;
-      const packet = this.#decode(frame);
-      // Only PUBLISHes overtake each other's hooks; anything else waits for them to commit.
-      if (this.#committing && packet.cmd !== "publish") await this.#committing;
-      const pending = dispatch(this, packet);
-      if (pending) await pending;
+    let framingError: Error | undefined;
+    try {
+      this.#framer.push(chunk, (f) => frames.push(f));
+    } catch (err) {
+      framingError = err as Error; // the packets cut before it come first
+    }
+    try {
+      for (const frame of frames) {
+        if (this.state === "closed") return;
+        const packet = this.#decode(frame);
+        // Only PUBLISHes overtake each other's hooks; anything else waits for them to commit.
+        if (this.#committing && packet.cmd !== "publish") await this.#committing;
+        const pending = dispatch(this, packet);
+        if (pending) await pending;
+      }
+      if (framingError) throw framingError;
+    } catch (err) {
+      await this.#committing; // PUBLISHes before the error are routed and acknowledged first
+      throw err;
     }
   }
 
@@ -352,7 +378,7 @@ export class Client {
         this.broker.stats.bytesSent += data.length;
       }
     } catch {
-      this.close();
+      this.#closeNow();
     } finally {
       this.#flushing = undefined;
     }

@@ -18,7 +18,7 @@ import { MqttError, ParseError, ReasonCode } from "./errors.ts";
  * const packets: Uint8Array[] = [];
  * framer.push(new Uint8Array([0xc0, 0x00, 0xc0]), (p) => packets.push(p)); // PINGREQ + a partial one
  * framer.push(new Uint8Array([0x00]), (p) => packets.push(p));
- * console.assert(packets.length === 2);
+ * if (packets.length !== 2) throw new Error("two PINGREQs");
  * ```
  */
 export class Framer {
@@ -34,7 +34,8 @@ export class Framer {
   /**
    * Adds `chunk` and calls `onPacket` with each complete packet, in order.
    * Throws {@linkcode ParseError} for a malformed length and {@linkcode MqttError} 0x95 for an
-   * oversized packet.
+   * oversized packet, after handing over every whole packet before it: those are to be handled
+   * first (spec 4.6), then the connection fails with the error.
    */
   push(chunk: Uint8Array, onPacket: (packet: Buffer) => void): void {
     let buf = this.#pending ? Buffer.concat([this.#pending, chunk]) : toBuffer(chunk);

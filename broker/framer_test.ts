@@ -26,3 +26,26 @@ Deno.test("Framer.push() treats a five-byte remaining length as malformed", () =
     ParseError,
   );
 });
+
+Deno.test("Framer.push() hands over the whole packets before a framing error, then throws", () => {
+  const framer = new Framer(100);
+  const out: number[][] = [];
+  const pingreq = [0xc0, 0x00];
+  const puback = [0x40, 0x02, 0x00, 0x01];
+  assert.throws(
+    () =>
+      framer.push(
+        new Uint8Array([...pingreq, ...puback, 0x30, 0xff, 0xff, 0xff, 0xff]),
+        (p) => out.push([...p]),
+      ),
+    ParseError,
+  );
+  assert.deepEqual(out, [pingreq, puback]);
+  out.length = 0;
+  const oversized = new Framer(100);
+  assert.throws(
+    () => oversized.push(new Uint8Array([...puback, 0x30, 0xff, 0x01]), (p) => out.push([...p])),
+    (e) => e instanceof MqttError && e.reasonCode === 0x95,
+  );
+  assert.deepEqual(out, [puback]);
+});

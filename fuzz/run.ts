@@ -8,6 +8,7 @@
 import { formatCorpusFile, toHex } from "./corpus.ts";
 import { frameStream } from "./frames.ts";
 import { type FuzzInput, makeInput } from "./input.ts";
+import { header } from "./mutate.ts";
 import { checkServed } from "./health.ts";
 import { basicOutput, type Observed, type Problem, thrown } from "./oracle.ts";
 import { clientMaxPacketSize, strictProblems } from "./spec.ts";
@@ -100,9 +101,9 @@ export async function runInput(
       await wire.write(pad);
       o.framed = framed = frameStream([...chunks, pad]);
     }
-    const want = framed.packets.filter((p) =>
-      p.length === 2 && p[0] === 0xc0 && p[1] === 0
-    ).length + 1;
+    // Every PINGREQ the input holds (a non-minimal Remaining Length included) is answered too.
+    const want = framed.packets.filter((p) => p[0] === 0xc0 && p.length === header(p)?.start)
+      .length + 1;
     o.probed = await wire.write(PINGREQ);
     const settled = await wire.until(() => wire.count(13) >= want, ms);
     o.answered = wire.count(13) >= want;

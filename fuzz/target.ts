@@ -27,6 +27,8 @@ const CONFIG = `
 listeners:
   default: {type: tcp, bind: "127.0.0.1:0"}
 auth: {allow_anonymous: true}
+# Inputs invent client ids by the thousand; short-lived sessions keep the run's memory bounded.
+mqtt: {max_session_expiry: 5}
 `;
 
 /**

@@ -136,7 +136,8 @@ const MQTT: AvroSchema = {
       name: "max_session_expiry",
       type: "long",
       default: 604800,
-      doc: "Largest session expiry the broker grants, in seconds (default 7 days).",
+      doc:
+        "Largest session expiry the broker grants, in seconds (default 7 days); also how long an MQTT 3.1/3.1.1 persistent session (CleanSession=0) outlives its connection.",
     },
     {
       name: "allow_zero_length_clientid",

@@ -43,7 +43,7 @@ export interface MqttConfig {
   topic_alias_maximum: number;
   /** Messages queued per client (offline session or slow consumer) before dropping. */
   max_queued_messages: number;
-  /** Largest session expiry the broker grants, in seconds. */
+  /** Largest session expiry the broker grants, in seconds; also caps MQTT 3.1.1 persistent sessions. */
   max_session_expiry: number;
   /** Whether clients may send an empty client id and get one assigned. */
   allow_zero_length_clientid: boolean;

@@ -8,9 +8,12 @@ import { Buffer } from "node:buffer";
 import type { IConnackPacket, IConnectPacket } from "mqtt-packet";
 import type { Client } from "../client.ts";
 import { connackReturnCodeV3, ConnectRefused, ReasonCode } from "../errors.ts";
+import { fitPacket } from "../packet_fit.ts";
+import { isValidTopicName } from "../topics/validate.ts";
+import { checkConnectValues } from "./connect_fields.ts";
 
 export { ConnectRefused };
-import { isValidTopicName } from "../topics/validate.ts";
+export { checkProtocolLevel } from "./connect_fields.ts";
 
 type Step = (client: Client, packet: IConnectPacket, connack: Connack) => void | Promise<void>;
 
@@ -23,8 +26,11 @@ export interface Connack {
 /** The CONNECT flow, in order. */
 export const CONNECT_STEPS: Step[] = [
   readProtocol,
+  checkProperties,
+  readClientLimits,
   checkClientId,
   readLimits,
+  checkConnackFits,
   readWill,
   authenticate,
   authorizeWill,
@@ -78,34 +84,23 @@ export function refuse(client: Client, err: ConnectRefused): void {
   client.disconnect(err.reasonCode);
 }
 
-/**
- * Refuses a CONNECT whose protocol level the codec cannot read (spec [MQTT-3.1.2-2]): CONNACK
- * 0x01 for an older level, a v5 CONNACK 0x84 for a newer one. Called with the raw frame, before
- * decoding; a level it can read becomes the client's, so that a CONNECT the codec then finds
- * malformed is refused in the client's own version (v5: CONNACK 0x81).
- */
-export function checkProtocolLevel(client: Client, frame: Uint8Array): void {
-  let pos = 1;
-  while (frame[pos++] & 0x80);
-  const at = pos + 2 + ((frame[pos] << 8) | frame[pos + 1]);
-  if (!(at < frame.length)) return; // too short: the codec reports it
-  const level = frame[at] & 0x7f; // the high bit marks a bridge
-  if (level >= 3 && level <= 5) {
-    client.protocolVersion = level as 3 | 4 | 5;
-    return;
-  }
-  if (level > 5) client.protocolVersion = 5;
-  throw new ConnectRefused(
-    ReasonCode.UnsupportedProtocolVersion,
-    `Protocol level ${level} is not supported`,
-  );
-}
-
 function readProtocol(client: Client, packet: IConnectPacket): void {
   const version = packet.protocolVersion ?? 4;
   client.protocolVersion = version;
   client.cleanStart = packet.clean !== false;
   client.username = packet.username;
+}
+
+/** CONNECT and will properties the decoder read as null or twice (see `connect_fields.ts`). */
+function checkProperties(_client: Client, packet: IConnectPacket): void {
+  checkConnectValues(packet);
+}
+
+/** The client's limits on what we send, first: even a refusing CONNACK respects them. */
+function readClientLimits(client: Client, packet: IConnectPacket): void {
+  const props = packet.properties ?? {};
+  client.maxPacketSize = props.maximumPacketSize || Infinity; // 0 was refused as a protocol error
+  client.requestProblemInformation = props.requestProblemInformation !== false;
 }
 
 function checkClientId(client: Client, packet: IConnectPacket, connack: Connack): void {
@@ -142,15 +137,6 @@ function readLimits(client: Client, packet: IConnectPacket, connack: Connack): v
     }
     client.keepalive = mqtt.max_keepalive;
     connack.properties.serverKeepAlive = mqtt.max_keepalive;
-  }
-  // The client's own limits first: even a refusing CONNACK must respect them (MQTT-3.1.2-24).
-  client.maxPacketSize = props.maximumPacketSize || Infinity;
-  client.requestProblemInformation = props.requestProblemInformation !== false;
-  if (props.receiveMaximum === 0 || props.maximumPacketSize === 0) {
-    throw new ConnectRefused(
-      ReasonCode.ProtocolError,
-      "Receive Maximum and Maximum Packet Size cannot be 0",
-    );
   }
   if (props.authenticationMethod !== undefined) {
     throw new ConnectRefused(
@@ -256,7 +242,9 @@ function openSession(client: Client, packet: IConnectPacket, connack: Connack): 
     ? 0
     : 0xffffffff;
   client.askedSessionExpiry = asked;
-  const expiry = Math.min(asked, client.protocolVersion === 5 ? mqtt.max_session_expiry : asked);
+  // MQTT 3.1.1 persistent sessions (CleanSession=0) "never" expire: the broker's cap applies to
+  // them too, as EMQX's session expiry does, so abandoned client ids cannot pile up forever.
+  const expiry = Math.min(asked, mqtt.max_session_expiry);
   connack.sessionPresent = client.broker.openSession(client, expiry);
 }
 
@@ -272,17 +260,16 @@ async function askPlugins(
   if (reasonString) connack.properties.reasonString = reasonString;
 }
 
+/**
+ * Refuses early (0x95, before any session is touched) a CONNECT whose CONNACK cannot fit the
+ * client's Maximum Packet Size even without every property that may be left out.
+ */
+function checkConnackFits(client: Client, _packet: IConnectPacket, connack: Connack): void {
+  fittedConnack(client, connack);
+}
+
 function sendConnack(client: Client, _packet: IConnectPacket, connack: Connack): void {
-  const v5 = client.protocolVersion === 5;
-  const { properties } = connack;
-  // MQTT 3.1 has no Session Present flag: the CONNACK's first byte is reserved (0).
-  const sessionPresent = client.protocolVersion !== 3 && connack.sessionPresent;
-  // Over the client's Maximum Packet Size, Client.send drops optional properties until it fits.
-  client.send(
-    v5
-      ? { cmd: "connack", sessionPresent, reasonCode: 0, properties }
-      : { cmd: "connack", sessionPresent, returnCode: 0 },
-  );
+  client.send(fittedConnack(client, connack));
   if (client.state === "closed") return;
   client.state = "connected";
   client.startKeepAlive();
@@ -290,6 +277,26 @@ function sendConnack(client: Client, _packet: IConnectPacket, connack: Connack):
     clientId: client.clientId,
     protocol: client.protocolVersion,
   });
+}
+
+/**
+ * The CONNACK to send, within the client's Maximum Packet Size: optional properties are left out
+ * until it fits (`packet_fit.ts`); what the client must be told (an Assigned Client Identifier, a
+ * Server Keep Alive) never is, and when that cannot fit the CONNECT is refused with 0x95.
+ */
+function fittedConnack(client: Client, connack: Connack): IConnackPacket {
+  // MQTT 3.1 has no Session Present flag: the CONNACK's first byte is reserved (0).
+  const sessionPresent = client.protocolVersion !== 3 && connack.sessionPresent;
+  const packet: IConnackPacket = client.protocolVersion === 5
+    ? { cmd: "connack", sessionPresent, reasonCode: 0, properties: connack.properties }
+    : { cmd: "connack", sessionPresent, returnCode: 0 };
+  if (client.maxPacketSize === Infinity) return packet;
+  const fitted = fitPacket(packet, client.protocolVersion, client.maxPacketSize);
+  if (fitted) return fitted.packet;
+  throw new ConnectRefused(
+    ReasonCode.PacketTooLarge,
+    `The CONNACK cannot fit the client's Maximum Packet Size of ${client.maxPacketSize} bytes`,
+  );
 }
 
 function resumeDelivery(client: Client): void {

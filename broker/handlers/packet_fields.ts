@@ -8,6 +8,7 @@
  */
 import type { Packet } from "mqtt-packet";
 import { MqttError, ReasonCode } from "../errors.ts";
+import { isValidTopicName } from "../topics/validate.ts";
 
 const ACK_PROPERTIES = ["reasonString", "userProperties"];
 
@@ -22,7 +23,6 @@ const CLIENT_PROPERTIES: Partial<Record<Packet["cmd"], ReadonlySet<string>>> = {
     "contentType",
     "responseTopic",
     "correlationData",
-    "subscriptionIdentifier",
     "topicAlias",
     "userProperties",
   ]),
@@ -41,6 +41,15 @@ const CLIENT_PROPERTIES: Partial<Record<Packet["cmd"], ReadonlySet<string>>> = {
   auth: new Set(["authenticationMethod", "authenticationData", "reasonString", "userProperties"]),
 };
 
+/**
+ * Properties of a packet type that only a server may send: from a client, a protocol error (0x82).
+ * A PUBLISH's Subscription Identifier names the subscriptions that matched a delivery
+ * [MQTT-3.3.4-6].
+ */
+const SERVER_ONLY: Partial<Record<Packet["cmd"], ReadonlySet<string>>> = {
+  publish: new Set(["subscriptionIdentifier"]),
+};
+
 /** Packet types whose packet identifier is always present. PUBLISH has one at QoS 1 and 2. */
 const WITH_PACKET_ID: ReadonlySet<Packet["cmd"]> = new Set([
   "puback",
@@ -56,8 +65,11 @@ const WITH_PACKET_ID: ReadonlySet<Packet["cmd"]> = new Set([
  * on its own fields:
  * - packet identifier 0, or none (a packet cut before it): malformed, 0x81 (spec [MQTT-2.2.1-3], 3.1.1 [MQTT-2.3.1-1]; a field of
  *   the packet out of its range, as Mosquitto also treats it);
- * - a property not allowed in the packet type: malformed, 0x81 (spec 2.2.2.2);
- * - a property other than User Property given twice: protocol error, 0x82 (spec 3.x.2.2).
+ * - a property not allowed in the packet type: malformed, 0x81 (spec 2.2.2.2); one that only a
+ *   server sends (a PUBLISH's Subscription Identifier): protocol error, 0x82 [MQTT-3.3.4-6];
+ * - a property other than User Property given twice: protocol error, 0x82 (spec 3.x.2.2);
+ * - a Response Topic that is not a valid topic name (a wildcard, empty): protocol error, 0x82
+ *   [MQTT-3.3.2-14].
  *
  * @example
  * ```ts
@@ -95,6 +107,12 @@ function checkProperties(packet: Packet, properties: Record<string, unknown>): v
         `Property ${key} of ${name(packet)} is cut short`,
       );
     }
+    if (SERVER_ONLY[packet.cmd]?.has(key)) {
+      throw new MqttError(
+        ReasonCode.ProtocolError,
+        `Property ${key} is sent by a server only, not in a client's ${name(packet)}`,
+      );
+    }
     if (!allowed.has(key)) {
       throw new MqttError(
         ReasonCode.MalformedPacket,
@@ -105,6 +123,12 @@ function checkProperties(packet: Packet, properties: Record<string, unknown>): v
       throw new MqttError(
         ReasonCode.ProtocolError,
         `Property ${key} given twice in ${name(packet)}`,
+      );
+    }
+    if (key === "responseTopic" && !isValidTopicName(value as string)) {
+      throw new MqttError(
+        ReasonCode.ProtocolError,
+        `Response Topic "${value}" of ${name(packet)} is not a valid topic name`,
       );
     }
   }

@@ -74,13 +74,19 @@ async function rewriteFilters(
   });
 }
 
-/** The reason code for one filter before it is applied: 0 = fine. */
+/**
+ * The reason code for one filter before it is applied: 0 = fine. Throws (nothing applied yet) for
+ * No Local on a shared subscription, a protocol error (spec [MQTT-3.8.3-4]).
+ */
 function check(client: Client, sub: ISubscription): number | Promise<number> {
   const shared = parseSharedFilter(sub.topic);
   if (shared === undefined || (shared === null && !isValidTopicFilter(sub.topic))) {
     return ReasonCode.TopicFilterInvalid;
   }
-  if (shared && sub.nl) return ReasonCode.TopicFilterInvalid; // spec [MQTT-3.8.3-4]
+  if (shared && sub.nl) {
+    // Before anything of this SUBSCRIBE is applied: the whole packet is refused.
+    throw new MqttError(ReasonCode.ProtocolError, "No Local on a shared subscription");
+  }
   const { hooks } = client.broker;
   if (!hooks.has("client.authorize")) return 0;
   return Promise.resolve(hooks.authorize({

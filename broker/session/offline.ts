@@ -24,17 +24,21 @@ export interface OfflineHandlers {
 /**
  * The absolute time `seconds` after `now`: negative or fractional input is clamped, and the result
  * is a plain number of ms (up to 2^32 s ahead, far below Number.MAX_SAFE_INTEGER), never a timer
- * delay that could wrap.
+ * delay that could wrap. A value that is not a number (NaN, null: a property the decoder could not
+ * read) means 0, at once: never a deadline the schedule cannot hold.
  *
  * @example
  * ```ts
  * import { deadlineAfter } from "./offline.ts";
  * if (deadlineAfter(1000, 2) !== 3000) throw new Error("wrong deadline");
  * if (deadlineAfter(0, 0xffffffff) !== 4_294_967_295_000) throw new Error("wrapped");
+ * if (deadlineAfter(1000, NaN) !== 1000) throw new Error("NaN is not a delay");
+ * if (deadlineAfter(0, Infinity) !== 4_294_967_295_000) throw new Error("Infinity is capped");
  * ```
  */
 export function deadlineAfter(now: number, seconds: number): number {
-  return now + Math.min(Math.max(Math.floor(seconds), 0), NEVER_EXPIRES) * 1000;
+  if (!(seconds > 0)) return now; // also NaN, null and undefined
+  return now + Math.min(Math.floor(seconds), NEVER_EXPIRES) * 1000;
 }
 
 /**

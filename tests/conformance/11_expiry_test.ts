@@ -170,3 +170,18 @@ Deno.test("v5 DISCONNECT repeating the CONNECT's non-zero Session Expiry is no p
     await client.close();
   });
 });
+
+Deno.test("v3.1.1 persistent session (CleanSession=0) ends after mqtt.max_session_expiry offline", async () => {
+  await withBroker("mqtt: {max_session_expiry: 1}", async ({ port, broker }) => {
+    const clientId = uniqueId("v4cap");
+    const first = await rawConnect(port, { protocolVersion: 4, clientId, clean: false });
+    await first.client.send({ cmd: "disconnect" });
+    await first.client.closed();
+    await first.client.close();
+    assert.ok(broker.sessions.get(clientId), "kept while within max_session_expiry");
+    await waitFor(() => !broker.sessions.get(clientId), "the session to expire", 3000);
+    const again = await rawConnect(port, { protocolVersion: 4, clientId, clean: false });
+    assert.equal(again.connack.sessionPresent, false);
+    await again.client.close();
+  });
+});

@@ -151,3 +151,11 @@ for (const version of [4, 5] as const) {
     }
   });
 }
+
+Deno.test("v5 SUBSCRIBE with No Local on a shared subscription gets DISCONNECT 0x82, nothing applied [MQTT-3.8.3-4]", async () => {
+  // $share/g/a with options 0x04 (No Local), after a valid filter in the same packet.
+  const bytes = hex(
+    "8216" + "0001" + "00" + "0003612f62" + "00" + "000a2473686172652f672f61" + "04",
+  );
+  await refused(5, bytes, 0x82);
+});

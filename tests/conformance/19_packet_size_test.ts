@@ -2,8 +2,9 @@
  * Packets the broker sends fit the client's v5 Maximum Packet Size [MQTT-3.1.2-24]: what may be
  * left out is left out until the packet fits — Reason String and User Properties first
  * ([MQTT-3.2.2-19] [MQTT-3.2.2-20], [MQTT-3.14.2-3] [MQTT-3.14.2-4]), then properties restating
- * the spec's default, then the CONNACK's Topic Alias Maximum. A CONNACK that still cannot fit
- * closes the connection: the client is never left connected without its CONNACK.
+ * the spec's default, then the CONNACK's Topic Alias Maximum. A CONNACK that still cannot fit is
+ * refused with a bare CONNACK 0x95 (Packet too large) and the connection closes: the client is
+ * never left connected without its CONNACK.
  *
  * @module
  */
@@ -143,8 +144,8 @@ Deno.test("v5 refusing CONNACK leaves out its Reason String to fit [MQTT-3.2.2-1
   });
 });
 
-Deno.test("v5 CONNACK that cannot fit (an Assigned Client Identifier) closes the connection; no PINGRESP [MQTT-3.1.2-24]", async () => {
-  await withBroker("", async ({ port, broker }) => {
+Deno.test("v5 CONNACK that cannot fit (an Assigned Client Identifier) is refused with a bare CONNACK 0x95 and the connection closes; no PINGRESP [MQTT-3.1.2-24]", async () => {
+  await withBroker("", async ({ port }) => {
     const client = await SizedClient.connect(port, {
       clientId: "",
       properties: { maximumPacketSize: 20 },
@@ -153,9 +154,11 @@ Deno.test("v5 CONNACK that cannot fit (an Assigned Client Identifier) closes the
     await client.send({ cmd: "pingreq" }).catch(() => {});
     await client.settle(1);
     await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(client.packets.map((p) => p.packet.cmd), []);
+    // Refused with 0x95 (Packet too large) in a bare 5-byte CONNACK, then closed.
+    assert.deepEqual(client.packets.map((p) => p.packet.cmd), ["connack"]);
+    assert.equal((client.packets[0].packet as IConnackPacket).reasonCode, 0x95);
+    assert.equal(client.packets[0].size, 5);
     assert.equal(client.closed, true);
-    assert.equal(broker.stats.tooLargeDropped, 1);
     await client.close();
   });
 });
