@@ -5,6 +5,8 @@
  * @module
  */
 
+import { PROPERTY_TYPES } from "./mutate.ts";
+
 /** A packet the spec calls malformed or a protocol error: the broker must close. */
 export class Malformed extends Error {}
 
@@ -64,37 +66,6 @@ export class Reader {
   }
 }
 
-/** Property value types (spec 2.2.2.2). */
-const TYPES: Record<number, "byte" | "u16" | "u32" | "vbi" | "str" | "bin" | "pair"> = {
-  0x01: "byte",
-  0x02: "u32",
-  0x03: "str",
-  0x08: "str",
-  0x09: "bin",
-  0x0b: "vbi",
-  0x11: "u32",
-  0x12: "str",
-  0x13: "u16",
-  0x15: "str",
-  0x16: "bin",
-  0x17: "byte",
-  0x18: "u32",
-  0x19: "byte",
-  0x1a: "str",
-  0x1c: "str",
-  0x1f: "str",
-  0x21: "u16",
-  0x22: "u16",
-  0x23: "u16",
-  0x24: "byte",
-  0x25: "byte",
-  0x26: "pair",
-  0x27: "u32",
-  0x28: "byte",
-  0x29: "byte",
-  0x2a: "byte",
-}; // deno-fmt-ignore
-
 /**
  * Reads a v5 property block allowed to hold `allowed` ids; a property not allowed in this packet,
  * a repeated one (other than User Property), or a block that does not end where its length says
@@ -109,8 +80,12 @@ export function readProperties(r: Reader, allowed: number[], where: string): Map
   const props = new Map<number, unknown>();
   while (sub.at < end) {
     const id = sub.vbi();
-    if (!allowed.includes(id)) throw new Malformed(`${where} has property 0x${id.toString(16)}, not allowed there`);
-    if (props.has(id) && id !== 0x26) throw new Malformed(`${where} repeats property 0x${id.toString(16)}`);
+    if (!allowed.includes(id)) {
+      throw new Malformed(`${where} has property 0x${id.toString(16)}, not allowed there`);
+    }
+    if (props.has(id) && id !== 0x26) {
+      throw new Malformed(`${where} repeats property 0x${id.toString(16)}`);
+    }
     const read: Record<string, () => unknown> = {
       byte: () => sub.byte(),
       u16: () => sub.u16(),
@@ -118,9 +93,12 @@ export function readProperties(r: Reader, allowed: number[], where: string): Map
       vbi: () => sub.vbi(),
       str: () => sub.string(`${where} property 0x${id.toString(16)}`),
       bin: () => sub.binary(),
-      pair: () => [sub.string(`${where} user property name`), sub.string(`${where} user property value`)],
+      pair: () => [
+        sub.string(`${where} user property name`),
+        sub.string(`${where} user property value`),
+      ],
     };
-    props.set(id, read[TYPES[id]]());
+    props.set(id, read[PROPERTY_TYPES[id]]());
   }
   r.at = end;
   return props;

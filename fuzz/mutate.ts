@@ -8,7 +8,10 @@
 import type { Rng } from "./prng.ts";
 
 /** Property identifiers of MQTT 5 by value type (spec 2.2.2.2). */
-const PROPERTY_TYPES: Record<number, "byte" | "u16" | "u32" | "vbi" | "str" | "bin" | "pair"> = {
+export const PROPERTY_TYPES: Record<
+  number,
+  "byte" | "u16" | "u32" | "vbi" | "str" | "bin" | "pair"
+> = {
   0x01: "byte",
   0x02: "u32",
   0x03: "str",

@@ -189,6 +189,9 @@ export async function fuzz(target: Target, opts: FuzzOptions): Promise<Report> {
       uncaught = [];
       await record(i, input, problems);
       done++;
+      // Over the memory transport everything is a promise: without a macrotask turn now and then
+      // the broker's timers (session expiry, wills, keep alive) would never run during a run.
+      if (i % 64 === 0) await new Promise((r) => setTimeout(r, 0));
       if ((i + 1) % (opts.healthEvery ?? 500) === 0) {
         healthChecks++;
         const why = await checkServed(target, healthChecks, opts.deadlineMs ?? 2000);
