@@ -6,7 +6,7 @@
  * @module
  */
 import { parse, stringify } from "yaml";
-import { parseConfig } from "../broker/config/mod.ts";
+import { parseConfig } from "../server/config/mod.ts";
 import { type Child, freePort, spawn, stop, waitForPort } from "./_procs.ts";
 
 /** Which broker. */

@@ -6,11 +6,11 @@
  */
 import { Client } from "./client.ts";
 import { IdleWatch } from "./idle_watch.ts";
-import type { BrokerConfig } from "./config/types.ts";
+import type { CoreConfig } from "./options.ts";
 import { ReasonCode } from "./errors.ts";
 import { type BrokerHooks, defaultHooks } from "./hooks.ts";
-import type { Logger } from "./log.ts";
-import { silentLogger } from "./log.ts";
+import type { Logger } from "../lib/log.ts";
+import { silentLogger } from "../lib/log.ts";
 import { type DropReason, type Message, toPluginMessage } from "./message.ts";
 import { MemoryRetainStore } from "./retain.ts";
 import { deliver, drain, resume } from "./session/delivery.ts";
@@ -40,7 +40,7 @@ export interface BrokerOptions {
  * ```
  */
 export class Broker {
-  readonly config: BrokerConfig;
+  readonly config: CoreConfig;
   readonly log: Logger;
   hooks: BrokerHooks;
   readonly sessions: SessionStore;
@@ -64,7 +64,7 @@ export class Broker {
    * @param config validated broker config
    * @param opts logger, hooks and stores (defaults: silent, no plugins, in memory)
    */
-  constructor(config: BrokerConfig, opts: BrokerOptions = {}) {
+  constructor(config: CoreConfig, opts: BrokerOptions = {}) {
     this.config = config;
     this.log = opts.log ?? silentLogger;
     this.hooks = opts.hooks ?? defaultHooks({ allowAnonymous: config.auth.allow_anonymous });

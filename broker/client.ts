@@ -15,7 +15,7 @@ import { leanerVariants } from "./packet_fit.ts";
 import { checkProtocolLevel, ConnectRefused, refuse } from "./handlers/connect.ts";
 import { dispatch } from "./handlers/mod.ts";
 import type { ClientInfo } from "./hooks.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../lib/log.ts";
 import type { Message } from "./message.ts";
 import type { Session } from "./session/session.ts";
 import type { Connection } from "./transport/connection.ts";

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import mqttPacket, { type Packet } from "mqtt-packet";
 import { Broker } from "./broker.ts";
-import { parseConfig } from "./config/mod.ts";
-import { createLogger } from "./log.ts";
+import { parseConfig } from "../server/config/mod.ts";
+import { createLogger } from "../lib/log.ts";
 import { memoryPair } from "./transport/memory.ts";
 
 /** A broker with one connected v4 client over a memory pair; `lines` holds its log. */

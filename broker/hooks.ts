@@ -1,7 +1,7 @@
 /**
  * The seam between the MQTT core and extensions: the core calls these at fixed points and knows
  * nothing about how plugins run. Events are the SDK's plain data types (`plugins/sdk/events.ts`),
- * so what the core builds is exactly what a plugin receives. `broker/plugins.ts` backs this with
+ * so what the core builds is exactly what a plugin receives. `server/plugins.ts` backs this with
  * the plugin host; without plugins the broker uses {@linkcode defaultHooks}.
  *
  * Every method may answer synchronously; the core only awaits a Promise, and builds an event only

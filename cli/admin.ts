@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_ITERATIONS, hashSecret } from "../broker/admin/auth.ts";
+import { DEFAULT_ITERATIONS, hashSecret } from "../server/admin/auth.ts";
 import type { Command } from "./commands.ts";
 
 async function run(args: string[]): Promise<number> {

@@ -14,7 +14,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_ITERATIONS, hashPassword } from "../plugins/builtin/auth_file/hash.ts";
+import { DEFAULT_ITERATIONS, hashPassword } from "../plugins/sdk/password.ts";
 import {
   checkUsername,
   formatPasswordFile,

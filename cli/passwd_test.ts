@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseHash, verifyPassword } from "../plugins/builtin/auth_file/hash.ts";
+import { parseHash, verifyPassword } from "../plugins/sdk/password.ts";
 import { parsePasswordFile } from "../plugins/builtin/auth_file/passwd_file.ts";
 import { passwd, type PasswordSource } from "./passwd.ts";
 

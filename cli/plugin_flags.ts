@@ -5,8 +5,8 @@
  * @module
  */
 import { basename, extname, isAbsolute, resolve } from "node:path";
-import { ConfigError } from "../broker/config/mod.ts";
-import type { BrokerConfig, PermissionGrant, PluginEntryConfig } from "../broker/config/types.ts";
+import { ConfigError } from "../server/config/mod.ts";
+import type { BrokerConfig, PermissionGrant, PluginEntryConfig } from "../server/config/types.ts";
 import { ENTRY_DEFAULTS } from "../plugins/host/mod.ts";
 
 const PERMISSION_KEYS = ["net", "read", "write", "env", "run", "ffi", "sys", "import"] as const;

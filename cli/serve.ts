@@ -5,11 +5,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { applyOverrides, ConfigError, loadConfig } from "../broker/config/mod.ts";
-import type { LogConfig } from "../broker/config/types.ts";
-import { createLogger } from "../broker/log.ts";
+import { applyOverrides, ConfigError, loadConfig } from "../server/config/mod.ts";
+import type { LogConfig } from "../server/config/types.ts";
+import { createLogger } from "../lib/log.ts";
 import { addCliPlugins } from "./plugin_flags.ts";
-import { startBroker } from "../broker/server.ts";
+import { startBroker } from "../server/server.ts";
 import { VERSION } from "../broker/version.ts";
 import { type Command, COMMANDS } from "./commands.ts";
 

@@ -6,9 +6,9 @@
  * @module
  */
 import { Broker } from "../broker/broker.ts";
-import { parseConfig } from "../broker/config/mod.ts";
-import { createLogger } from "../broker/log.ts";
-import { startBroker } from "../broker/server.ts";
+import { parseConfig } from "../server/config/mod.ts";
+import { createLogger } from "../lib/log.ts";
+import { startBroker } from "../server/server.ts";
 import { memoryPair } from "../broker/transport/memory.ts";
 import { Wire } from "./wire.ts";
 

@@ -270,7 +270,7 @@ const PLUGIN: AvroSchema = {
 };
 
 /**
- * The Avro schema of the whole broker config (`BrokerConfig` in `broker/config/types.ts`).
+ * The Avro schema of the whole broker config (`BrokerConfig` in `server/config/types.ts`).
  *
  * @example Validate a config object
  * ```ts

@@ -4,10 +4,10 @@
  * @module
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import { parseConfig } from "../broker/config/mod.ts";
-import type { BrokerConfig } from "../broker/config/types.ts";
-import { createLogger, type LogLevel, silentLogger } from "../broker/log.ts";
-import { type RunningBroker, startBroker } from "../broker/server.ts";
+import { parseConfig } from "../server/config/mod.ts";
+import type { BrokerConfig } from "../server/config/types.ts";
+import { createLogger, type LogLevel, silentLogger } from "../lib/log.ts";
+import { type RunningBroker, startBroker } from "../server/server.ts";
 import type { BrokerOptions } from "../broker/broker.ts";
 
 /** A broker started for one test, with its TCP port. */

@@ -7,27 +7,13 @@
  *
  * @module
  */
+import { type Clock, systemClock } from "../../lib/clock.ts";
 import { DeadlineHeap } from "./_deadline_heap.ts";
+
+export { type Clock, systemClock } from "../../lib/clock.ts";
 
 /** The longest delay a timer accepts (2^31-1 ms, about 24.8 days). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Time and one-shot timers, injectable so that tests run on fake time. */
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-  /** Calls `fn` after `ms` (never above {@linkcode MAX_TIMER_MS}); returns a handle. */
-  setTimer(fn: () => void, ms: number): unknown;
-  /** Cancels a timer from {@linkcode Clock.setTimer}. */
-  clearTimer(handle: unknown): void;
-}
-
-/** The real clock: `Date.now()` and `setTimeout`. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimer: (fn, ms) => setTimeout(fn, ms),
-  clearTimer: (handle) => clearTimeout(handle as number),
-};
 
 /** Options for {@linkcode ExpirySchedule}. */
 export interface ExpiryScheduleOptions {

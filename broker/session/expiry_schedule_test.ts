@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ExpirySchedule, MAX_TIMER_MS } from "./expiry_schedule.ts";
-import { FakeClock } from "./_fake_clock.ts";
+import { FakeClock } from "../../lib/fake_clock.ts";
 
 function scheduleWithLog(clock: FakeClock) {
   const due: string[] = [];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Will } from "../client.ts";
-import { FakeClock } from "./_fake_clock.ts";
+import { FakeClock } from "../../lib/fake_clock.ts";
 import { NEVER_EXPIRES, OfflineSessions } from "./offline.ts";
 import { Session } from "./session.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ListenerConfig } from "../config/types.ts";
+import type { ListenerConfig } from "./options.ts";
 import type { ConnectionHandler, Listener } from "./connection.ts";
 import type { ListenOptions } from "./options.ts";
 import { parseBind } from "./address.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { listenerConfig } from "../config/defaults.ts";
-import type { ListenerConfig } from "../config/types.ts";
+import { listenerConfig } from "../../server/config/defaults.ts";
+import type { ListenerConfig } from "./options.ts";
 import { makeTestCerts } from "../../tests/fixtures/certs.ts";
 import { startListener } from "./listen.ts";
 import { connectionInbox, readBytes } from "./_test_helpers.ts";

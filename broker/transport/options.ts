@@ -22,3 +22,23 @@ export interface ListenOptions {
    */
   onError?: (error: Error) => void;
 }
+
+/** One listener, keyed by name under `listeners:`. */
+export interface ListenerConfig {
+  /** `tcp`, `tls`, `ws` (WebSocket) or `wss` (secure WebSocket). */
+  type: "tcp" | "tls" | "ws" | "wss";
+  /** `host:port` to bind, for example `127.0.0.1:1883`. */
+  bind: string;
+  /** PEM certificate chain file (tls, wss), resolved against the config file's directory. */
+  cert: string | null;
+  /** PEM private key file (tls, wss), resolved against the config file's directory. */
+  key: string | null;
+  /** PEM CA file used to verify client certificates (tls, wss), resolved like `cert`. */
+  ca: string | null;
+  /** Require a client certificate signed by `ca`. */
+  require_client_cert: boolean;
+  /** HTTP path of the WebSocket endpoint (ws, wss). */
+  path: string;
+  /** Maximum simultaneous connections on this listener; 0 = unlimited. */
+  max_connections: number;
+}

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { PluginEntryConfig } from "../../broker/config/types.ts";
+import type { PluginEntryConfig } from "./entry.ts";
 import type { HookpointName } from "../sdk/hookpoints.ts";
 import type { Cage, CageHandle } from "./cage.ts";
 import type { Manifest } from "./manifest.ts";

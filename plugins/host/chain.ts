@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { FallbackDecision } from "../../broker/config/types.ts";
+import type { FallbackDecision } from "./entry.ts";
 import type { Decision } from "../sdk/plugin.ts";
 import type { HookpointName, TransformHookpoint } from "../sdk/hookpoints.ts";
 import type { CallOutcome, Runner } from "./runner.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { AuthConfig, PluginEntryConfig, TopicCheckConfig } from "../../broker/config/types.ts";
+import type { AuthConfig, PluginEntryConfig, TopicCheckConfig } from "./entry.ts";
 import type { AuthenticateEvent, AuthorizeEvent } from "../sdk/events.ts";
 import {
   type DecideHookpoint,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { PluginEntryConfig } from "../../broker/config/types.ts";
+import type { PluginEntryConfig } from "./entry.ts";
 import type { HookpointName } from "../sdk/hookpoints.ts";
 import type { Plugin, PluginContext } from "../sdk/plugin.ts";
 import { makeContext } from "./context.ts";

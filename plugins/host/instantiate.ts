@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Isolation, PluginEntryConfig, PluginLimits } from "../../broker/config/types.ts";
+import type { Isolation, PluginEntryConfig, PluginLimits } from "./entry.ts";
 import { PluginLoadError } from "./errors.ts";
 import { loadSource } from "./loader.ts";
 import type { Manifest } from "./manifest.ts";

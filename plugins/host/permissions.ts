@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { PermissionGrant } from "../../broker/config/types.ts";
+import type { PermissionGrant } from "./entry.ts";
 import { PERMISSION_NAMES, type PermissionName, type PluginPermissions } from "../sdk/plugin.ts";
 
 /** The `deno.permissions` option of `new Worker`, every key spelled out. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { PluginEntryConfig } from "../../broker/config/types.ts";
+import type { PluginEntryConfig } from "./entry.ts";
 import type { HookpointName } from "../sdk/hookpoints.ts";
 import type { Manifest } from "./manifest.ts";
 import { HookMetricsRecorder } from "./metrics.ts";

@@ -12,9 +12,9 @@
  * @module
  */
 
-import type { PluginLimits } from "../../broker/config/types.ts";
-import { guardFields } from "../../broker/log.ts";
-import { isValidTopicFilter, isValidTopicName } from "../../broker/topics/validate.ts";
+import type { PluginLimits } from "./entry.ts";
+import { guardFields } from "../../lib/log.ts";
+import { isValidTopicFilter, isValidTopicName } from "../sdk/topics.ts";
 import type { ClientInfo, Message } from "../sdk/events.ts";
 import type { JsonValue } from "../sdk/plugin.ts";
 import type { BrokerStats, PluginStatusView } from "../sdk/stats.ts";

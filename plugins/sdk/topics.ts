@@ -1,5 +1,6 @@
 /**
- * MQTT topic filter matching, for plugins that check topics (ACLs, taboos, routing).
+ * MQTT topic names and filters: validity and matching (spec 4.7), for the broker and for plugins
+ * that check topics (ACLs, taboos, routing).
  *
  * @module
  */
@@ -11,8 +12,9 @@
  * @example
  * ```ts
  * import { topicMatches } from "./topics.ts";
- * console.log(topicMatches("home/+/temp", "home/kitchen/temp")); // true
- * console.log(topicMatches("#", "$SYS/broker/uptime")); // false
+ * import { equal } from "node:assert/strict";
+ * equal(topicMatches("home/+/temp", "home/kitchen/temp"), true);
+ * equal(topicMatches("#", "$SYS/broker/uptime"), false);
  * ```
  */
 export function topicMatches(filter: string, topic: string): boolean {
@@ -34,8 +36,9 @@ export function topicMatches(filter: string, topic: string): boolean {
  * @example
  * ```ts
  * import { filterCovers } from "./topics.ts";
- * console.log(filterCovers("sensors/#", "sensors/+/temp")); // true
- * console.log(filterCovers("sensors/+", "sensors/#")); // false
+ * import { equal } from "node:assert/strict";
+ * equal(filterCovers("sensors/#", "sensors/+/temp"), true);
+ * equal(filterCovers("sensors/+", "sensors/#"), false);
  * ```
  */
 export function filterCovers(outer: string, inner: string): boolean {
@@ -49,4 +52,46 @@ export function filterCovers(outer: string, inner: string): boolean {
     if (o[k] !== "+" && (i[k] === "+" || o[k] !== i[k])) return false;
   }
   return o.length === i.length;
+}
+
+/**
+ * Whether `topic` is a valid topic name for PUBLISH: non-empty, no wildcards, no NUL
+ * (spec [MQTT-4.7.3-1], [MQTT-3.3.2-2]).
+ *
+ * @example
+ * ```ts
+ * import { isValidTopicName } from "./topics.ts";
+ * import { ok } from "node:assert/strict";
+ * ok(isValidTopicName("a/b") && !isValidTopicName("a/#"));
+ * ```
+ */
+export function isValidTopicName(topic: string): boolean {
+  if (topic.length === 0) return false;
+  for (let i = 0; i < topic.length; i++) {
+    const c = topic.charCodeAt(i);
+    if (c === 0x23 /* # */ || c === 0x2b /* + */ || c === 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether `filter` is a valid topic filter: `#` only last and alone in its level, `+` alone in its
+ * level (spec [MQTT-4.7.1-1], [MQTT-4.7.1-2]).
+ *
+ * @example
+ * ```ts
+ * import { isValidTopicFilter } from "./topics.ts";
+ * import { ok } from "node:assert/strict";
+ * ok(isValidTopicFilter("a/+/#") && !isValidTopicFilter("a/b#"));
+ * ```
+ */
+export function isValidTopicFilter(filter: string): boolean {
+  if (filter.length === 0 || filter.includes("\u0000")) return false;
+  const levels = filter.split("/");
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i];
+    if (level.includes("#") && (level !== "#" || i !== levels.length - 1)) return false;
+    if (level.includes("+") && level !== "+") return false;
+  }
+  return true;
 }

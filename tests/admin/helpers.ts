@@ -1,5 +1,5 @@
 // Shared helpers of the admin tests: build the fixture package, start a broker with the admin API.
-import { hashSecret } from "../../broker/admin/mod.ts";
+import { hashSecret } from "../../server/admin/mod.ts";
 import { startTestBroker, type TestBroker } from "../helpers.ts";
 
 export const PACKAGE_DIR = new URL("./fixtures/prefixer/", import.meta.url).pathname;

@@ -2,9 +2,9 @@
 // broker restart on the same data_dir keeps installed plugins, order, state and config.
 import assert from "node:assert/strict";
 import { roundTrip } from "../helpers.ts";
-import { adminSelf, handleAdmin, OPENAPI, ROUTES, startAdmin } from "../../broker/admin/mod.ts";
-import { AdminAuth } from "../../broker/admin/auth.ts";
-import { silentLogger } from "../../broker/log.ts";
+import { adminSelf, handleAdmin, OPENAPI, ROUTES, startAdmin } from "../../server/admin/mod.ts";
+import { AdminAuth } from "../../server/admin/auth.ts";
+import { silentLogger } from "../../lib/log.ts";
 import type { Broker } from "../../broker/broker.ts";
 import {
   api,

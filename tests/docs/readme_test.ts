@@ -2,7 +2,7 @@
  * The README's YAML examples are valid broker configs (the schema and the semantic checks).
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../../broker/config/mod.ts";
+import { parseConfig } from "../../server/config/mod.ts";
 
 const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
 const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);

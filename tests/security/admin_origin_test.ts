@@ -3,10 +3,10 @@
 // request needs the admin's own Host, and bodies must have the documented media type. A real MQTT
 // client is served during and after every refused request.
 import assert from "node:assert/strict";
-import { adminSelf, handleAdmin } from "../../broker/admin/mod.ts";
-import { AdminAuth } from "../../broker/admin/auth.ts";
+import { adminSelf, handleAdmin } from "../../server/admin/mod.ts";
+import { AdminAuth } from "../../server/admin/auth.ts";
 import type { Broker } from "../../broker/broker.ts";
-import { silentLogger } from "../../broker/log.ts";
+import { silentLogger } from "../../lib/log.ts";
 import { BASIC, call, startAdminBroker, Watcher } from "./fixtures/admin_broker.ts";
 import { prefixerPackage, rawHttp, upload } from "./fixtures/admin_tar.ts";
 

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { MqttClient } from "mqtt";
-import { createLogger } from "../../broker/log.ts";
+import { createLogger } from "../../lib/log.ts";
 import {
   connect,
   end,

@@ -4,7 +4,7 @@
  * lines are capped (text and JSON).
  */
 import assert from "node:assert/strict";
-import { createLogger } from "../../broker/log.ts";
+import { createLogger } from "../../lib/log.ts";
 import { connect, end, nextMessage, roundTrip, startTestBroker, subscribe } from "../helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { connect, delay, end, startTestBroker } from "../../../tests/helpers.ts";
 import { passwd } from "../../../cli/passwd.ts";
 import { assertRunning, pluginStatus } from "../_testing.ts";
-import { hashPassword, parseHash, timingSafeEqual, verifyPassword } from "./hash.ts";
+import { hashPassword, parseHash, timingSafeEqual, verifyPassword } from "../../sdk/password.ts";
 
 const encoder = new TextEncoder();
 

@@ -26,7 +26,7 @@ import {
   parseHash,
   type PasswordHash,
   verifyPassword,
-} from "./hash.ts";
+} from "../../sdk/password.ts";
 import { parsePasswordFile } from "./passwd_file.ts";
 
 /** Config of `auth_file`. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLogger } from "../../../broker/log.ts";
+import { createLogger } from "../../../lib/log.ts";
 import { connect, end, startTestBroker, waitFor } from "../../../tests/helpers.ts";
 
 Deno.test("packet_logger: packets in and out at debug, filtered by type, passwords masked", async () => {

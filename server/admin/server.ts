@@ -5,10 +5,10 @@
  * @module
  */
 
-import type { Broker } from "../broker.ts";
+import type { Broker } from "../../broker/broker.ts";
 import type { AdminConfig } from "../config/types.ts";
 import { parseBind } from "../config/bind.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../lib/log.ts";
 import type { PluginManager } from "../../plugins/host/mod.ts";
 import { checkRouteAlias } from "../../plugins/host/package_names.ts";
 import { AdminAuth } from "./auth.ts";

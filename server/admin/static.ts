@@ -1,5 +1,5 @@
 /**
- * The dashboard's static files (`broker/admin/dashboard/`), served without authentication: they
+ * The dashboard's static files (`server/admin/dashboard/`), served without authentication: they
  * hold no data; every API call they make is authenticated.
  *
  * @module

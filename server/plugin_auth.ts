@@ -19,9 +19,9 @@
 import type { PluginHost } from "../plugins/host/mod.ts";
 import type { AuthenticateEvent } from "../plugins/sdk/mod.ts";
 import type { AuthConfig } from "./config/types.ts";
-import { isConnackFailure } from "./errors.ts";
-import type { AuthResult } from "./hooks.ts";
-import type { Logger } from "./log.ts";
+import { isConnackFailure } from "../broker/errors.ts";
+import type { AuthResult } from "../broker/hooks.ts";
+import type { Logger } from "../lib/log.ts";
 import type { PluginFaults } from "./plugin_faults.ts";
 import type { PluginGuard } from "./plugin_guard.ts";
 

@@ -4,5 +4,5 @@
  *
  * @module
  */
-export { formatAddr as formatBind, parseBind } from "../transport/address.ts";
-export type { BindAddress } from "../transport/options.ts";
+export { formatAddr as formatBind, parseBind } from "../../broker/transport/address.ts";
+export type { BindAddress } from "../../broker/transport/options.ts";

@@ -8,11 +8,11 @@
  */
 import { type PluginHost, PluginManager } from "../plugins/host/mod.ts";
 import type { BrokerStats, HookpointName, Message as PluginMessage } from "../plugins/sdk/mod.ts";
-import type { Broker } from "./broker.ts";
+import type { Broker } from "../broker/broker.ts";
 import type { BrokerConfig } from "./config/types.ts";
-import type { BrokerHooks } from "./hooks.ts";
-import type { Logger } from "./log.ts";
-import { fromPluginMessage, type Message, toPluginMessage } from "./message.ts";
+import type { BrokerHooks } from "../broker/hooks.ts";
+import type { Logger } from "../lib/log.ts";
+import { fromPluginMessage, type Message, toPluginMessage } from "../broker/message.ts";
 import { authenticateWithPlugins } from "./plugin_auth.ts";
 import { PluginFaults } from "./plugin_faults.ts";
 import { PluginGuard } from "./plugin_guard.ts";
@@ -23,8 +23,8 @@ import {
   type MessageLimits,
   PluginOutputError,
 } from "./plugin_output.ts";
-import type { Stats } from "./stats.ts";
-import { VERSION } from "./version.ts";
+import type { Stats } from "../broker/stats.ts";
+import { VERSION } from "../broker/version.ts";
 /**
  * Starts the plugin host for `broker` and installs its hooks. A plugin that fails to load or start
  * is reported in the log and in `host.status()`; it never stops the broker.

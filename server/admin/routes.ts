@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Broker } from "../broker.ts";
+import type { Broker } from "../../broker/broker.ts";
 import type { PluginManager } from "../../plugins/host/mod.ts";
 import { PLUGIN_ROUTES } from "./plugins_api.ts";
 import { BROKER_ROUTES } from "./broker_api.ts";

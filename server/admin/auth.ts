@@ -1,6 +1,6 @@
 /**
  * Admin credentials, hashed the same way as `auth_file` passwords (one implementation:
- * `plugins/builtin/auth_file/hash.ts`): `$pbkdf2-sha512$i=<iterations>$<salt>$<hash>`; and the
+ * `plugins/sdk/password.ts`): `$pbkdf2-sha512$i=<iterations>$<salt>$<hash>`; and the
  * check of a request's `Authorization` header (basic auth with a user or an API key, or
  * `Bearer <key_id>:<secret>`).
  *
@@ -12,7 +12,7 @@ import {
   hashPassword,
   parseHash,
   verifyPassword,
-} from "../../plugins/builtin/auth_file/hash.ts";
+} from "../../plugins/sdk/password.ts";
 import type { AdminConfig } from "../config/types.ts";
 
 export { DEFAULT_ITERATIONS };

@@ -1,9 +1,9 @@
 /**
- * Fake time for the schedule's tests: timers run only when a test advances the clock.
+ * Fake time for tests: timers run only when a test advances the clock.
  *
  * @module
  */
-import type { Clock } from "./expiry_schedule.ts";
+import type { Clock } from "./clock.ts";
 
 /** Fake time: timers run only when the test advances the clock. */
 export class FakeClock implements Clock {

@@ -61,7 +61,7 @@ async function pbkdf2(
  *
  * @example
  * ```ts
- * import { hashPassword } from "./hash.ts";
+ * import { hashPassword } from "./password.ts";
  * const h = await hashPassword("secret", 1000);
  * console.log(h.startsWith("$pbkdf2-sha512$i=1000$")); // true
  * ```
@@ -80,7 +80,7 @@ export async function hashPassword(
  *
  * @example
  * ```ts
- * import { parseHash } from "./hash.ts";
+ * import { parseHash } from "./password.ts";
  * console.log(parseHash("$7$101$c2FsdA==$aGFzaA==")?.iterations); // 101
  * console.log(parseHash("plain")); // null
  * ```
@@ -105,7 +105,7 @@ export function parseHash(text: string): PasswordHash | null {
  *
  * @example
  * ```ts
- * import { timingSafeEqual } from "./hash.ts";
+ * import { timingSafeEqual } from "./password.ts";
  * console.log(timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2]))); // true
  * ```
  */
@@ -121,7 +121,7 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
  *
  * @example
  * ```ts
- * import { hashPassword, parseHash, verifyPassword } from "./hash.ts";
+ * import { hashPassword, parseHash, verifyPassword } from "./password.ts";
  * const h = parseHash(await hashPassword("secret", 1000))!;
  * console.log(await verifyPassword(new TextEncoder().encode("secret"), h)); // true
  * ```

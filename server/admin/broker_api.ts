@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Broker } from "../broker.ts";
+import type { Broker } from "../../broker/broker.ts";
 import { json } from "./http.ts";
 import type { Route } from "./routes.ts";
 

@@ -1,6 +1,6 @@
 // Private: the rows of the config reference table, computed from the schema. REFERENCE.md must
 // contain each row's key, type and default (reference_test.ts); print the table with
-// `deno run broker/config/_reference.ts`.
+// `deno run server/config/_reference.ts`.
 
 import { BROKER_SCHEMA } from "../../schema/mod.ts";
 

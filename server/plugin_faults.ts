@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { Logger } from "./log.ts";
-import type { Stats } from "./stats.ts";
+import type { Logger } from "../lib/log.ts";
+import type { Stats } from "../broker/stats.ts";
 
 /** How often one kind of fault may be logged. */
 const LOG_EVERY_MS = 1000;
@@ -18,7 +18,7 @@ const LOG_EVERY_MS = 1000;
  * @example
  * ```ts
  * import { PluginFaults } from "./plugin_faults.ts";
- * import { newStats } from "./stats.ts";
+ * import { newStats } from "../broker/stats.ts";
  * const lines: string[] = [];
  * const log = { warn: (m: string) => lines.push(m) } as never;
  * const faults = new PluginFaults(log, newStats());

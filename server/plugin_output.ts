@@ -19,8 +19,12 @@ import type {
   SubscriptionRequest,
   UserProperties,
 } from "../plugins/sdk/mod.ts";
-import { PluginOutputError } from "./errors.ts";
-import { isValidTopicFilter, isValidTopicName, parseSharedFilter } from "./topics/validate.ts";
+import { PluginOutputError } from "../broker/errors.ts";
+import {
+  isValidTopicFilter,
+  isValidTopicName,
+  parseSharedFilter,
+} from "../broker/topics/validate.ts";
 
 export { PluginOutputError };
 

@@ -4,17 +4,17 @@
  *
  * @module
  */
-import { Broker, type BrokerOptions } from "./broker.ts";
+import { Broker, type BrokerOptions } from "../broker/broker.ts";
 import type { BrokerConfig } from "./config/types.ts";
-import { createLogger } from "./log.ts";
+import { createLogger } from "../lib/log.ts";
 import { startPlugins } from "./plugins.ts";
 import type { PluginHost, PluginManager } from "../plugins/host/mod.ts";
 import { type AdminServer, startAdmin } from "./admin/mod.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Listener } from "./transport/connection.ts";
-import { formatAddr } from "./transport/address.ts";
-import { startListener } from "./transport/listen.ts";
+import type { Listener } from "../broker/transport/connection.ts";
+import { formatAddr } from "../broker/transport/address.ts";
+import { startListener } from "../broker/transport/listen.ts";
 
 /** A started broker. */
 export interface RunningBroker {

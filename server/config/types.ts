@@ -1,0 +1,64 @@
+/**
+ * The broker configuration after validation and defaults: what the rest of the broker reads.
+ *
+ * The YAML shape is declared in `schema/broker.avsc` (the `BROKER_SCHEMA` constant of
+ * `schema/broker_schema.ts`); this type mirrors it. Reference: `server/config/REFERENCE.md`.
+ *
+ * @module
+ */
+
+import type { MqttConfig } from "../../broker/options.ts";
+import type { ListenerConfig } from "../../broker/transport/options.ts";
+import type { AuthConfig, PluginEntryConfig, TopicCheckConfig } from "../../plugins/host/entry.ts";
+
+export type { MqttConfig } from "../../broker/options.ts";
+export type { ListenerConfig } from "../../broker/transport/options.ts";
+export type {
+  AuthConfig,
+  FallbackDecision,
+  Isolation,
+  PermissionGrant,
+  PluginEntryConfig,
+  PluginLimits,
+  TopicCheckConfig,
+} from "../../plugins/host/entry.ts";
+
+/** Logging. */
+export interface LogConfig {
+  /** `debug`, `info`, `warn` or `error`. */
+  level: "debug" | "info" | "warn" | "error";
+  /** `text` or `json` lines. */
+  format: "text" | "json";
+}
+
+/** The whole broker configuration. */
+export interface BrokerConfig {
+  /** Listeners by name; without the key, one tcp listener on 127.0.0.1:1883. */
+  listeners: Record<string, ListenerConfig>;
+  /** MQTT protocol limits and behaviour. */
+  mqtt: MqttConfig;
+  /** Logging. */
+  log: LogConfig;
+  /** Authentication (aMQTT style). */
+  auth: AuthConfig;
+  /** Topic authorization (aMQTT style). */
+  topic_check: TopicCheckConfig;
+  /** Plugins by alias, in config order. */
+  plugins: Record<string, PluginEntryConfig>;
+  /** Where sessions, installed plugins and plugin stores live (relative to the working dir). */
+  data_dir: string;
+  /** The admin REST API and dashboard. */
+  admin: AdminConfig;
+}
+
+/** The admin listener: REST API under `/api/v1/` and the dashboard at `/`. */
+export interface AdminConfig {
+  /** Whether the admin listener runs. */
+  enable: boolean;
+  /** `host:port`; a non-loopback address needs users or api_keys. */
+  bind: string;
+  /** Basic-auth users; `password_hash` as printed by `aviary admin hash-password`. */
+  users: { username: string; password_hash: string }[];
+  /** API keys (`Bearer <key_id>:<secret>`); `secret_hash` hashed like passwords. */
+  api_keys: { key_id: string; secret_hash: string }[];
+}
