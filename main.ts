@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { COMMANDS } from "./cli/commands.ts";
+import { COMMANDS, findCommand } from "./cli/commands.ts";
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(args: string[]): Promise<number> {
   const [first, ...rest] = args;
   const named = first !== undefined && !first.startsWith("-");
-  const load = named ? COMMANDS[first] : COMMANDS.serve;
+  const load = named ? findCommand(first) : COMMANDS.serve;
   if (!load) {
     console.error(
       `aviary: unknown command "${first}" (commands: ${Object.keys(COMMANDS).join(", ")})`,

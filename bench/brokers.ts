@@ -57,9 +57,11 @@ export const PEERS_DIR = new URL("./peers/", import.meta.url).pathname;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { aviaryConfigYaml } from "./brokers.ts";
  * const yaml = aviaryConfigYaml(1884, "/tmp/aviary-bench", "mqtt:\n  max_inflight: 20\n");
- * if (!yaml.includes("max_inflight: 20") || !yaml.includes("127.0.0.1:1884")) throw new Error();
+ * assert.ok(yaml.includes("max_inflight: 20"));
+ * assert.ok(yaml.includes("127.0.0.1:1884"));
  * ```
  */
 export function aviaryConfigYaml(port: number, dataDir: string, extraYaml = ""): string {

@@ -32,6 +32,7 @@ const ROOT = new URL("..", import.meta.url).href;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { selfTimes } from "./profile.ts";
  * const frame = (functionName: string) => ({ functionName, url: "", lineNumber: 0, columnNumber: 0 });
  * const top = selfTimes({
@@ -39,7 +40,8 @@ const ROOT = new URL("..", import.meta.url).href;
  *   samples: [2, 2, 1],
  *   timeDeltas: [1000, 1000, 1000],
  * });
- * if (top[0].fn !== "hot" || top[0].selfMs !== 2) throw new Error("bad ranking");
+ * assert.equal(top[0].fn, "hot");
+ * assert.equal(top[0].selfMs, 2);
  * ```
  */
 export function selfTimes(profile: CpuProfile): SelfTime[] {

@@ -86,70 +86,90 @@ function flaws(o: ScenarioOutcome): [string, string][] {
   return parts;
 }
 
+/** Builds a row of scenario `s` from its label, unit, direction, values and note. */
+type RowMaker = (
+  label: string,
+  unit: string,
+  better: Row["better"],
+  values: Row["values"],
+  note?: string,
+) => Row;
+
 /** Table rows for one scenario's outcome. */
 export function rowsOf(s: Scenario, o: ScenarioOutcome): Row[] {
-  const row = (
-    label: string,
-    unit: string,
-    better: Row["better"],
-    values: Row["values"],
-    note = "",
-  ): Row => ({
+  const lossy = flaws(o).map(([t]) => t);
+  const row: RowMaker = (label, unit, better, values, note = "") => ({
     scenario: s.id,
     label,
     unit,
     better,
     values,
     note,
-    lossy: flaws(o).map(([t]) => t),
+    lossy,
   });
   if (o.skipped) return [row(s.title, "", "higher", {}, `skipped: ${o.skipped}`)];
-  if (s.kind === "idle") {
-    return [
-      row(
-        `${s.title}: connects/s`,
-        "conn/s",
-        "higher",
-        byTarget(o, (t) => median(idles(o, t).map((r) => r.connectRate))),
-      ),
-      row(
-        `${s.title}: RSS per connection`,
-        "KiB",
-        "lower",
-        byTarget(o, (t) => median(idles(o, t).map((r) => r.rssPerConnKb))),
-      ),
-    ];
-  }
-  if (s.figure === "latency") {
-    const pick = (q: "p50" | "p99") =>
-      byTarget(o, (t) => median(flows(o, t).map((r) => r.latencyMs[q])));
-    return [
-      row(`${s.title}: p50`, "ms", "lower", pick("p50"), lossNote(o)),
-      row(`${s.title}: p99`, "ms", "lower", pick("p99")),
-    ];
-  }
+  if (s.kind === "idle") return idleRows(s, o, row);
+  if (s.figure === "latency") return latencyRows(s, o, row);
   const rates = s.kind === "connect"
     ? byTarget(o, (t) => median(connects(o, t).map((r) => r.connectRate)))
     : byTarget(o, (t) => median(flows(o, t).map((r) => r.rate)));
   const unit = s.kind === "connect" ? "conn/s" : "msg/s";
-  if (s.plugin) {
-    const plain = rates["aviary"] ?? null;
-    const withPlugin = rates["aviary+plugins"] ?? null;
-    const share = plain && withPlugin ? withPlugin / plain : null;
-    const min = s.plugin.keepAtLeast;
-    const note = share === null
-      ? ""
-      : `${(share * 100).toFixed(1)}% of no plugin (target >= ${min * 100}%)`;
-    const notes = [note, lossNote(o)].filter(Boolean).join("; ");
-    return [
-      row(`${s.title}, no plugin`, unit, "higher", { aviary: plain }),
-      {
-        ...row(`${s.title} + ${s.plugin.label}`, unit, "higher", { aviary: withPlugin }, notes),
-        ...(share === null ? {} : { kept: { share, min } }),
-      },
-    ];
-  }
+  if (s.plugin) return pluginRows(s, s.plugin, o, row, rates, unit);
   return [row(s.title, unit, "higher", rates, lossNote(o))];
+}
+
+/** Connects/s and RSS per connection of an idle scenario. */
+function idleRows(s: Scenario, o: ScenarioOutcome, row: RowMaker): Row[] {
+  return [
+    row(
+      `${s.title}: connects/s`,
+      "conn/s",
+      "higher",
+      byTarget(o, (t) => median(idles(o, t).map((r) => r.connectRate))),
+    ),
+    row(
+      `${s.title}: RSS per connection`,
+      "KiB",
+      "lower",
+      byTarget(o, (t) => median(idles(o, t).map((r) => r.rssPerConnKb))),
+    ),
+  ];
+}
+
+/** The p50 and p99 latency of a latency scenario. */
+function latencyRows(s: Scenario, o: ScenarioOutcome, row: RowMaker): Row[] {
+  const pick = (q: "p50" | "p99") =>
+    byTarget(o, (t) => median(flows(o, t).map((r) => r.latencyMs[q])));
+  return [
+    row(`${s.title}: p50`, "ms", "lower", pick("p50"), lossNote(o)),
+    row(`${s.title}: p99`, "ms", "lower", pick("p99")),
+  ];
+}
+
+/** Aviary without and with the plugin fixture, and the share of the figure it kept. */
+function pluginRows(
+  s: Scenario,
+  plugin: NonNullable<Scenario["plugin"]>,
+  o: ScenarioOutcome,
+  row: RowMaker,
+  rates: Row["values"],
+  unit: string,
+): Row[] {
+  const plain = rates["aviary"] ?? null;
+  const withPlugin = rates["aviary+plugins"] ?? null;
+  const share = plain && withPlugin ? withPlugin / plain : null;
+  const min = plugin.keepAtLeast;
+  const note = share === null
+    ? ""
+    : `${(share * 100).toFixed(1)}% of no plugin (target >= ${min * 100}%)`;
+  const notes = [note, lossNote(o)].filter(Boolean).join("; ");
+  return [
+    row(`${s.title}, no plugin`, unit, "higher", { aviary: plain }),
+    {
+      ...row(`${s.title} + ${plugin.label}`, unit, "higher", { aviary: withPlugin }, notes),
+      ...(share === null ? {} : { kept: { share, min } }),
+    },
+  ];
 }
 
 /** Formats a figure: thousands as `178.2k`, small numbers with up to 2 decimals. */

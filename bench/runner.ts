@@ -5,7 +5,6 @@
  * @module
  */
 import { type BrokerId, type RunningBroker, SPEAKS_V5, startBroker } from "./brokers.ts";
-import { lines, spawn, stop } from "./_procs.ts";
 import {
   connectClients,
   type ConnectTotals,
@@ -13,9 +12,10 @@ import {
   releaseAll,
   totals,
 } from "./_connects.ts";
-import type { FlowResult, FlowSpec } from "./load/spec.ts";
+import type { FlowResult } from "./load/spec.ts";
+import { flowRun, safeId, scaled, warmUpLoad } from "./_flow_run.ts";
 import { rssKb } from "./load/procstat.ts";
-import { audienceOf, type ConnectLoad, type FlowLoad, type Scenario } from "./scenarios.ts";
+import { audienceOf, type ConnectLoad, type Scenario } from "./scenarios.ts";
 
 /** What the runner needs to know. */
 export interface RunOptions {
@@ -76,8 +76,6 @@ type Measure = (
   warmUp: boolean,
 ) => Promise<NonNullable<Measurement["result"]>>;
 
-const WORKER = new URL("./load/worker.ts", import.meta.url).pathname;
-const MAX_FLOW_MS = 120_000;
 const IDLE_PER_WORKER = 10_000;
 
 /** Runs one scenario to completion (or until the deadline) and returns its measurements. */
@@ -181,48 +179,6 @@ async function ensure(t: Target, running: Map<string, RunningBroker>, opts: RunO
 
 function exitedYet(b: RunningBroker): Promise<number | null> {
   return Promise.race([b.child.exited, new Promise<null>((r) => setTimeout(() => r(null), 0))]);
-}
-
-function scaled(load: FlowLoad, scale: number): FlowLoad {
-  return { ...load, messages: Math.max(100, Math.round(load.messages * scale)) };
-}
-
-function warmUpLoad(load: FlowLoad): FlowLoad {
-  return { ...load, rate: null, messages: Math.max(100, Math.round(load.messages / 10)) };
-}
-
-function safeId(runId: string): string {
-  return runId.replace(/[^A-Za-z0-9-]/g, "_");
-}
-
-/** Runs one flow in a load worker process against `b`. */
-async function flowRun(b: RunningBroker, load: FlowLoad, runId: string): Promise<FlowResult> {
-  const paced = load.rate === null ? 0 : (load.messages / load.rate) * 1000;
-  const spec: FlowSpec = {
-    ...load,
-    mode: "flow",
-    host: b.host,
-    port: b.port,
-    brokerPid: b.pid,
-    runId: safeId(runId),
-    timeoutMs: Math.min(MAX_FLOW_MS, 30_000 + paced * 2),
-  };
-  const args = ["run", "--no-prompt", "-A", WORKER, JSON.stringify(spec)];
-  const child = spawn("load worker", "deno", args, { stdout: "piped" });
-  const timer = setTimeout(() => stop(child, "SIGKILL", 0), spec.timeoutMs + 20_000);
-  try {
-    let last = "";
-    for await (const line of lines(child.process.stdout)) if (line.trim()) last = line;
-    const code = await child.exited;
-    if (code !== 0 || !last.startsWith("{")) {
-      throw new Error(
-        `load worker failed (exit ${code}): ${child.stderrTail().trim().slice(-400)}`,
-      );
-    }
-    return JSON.parse(last) as FlowResult;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** One connect-rate run: `load.clients` CONNECTs from one worker, then all released. */

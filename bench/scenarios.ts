@@ -58,77 +58,59 @@ export interface Scenario {
 
 const base = { publishers: 1, inflight: 100, rate: null, payloadSize: 64, idleMs: 2000 } as const;
 
+/** What a flow scenario states beyond its id and title; the rest defaults (all brokers, rate). */
+interface FlowParts extends Pick<Scenario, "measures" | "earlier" | "plugin"> {
+  audience?: Audience;
+  figure?: "rate" | "latency";
+  /** The load, over `base` (one publisher, 100 in flight, unpaced, 64-byte payloads). */
+  load: Pick<FlowLoad, "version" | "qos" | "subscribers" | "messages"> & { rate?: number };
+}
+
+/** A flow scenario: `parts` over the defaults. */
+function flow(id: string, title: string, parts: FlowParts): Scenario {
+  const { audience = "all", figure = "rate", load, ...rest } = parts;
+  return { id, title, kind: "flow", audience, figure, load: { ...base, ...load }, ...rest };
+}
+
 /** Every scenario, in run order. */
 export const SCENARIOS: readonly Scenario[] = [
-  {
-    id: "qos0-1to1",
-    title: "QoS0 1->1 100k",
+  flow("qos0-1to1", "QoS0 1->1 100k", {
     measures: "one publisher blasts 100k QoS 0 messages to one subscriber; received msgs/s",
-    kind: "flow",
-    audience: "all",
-    load: { ...base, version: 4, qos: 0, subscribers: 1, messages: 100_000 },
-    figure: "rate",
+    load: { version: 4, qos: 0, subscribers: 1, messages: 100_000 },
     earlier: { mosquitto: "178k", aedes: "153k" },
-  },
-  {
-    id: "qos0-1to50",
-    title: "QoS0 1->50 1M deliveries",
+  }),
+  flow("qos0-1to50", "QoS0 1->50 1M deliveries", {
     measures: "one publisher sends 20k QoS 0 messages to 50 subscribers of the topic; deliveries/s",
-    kind: "flow",
-    audience: "all",
-    load: { ...base, version: 4, qos: 0, subscribers: 50, messages: 20_000 },
-    figure: "rate",
+    load: { version: 4, qos: 0, subscribers: 50, messages: 20_000 },
     earlier: { mosquitto: "253k", aedes: "150k" },
-  },
-  {
-    id: "qos1-1to1",
-    title: "QoS1 1->1 100k, 100 in flight",
+  }),
+  flow("qos1-1to1", "QoS1 1->1 100k, 100 in flight", {
     measures: "100k QoS 1 messages, at most 100 unacknowledged at the publisher; received msgs/s",
-    kind: "flow",
-    audience: "all",
-    load: { ...base, version: 4, qos: 1, subscribers: 1, messages: 100_000 },
-    figure: "rate",
+    load: { version: 4, qos: 1, subscribers: 1, messages: 100_000 },
     earlier: { mosquitto: "54k", aedes: "98k" },
-  },
-  {
-    id: "qos1-1to50",
-    title: "QoS1 1->50 500k deliveries",
+  }),
+  flow("qos1-1to50", "QoS1 1->50 500k deliveries", {
     measures:
       "10k QoS 1 messages (100 in flight) to 50 QoS 1 subscribers that PUBACK; deliveries/s",
-    kind: "flow",
-    audience: "all",
-    load: { ...base, version: 4, qos: 1, subscribers: 50, messages: 10_000 },
-    figure: "rate",
+    load: { version: 4, qos: 1, subscribers: 50, messages: 10_000 },
     earlier: { mosquitto: "221k", aedes: "139k" },
-  },
-  {
-    id: "latency-5k",
-    title: "Latency, paced 5k msg/s (p50/p99 ms)",
+  }),
+  flow("latency-5k", "Latency, paced 5k msg/s (p50/p99 ms)", {
     measures: "QoS 0 1->1 at a steady 5,000 msg/s for 10 s; publish-to-delivery latency p50/p99",
-    kind: "flow",
-    audience: "all",
-    load: { ...base, version: 4, qos: 0, subscribers: 1, messages: 50_000, rate: 5000 },
+    load: { version: 4, qos: 0, subscribers: 1, messages: 50_000, rate: 5000 },
     figure: "latency",
     earlier: { mosquitto: "1.0/18.7", aedes: "1.5/40.9" },
-  },
-  {
-    id: "v5-qos0-1to1",
-    title: "MQTT 5 QoS0 1->1 100k",
+  }),
+  flow("v5-qos0-1to1", "MQTT 5 QoS0 1->1 100k", {
     measures: "as QoS0 1->1 with MQTT 5 clients (brokers that speak 5)",
-    kind: "flow",
     audience: "v5",
-    load: { ...base, version: 5, qos: 0, subscribers: 1, messages: 100_000 },
-    figure: "rate",
-  },
-  {
-    id: "v5-qos0-1to50",
-    title: "MQTT 5 QoS0 1->50 1M deliveries",
+    load: { version: 5, qos: 0, subscribers: 1, messages: 100_000 },
+  }),
+  flow("v5-qos0-1to50", "MQTT 5 QoS0 1->50 1M deliveries", {
     measures: "as QoS0 1->50 with MQTT 5 clients (brokers that speak 5)",
-    kind: "flow",
     audience: "v5",
-    load: { ...base, version: 5, qos: 0, subscribers: 50, messages: 20_000 },
-    figure: "rate",
-  },
+    load: { version: 5, qos: 0, subscribers: 50, messages: 20_000 },
+  }),
   {
     id: "idle",
     title: "Idle connections",
@@ -140,17 +122,13 @@ export const SCENARIOS: readonly Scenario[] = [
   ...(["worker", "process"] as const).flatMap((isolation) => {
     const suffix = isolation === "process" ? "" : "-worker";
     return [
-      {
-        id: `aviary-plugins${suffix}`,
-        title: "Aviary QoS0 1->1 100k",
+      flow(`aviary-plugins${suffix}`, "Aviary QoS0 1->1 100k", {
         measures: `QoS0 1->1 on Aviary with bench/plugins/transform.ts (isolation: ${isolation}, ` +
           "rewrites every message) vs without; the share of throughput kept",
-        kind: "flow",
         audience: "aviary",
-        load: { ...base, version: 4, qos: 0, subscribers: 1, messages: 100_000 },
-        figure: "rate",
+        load: { version: 4, qos: 0, subscribers: 1, messages: 100_000 },
         plugin: fixture("transform", `transform plugin (${isolation})`, 0.7, "", isolation),
-      },
+      }),
       {
         id: `aviary-auth${suffix}`,
         title: "Aviary 2,000 CONNECTs",

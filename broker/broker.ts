@@ -1,24 +1,28 @@
 /**
- * The broker: who is connected, their sessions, the subscription index, retained messages,
- * routing, wills and session expiry. Transport-agnostic: it accepts {@linkcode Connection}s.
+ * The broker: who is connected, their sessions, wills and session expiry. Routing lives in
+ * `router.ts`; each connection in `client.ts`. Transport-agnostic: it accepts
+ * {@linkcode Connection}s.
  *
  * @module
  */
-import { Client } from "./client.ts";
-import { IdleWatch } from "./idle_watch.ts";
-import type { CoreConfig } from "./options.ts";
-import { ReasonCode } from "./errors.ts";
-import { type BrokerHooks, defaultHooks } from "./hooks.ts";
+import { type Clock, systemClock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import { silentLogger } from "../lib/log.ts";
-import { type DropReason, type Message, toPluginMessage } from "./message.ts";
+import { Client } from "./client.ts";
+import type { Admitted, ClientConnection, ClientHost } from "./core_types.ts";
+import { ReasonCode } from "./errors.ts";
+import { type BrokerHooks, defaultHooks, emit } from "./hooks.ts";
+import { IdleWatch } from "./idle_watch.ts";
+import type { Message } from "./message.ts";
+import type { CoreConfig } from "./options.ts";
 import { MemoryRetainStore } from "./retain.ts";
-import { deliver, drain, resume } from "./session/delivery.ts";
+import { Router } from "./router.ts";
+import { resume } from "./session/delivery.ts";
 import { OfflineSessions } from "./session/offline.ts";
 import type { OutboundMessage, Session } from "./session/session.ts";
 import { MemorySessionStore, type RetainStore, type SessionStore } from "./session/store.ts";
-import { Subscriptions } from "./subscriptions.ts";
 import { newStats, type Stats } from "./stats.ts";
+import { Subscriptions } from "./subscriptions.ts";
 import type { Connection } from "./transport/connection.ts";
 
 /** Options for {@linkcode Broker}. */
@@ -27,52 +31,72 @@ export interface BrokerOptions {
   hooks?: BrokerHooks;
   sessions?: SessionStore;
   retained?: RetainStore;
+  /** Time and timers for keep alive, expiry, will delay and flow control (fake time in tests). */
+  clock?: Clock;
 }
+
+type ClientEvent = "session.created" | "session.resumed" | "client.connected";
 
 /**
  * An MQTT broker core.
  *
  * @example
  * ```ts ignore
- * const broker = new Broker(config);
+ * const broker = new Broker(config, { clock });
  * broker.accept(connection); // from any listener, or a memory pair in tests
  * await broker.close();
  * ```
  */
-export class Broker {
+export class Broker implements ClientHost {
   readonly config: CoreConfig;
   readonly log: Logger;
   hooks: BrokerHooks;
+  readonly clock: Clock;
   readonly sessions: SessionStore;
   readonly retained: RetainStore;
-  readonly subscriptions: Subscriptions;
+  readonly subscriptions: Subscriptions = new Subscriptions();
   readonly stats: Stats = newStats();
   /** Connected clients by client id. */
-  readonly clients: Map<string, Client> = new Map();
-  readonly startedAt: number = Date.now();
+  readonly clients: Map<string, ClientConnection> = new Map();
+  readonly startedAt: number;
   /** Connect timeouts and keep alive for every connection, on one timer. */
-  readonly idle: IdleWatch = new IdleWatch();
+  readonly idle: IdleWatch;
   /** Offline sessions waiting to expire and delayed wills, on one timer each. */
-  readonly offline: OfflineSessions = new OfflineSessions({
-    publishWill: (will) => this.publishWill(will.msg, will.expirySeconds),
-    expire: (session) => this.#expire(session),
-  }, { onError: (error) => this.log.error("Session expiry failed", { error }) });
+  readonly offline: OfflineSessions;
+  #router: Router;
   #all = new Set<Client>();
   #closing = false;
 
   /**
    * @param config validated broker config
-   * @param opts logger, hooks and stores (defaults: silent, no plugins, in memory)
+   * @param opts logger, hooks, stores and clock (defaults: silent, no plugins, in memory, real time)
    */
   constructor(config: CoreConfig, opts: BrokerOptions = {}) {
     this.config = config;
     this.log = opts.log ?? silentLogger;
+    const clock = this.clock = opts.clock ?? systemClock;
+    this.startedAt = clock.now();
     this.hooks = opts.hooks ?? defaultHooks({ allowAnonymous: config.auth.allow_anonymous });
     this.sessions = opts.sessions ??
       new MemorySessionStore({ maxQueued: config.mqtt.max_queued_messages });
     this.retained = opts.retained ?? new MemoryRetainStore();
-    this.subscriptions = new Subscriptions();
     this.subscriptions.isOnline = (id) => this.clients.has(id);
+    this.idle = new IdleWatch(undefined, clock);
+    this.offline = new OfflineSessions({
+      publishWill: (will) => this.publishWill(will.msg, will.expirySeconds),
+      expire: (session) => this.#expire(session),
+    }, { clock, onError: (error) => this.log.error("Session expiry failed", { error }) });
+    const { sessions, retained, subscriptions, stats, log } = this;
+    this.#router = new Router({
+      sessions,
+      retained,
+      subscriptions,
+      stats,
+      log,
+      clock,
+      hooks: () => this.hooks,
+      connection: (id) => this.clients.get(id),
+    });
   }
 
   /** Starts speaking MQTT on `conn`; resolves when the connection ends. */
@@ -94,31 +118,30 @@ export class Broker {
    * connection never finds it [MQTT-3.1.2-6] [MQTT-3.2.2-3]; the old will is sent unless the
    * session goes on and the will was delayed [MQTT-3.1.3-9].
    */
-  takeOver(client: Client): void {
+  takeOver(client: ClientConnection): void {
     const old = this.clients.get(client.clientId);
     if (!old || old === client) return;
-    old.takenOver = true;
-    this.log.info("Session taken over", { clientId: client.clientId, old: old.conn.remoteAddr });
+    const remote = old.info().remoteAddr;
+    this.log.info("Session taken over", { clientId: client.clientId, old: remote });
     const session = old.session;
-    const ends = session === undefined || session.expiryInterval === 0 || client.cleanStart;
-    const will = old.normalDisconnect ? undefined : old.will;
+    const ends = session === undefined || session.expiryInterval === 0 ||
+      client.negotiated.cleanStart;
+    const will = willOf(old);
     if (will && (ends || will.delaySeconds <= 0)) this.publishWill(will.msg, will.expirySeconds);
-    old.will = undefined;
-    old.disconnect(ReasonCode.SessionTakenOver, "Session taken over");
+    old.disconnect(ReasonCode.SessionTakenOver, "Session taken over", "takenover");
     this.clients.delete(client.clientId);
     if (session && session.expiryInterval === 0) this.#endSession(session, "session.terminated");
-    if (this.hooks.has("session.takenover")) {
-      this.hooks.notify("session.takenover", { client: old.info(), reason: "takenover" });
-    }
+    emit(this.hooks, "session.takenover", () => ({ client: old.info(), reason: "takenover" }));
   }
 
   /** Creates or resumes `client`'s session; returns whether one was present (CONNACK flag). */
-  openSession(client: Client, expiryInterval: number): boolean {
+  openSession(client: ClientConnection, expiryInterval: number): boolean {
     const id = client.clientId;
+    const { cleanStart } = client.negotiated;
     this.offline.cancel(id);
     let session = this.sessions.get(id);
-    const present = session !== undefined && !client.cleanStart;
-    if (session && client.cleanStart) {
+    const present = session !== undefined && !cleanStart;
+    if (session && cleanStart) {
       this.#endSession(session, "session.discarded");
       session = undefined;
     }
@@ -128,7 +151,7 @@ export class Broker {
     } else this.#notifyClient("session.resumed", client);
     session.lastClient = client.info();
     session.expiryInterval = expiryInterval;
-    client.session = session;
+    client.attach(session);
     this.clients.set(id, client);
     this.stats.clientsTotal++;
     this.stats.clientsMaximum = Math.max(this.stats.clientsMaximum, this.clients.size);
@@ -136,20 +159,26 @@ export class Broker {
   }
 
   /** After CONNACK: announce the client and resume delivery. */
-  onClientConnected(client: Client): void {
+  connected(client: ClientConnection): void {
     this.#notifyClient("client.connected", client);
-    resume(client.session!, client, this.onDrop);
+    resume(client.session!, client, this.#router.delivery);
   }
 
-  /** A connection ended: will, session expiry, bookkeeping. */
-  onClientGone(client: Client): void {
+  /**
+   * A connection that had a session ended: will, session expiry, bookkeeping. A connection that
+   * was taken over no longer holds its client id: the new one decides about the session.
+   */
+  onClientGone(client: ClientConnection): void {
     const id = client.clientId;
-    if (this.clients.get(id) === client) this.clients.delete(id);
-    const reason = client.normalDisconnect ? "normal" : client.takenOver ? "takenover" : "abnormal";
-    this.#notifyClient("client.disconnected", client, reason);
-    if (client.takenOver || this.#closing) return;
+    const holds = this.clients.get(id) === client;
+    if (holds) this.clients.delete(id);
+    emit(this.hooks, "client.disconnected", () => ({
+      client: client.info(),
+      reason: client.endReason,
+    }));
+    if (!holds || this.#closing) return;
     const session = client.session!;
-    const will = client.normalDisconnect ? undefined : client.will;
+    const will = willOf(client);
     if (client.protocolVersion === 5) {
       // A DISCONNECT may have raised it (spec 3.14.2.2.2): the broker's limit still holds.
       session.expiryInterval = Math.min(
@@ -167,7 +196,7 @@ export class Broker {
 
   /** Publishes a will (message expiry counted from now). */
   publishWill(msg: Message, expirySeconds: number | undefined): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const will = {
       ...msg,
       expiresAt: expirySeconds === undefined ? undefined : now + expirySeconds * 1000,
@@ -177,81 +206,29 @@ export class Broker {
   }
 
   /**
-   * Runs the message.publish hook, then routes. Returns the number of subscribers reached
+   * Publishes a message the broker or a plugin made: the message.publish hook, then routing, as
+   * for a client's PUBLISH ({@linkcode Broker.admit}). Returns the number of subscribers reached
    * (synchronously when no hook is registered).
    */
   publish(msg: Message): number | Promise<number> {
-    this.stats.messagesReceived++;
-    if (!this.hooks.has("message.publish")) return this.route(msg);
-    return Promise.resolve(this.hooks.publish(msg)).then((out) => {
-      if (out) return this.route(out);
-      this.#messageDropped(msg, "plugin");
-      return 0;
-    });
+    const admitted = this.admit(msg);
+    return admitted instanceof Promise ? admitted.then((route) => route()) : admitted();
   }
 
-  /**
-   * Stores a retained message if flagged, then delivers to every matching subscription. Sessions
-   * whose queues are filling up are added to `congested`, so the caller can slow the publisher.
-   */
-  route(msg: Message, congested?: Session[]): number {
-    if (msg.retain) this.#retain(msg);
-    const targets = this.subscriptions.match(msg);
-    if (targets.length === 0) {
-      this.stats.publishDropped++;
-      this.#messageDropped(msg, "no_subscribers");
-      return 0;
-    }
-    const perSubscriber = this.hooks.has("message.delivered") || this.hooks.has("client.authorize");
-    for (const t of targets) {
-      const session = this.sessions.get(t.clientId);
-      if (!session) continue;
-      const out: OutboundMessage = {
-        msg,
-        qos: Math.min(msg.qos, t.qos) as OutboundMessage["qos"],
-        retain: msg.retain && t.retainAsPublished,
-        subscriptionIds: t.subscriptionIds,
-      };
-      const client = this.clients.get(t.clientId);
-      if (perSubscriber) this.#deliverThroughHooks(session, out);
-      else deliver(session, client, out, this.onDrop);
-      if (congested && client && session.isCongested()) congested.push(session);
-    }
-    return targets.length;
+  /** Runs the message.publish hook on `msg`: the one way in for every published message. */
+  admit(msg: Message): Admitted | Promise<Admitted> {
+    return this.#router.admit(msg);
   }
 
   /** Delivers straight to one session (retained messages on subscribe). */
   deliverTo(session: Session, out: OutboundMessage): void {
-    deliver(session, this.clients.get(session.clientId), out, this.onDrop);
+    this.#router.deliverTo(session, out);
   }
 
   /** An outbound QoS 1 PUBACK / QoS 2 PUBCOMP arrived: the message is done. */
-  completed(client: Client, packetId: number): boolean {
-    const session = client.session!;
-    const inflight = session.inflight.get(packetId);
-    if (!inflight) return false;
-    session.inflight.delete(packetId);
-    if (this.hooks.has("message.acked")) {
-      this.hooks.notify("message.acked", {
-        client: client.info(),
-        message: toPluginMessage(inflight.msg),
-      });
-    }
-    drain(session, client, this.onDrop);
-    return true;
+  completed(client: ClientConnection, packetId: number): boolean {
+    return this.#router.completed(client, packetId);
   }
-
-  /** Counts and reports a message that did not reach one subscriber. */
-  readonly onDrop = (session: Session, out: OutboundMessage, reason: DropReason): void => {
-    this.stats.deliveryDropped++;
-    if (this.hooks.has("delivery.dropped") && session.lastClient) {
-      this.hooks.notify("delivery.dropped", {
-        client: session.lastClient,
-        message: toPluginMessage(out.msg),
-        reason,
-      });
-    }
-  };
 
   /** Stops: disconnects every client (v5: 0x8B) without sending wills; sessions are kept. */
   async close(): Promise<void> {
@@ -262,49 +239,6 @@ export class Broker {
     }
     await Promise.all([...this.#all].map((c) => c.closed));
     this.offline.clear();
-  }
-
-  #deliverThroughHooks(session: Session, out: OutboundMessage): void {
-    const client = this.clients.get(session.clientId);
-    if (!client) return deliver(session, client, out, this.onDrop);
-    const to = client.info();
-    const { msg, qos } = out;
-    const chain = Promise.resolve(
-      this.hooks.authorize({
-        client: to,
-        action: "receive",
-        topic: msg.topic,
-        qos,
-        retain: msg.retain,
-      }),
-    ).then(async (ok) => {
-      if (!ok) return this.onDrop(session, out, "not_authorized");
-      const rewritten = this.hooks.has("message.delivered")
-        ? await this.hooks.deliver(to, msg)
-        : msg;
-      if (rewritten) {
-        deliver(
-          session,
-          this.clients.get(session.clientId),
-          { ...out, msg: rewritten },
-          this.onDrop,
-        );
-      }
-    });
-    chain.catch((err) =>
-      this.log.error("Delivery hook failed", { clientId: session.clientId, error: err })
-    );
-  }
-
-  #retain(msg: Message): void {
-    if (msg.payload.length === 0) {
-      this.retained.delete(msg.topic);
-      return;
-    }
-    this.retained.set(msg);
-    if (this.hooks.has("retained.stored")) {
-      this.hooks.notify("retained.stored", { message: toPluginMessage(msg) });
-    }
   }
 
   /** An offline session's expiry came: it ends unless a connection took it meanwhile. */
@@ -318,22 +252,16 @@ export class Broker {
     this.subscriptions.removeAll(session);
     this.sessions.delete(session.clientId);
     this.offline.cancel(session.clientId);
-    if (this.hooks.has(event) && session.lastClient) {
-      this.hooks.notify(event, { client: session.lastClient });
-    }
+    const client = session.lastClient;
+    if (client) emit(this.hooks, event, () => ({ client }));
   }
 
-  #notifyClient(
-    event: "session.created" | "session.resumed" | "client.connected" | "client.disconnected",
-    client: Client,
-    reason?: string,
-  ): void {
-    if (this.hooks.has(event)) this.hooks.notify(event, { client: client.info(), reason });
+  #notifyClient(event: ClientEvent, client: ClientConnection): void {
+    emit(this.hooks, event, () => ({ client: client.info() }));
   }
+}
 
-  #messageDropped(msg: Message, reason: string): void {
-    if (this.hooks.has("message.dropped")) {
-      this.hooks.notify("message.dropped", { message: toPluginMessage(msg), reason });
-    }
-  }
+/** The will to publish for a connection that ends now: none after a normal DISCONNECT. */
+function willOf(client: ClientConnection) {
+  return client.endReason === "normal" ? undefined : client.negotiated.will;
 }

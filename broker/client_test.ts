@@ -53,8 +53,8 @@ Deno.test("Client.send() refuses a packet the encoder throws on, instead of thro
 
 Deno.test("Client.send() leaves out the reason string of a packet over the client's Maximum Packet Size", async () => {
   const { broker, client, end, done } = await connected();
-  client.protocolVersion = 5;
-  client.maxPacketSize = 20;
+  client.negotiated.protocolVersion = 5;
+  client.negotiated.maxPacketSize = 20;
   const sent = client.send({
     cmd: "puback",
     messageId: 1,
@@ -75,7 +75,7 @@ Deno.test("Client.send() leaves out the reason string of a packet over the clien
 Deno.test("Client.state: closed is final", async () => {
   const { broker, client, end, done } = await connected();
   client.close();
-  client.state = "connected";
+  client.enter("connected");
   assert.equal(client.state, "closed");
   end.close();
   await done;

@@ -48,9 +48,10 @@ export type ReasonCode = typeof ReasonCode[keyof typeof ReasonCode];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MqttError, ReasonCode } from "./errors.ts";
  * const err = new MqttError(ReasonCode.TopicAliasInvalid, "Topic alias 0 is not allowed");
- * console.assert(err.reasonCode === 0x94);
+ * assert.ok(err.reasonCode === 0x94);
  * ```
  */
 export class MqttError extends Error {
@@ -74,9 +75,10 @@ export class MqttError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConnectRefused, MqttError, ReasonCode } from "./errors.ts";
  * const err = new ConnectRefused(ReasonCode.BadUserNameOrPassword, "Bad user name or password");
- * console.assert(err instanceof MqttError && err.reasonCode === 0x86);
+ * assert.ok(err instanceof MqttError && err.reasonCode === 0x86);
  * ```
  */
 export class ConnectRefused extends MqttError {
@@ -179,6 +181,58 @@ export function reasonCodeOf(err: unknown): ReasonCode {
   if (err instanceof MqttError) return err.reasonCode;
   if (err instanceof ParseError) return ReasonCode.MalformedPacket;
   return ReasonCode.ImplementationSpecificError;
+}
+
+/** How a connection fails on an error: its DISCONNECT and its log line. */
+export interface Failure {
+  /** The reason code of the DISCONNECT ({@linkcode reasonCodeOf}). */
+  code: ReasonCode;
+  /** The error's own text, for the log. */
+  message: string;
+  /** Not a protocol error of the client's but the broker's or a plugin's (logged as an error). */
+  internal: boolean;
+  /** The reason string the client may see. */
+  wording: string;
+}
+
+/**
+ * How a connection fails on `err`. Only the broker's own protocol errors are worded for the
+ * client; anything else (a plugin's or the runtime's text) stays in the log: "Internal error".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { failureOf } from "./errors.ts";
+ * const failure = failureOf(new Error("secret path /etc"));
+ * assert.equal(failure.code, 0x83);
+ * assert.equal(failure.wording, "Internal error");
+ * ```
+ */
+export function failureOf(err: unknown): Failure {
+  const code = reasonCodeOf(err);
+  const message = err instanceof Error ? err.message : String(err);
+  const known = err instanceof MqttError || err instanceof ParseError;
+  return {
+    code,
+    message,
+    internal: code === ReasonCode.ImplementationSpecificError,
+    wording: known ? message : "Internal error",
+  };
+}
+
+/**
+ * A reason code as `0x8e`, for logs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hexCode } from "./errors.ts";
+ * assert.equal(hexCode(0x8e), "0x8e");
+ * assert.equal(hexCode(4), "0x04");
+ * ```
+ */
+export function hexCode(code: number): string {
+  return "0x" + code.toString(16).padStart(2, "0");
 }
 
 /** An outbound packet the codec refused to encode (codec.ts `encodePacket`): never written. */

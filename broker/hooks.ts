@@ -61,15 +61,40 @@ export interface BrokerHooks {
 }
 
 /**
+ * Notifies `hook` with the event `make` builds, built only when someone listens: the one way the
+ * core sends a notification.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultHooks, emit } from "./hooks.ts";
+ * let built = false;
+ * emit(defaultHooks({ allowAnonymous: true }), "retained.stored", () => {
+ *   built = true;
+ *   return { message: {} as never };
+ * });
+ * assert.equal(built, false); // no listener: the event is never built
+ * ```
+ */
+export function emit<H extends NotifyHookpoint>(
+  hooks: BrokerHooks,
+  hook: H,
+  make: () => EventOf<H>,
+): void {
+  if (hooks.has(hook)) hooks.notify(hook, make());
+}
+
+/**
  * Hooks with no plugins: anonymous clients allowed only when `allowAnonymous`, everything else
  * allowed and unchanged.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultHooks } from "./hooks.ts";
  * const hooks = defaultHooks({ allowAnonymous: false });
  * const r = hooks.authenticate({ client: { clientId: "c" } } as never);
- * console.assert(!("then" in r) && r.allow === false);
+ * assert.ok(!("then" in r) && r.allow === false);
  * ```
  */
 export function defaultHooks(opts: { allowAnonymous: boolean }): BrokerHooks {

@@ -5,10 +5,11 @@
  *
  * @module
  */
+import { type Clock, systemClock } from "../lib/clock.ts";
 
 /** Something with an idle limit. */
 export interface Watched {
-  /** When it last showed activity (ms since the epoch). */
+  /** When it last showed activity (ms since the epoch, on the watch's clock). */
   lastActivity: number;
   /** Called once when it has been idle for its limit. */
   onIdle(): void;
@@ -25,22 +26,30 @@ interface Limit {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { FakeClock } from "../lib/fake_clock.ts";
  * import { IdleWatch } from "./idle_watch.ts";
- * const watch = new IdleWatch(10);
+ * const clock = new FakeClock();
+ * const watch = new IdleWatch(10, clock);
  * let fired = false;
- * watch.watch({ lastActivity: Date.now(), onIdle: () => fired = true }, 20);
- * await new Promise((r) => setTimeout(r, 60));
- * console.assert(fired && watch.size === 0);
+ * watch.watch({ lastActivity: clock.now(), onIdle: () => fired = true }, 20);
+ * clock.advance(30);
+ * assert.ok(fired && watch.size === 0);
  * ```
  */
 export class IdleWatch {
   #limits = new Map<Watched, Limit>();
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #timer: unknown;
   #tickMs: number;
+  #clock: Clock;
 
-  /** @param tickMs how often to look; the precision of every limit */
-  constructor(tickMs = 100) {
+  /**
+   * @param tickMs how often to look; the precision of every limit
+   * @param clock time source and timers (fake time in tests)
+   */
+  constructor(tickMs = 100, clock: Clock = systemClock) {
     this.#tickMs = tickMs;
+    this.#clock = clock;
   }
 
   /** Number of watched items. */
@@ -55,24 +64,31 @@ export class IdleWatch {
    */
   watch(item: Watched, limitMs: number, from?: number): void {
     this.#limits.set(item, { ms: limitMs, from });
-    this.#timer ??= setInterval(() => this.#sweep(), this.#tickMs);
+    this.#arm();
   }
 
   /** Stops watching `item`. */
   unwatch(item: Watched): void {
     this.#limits.delete(item);
     if (this.#limits.size === 0 && this.#timer !== undefined) {
-      clearInterval(this.#timer);
+      this.#clock.clearTimer(this.#timer);
       this.#timer = undefined;
     }
   }
 
+  /** One sweep timer while anything is watched (re-armed after each sweep). */
+  #arm(): void {
+    this.#timer ??= this.#clock.setTimer(() => this.#sweep(), this.#tickMs);
+  }
+
   #sweep(): void {
-    const now = Date.now();
+    this.#timer = undefined;
+    const now = this.#clock.now();
     for (const [item, limit] of this.#limits) {
       if (now - (limit.from ?? item.lastActivity) < limit.ms) continue;
       this.unwatch(item);
       item.onIdle();
     }
+    if (this.#limits.size > 0) this.#arm();
   }
 }

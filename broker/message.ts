@@ -4,6 +4,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
+import { systemClock } from "../lib/clock.ts";
 import type { Message as PluginMessage } from "../plugins/sdk/mod.ts";
 
 /** QoS level. */
@@ -56,8 +57,9 @@ export type DropReason =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { remainingExpiry } from "./message.ts";
- * console.assert(remainingExpiry({ expiresAt: 10_500 } as never, 1_000) === 10);
+ * assert.equal(remainingExpiry({ expiresAt: 10_500 } as never, 1_000), 10);
  * ```
  */
 export function remainingExpiry(msg: Message, now: number): number | undefined {
@@ -66,19 +68,39 @@ export function remainingExpiry(msg: Message, now: number): number | undefined {
 }
 
 /**
- * The plain-data form of `msg` that plugins see: expiry as seconds left, publisher always named.
+ * The plain-data form of `msg` that plugins see, on the real clock: {@linkcode pluginMessageAt}
+ * with the time now. Takes one argument, so that it can be passed to `Array.map`.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Buffer } from "node:buffer";
  * import { toPluginMessage } from "./message.ts";
  * const m = toPluginMessage({ topic: "t", payload: Buffer.from("x"), qos: 0, retain: false, properties: {} });
- * console.assert(m.from.clientId === "" && m.payload.length === 1);
+ * assert.equal(m.from.clientId, "");
+ * assert.equal(m.payload.length, 1);
  * ```
  */
 export function toPluginMessage(msg: Message): PluginMessage {
+  return pluginMessageAt(msg, systemClock.now());
+}
+
+/**
+ * The plain-data form of `msg` that plugins see: expiry as seconds left at `now` (ms since the
+ * epoch, the broker clock's time), publisher always named.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Buffer } from "node:buffer";
+ * import { pluginMessageAt } from "./message.ts";
+ * const msg = { topic: "t", payload: Buffer.from("x"), qos: 0, retain: false, properties: {}, expiresAt: 10_500 } as const;
+ * assert.equal(pluginMessageAt(msg, 1_000).properties?.messageExpiryInterval, 10);
+ * ```
+ */
+export function pluginMessageAt(msg: Message, now: number): PluginMessage {
   const properties: PluginMessage["properties"] = { ...msg.properties };
-  const expiry = remainingExpiry(msg, Date.now());
+  const expiry = remainingExpiry(msg, now);
   if (expiry !== undefined) properties.messageExpiryInterval = expiry;
   if (properties.correlationData) properties.correlationData = tight(properties.correlationData);
   return {
@@ -99,8 +121,26 @@ function tight(view: Uint8Array): Uint8Array {
     : new Uint8Array(view);
 }
 
-/** The broker form of a message a plugin returned or published. */
-export function fromPluginMessage(msg: PluginMessage): Message {
+/**
+ * The broker form of a message a plugin returned or published; its expiry counts from `now`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fromPluginMessage } from "./message.ts";
+ * const m = fromPluginMessage({
+ *   topic: "t",
+ *   payload: new Uint8Array([0x78]),
+ *   qos: 1,
+ *   retain: false,
+ *   properties: { messageExpiryInterval: 5 },
+ *   from: { clientId: "", username: null },
+ * }, 1_000);
+ * assert.equal(m.expiresAt, 6_000);
+ * assert.equal(m.from, undefined);
+ * ```
+ */
+export function fromPluginMessage(msg: PluginMessage, now: number = systemClock.now()): Message {
   const { messageExpiryInterval, correlationData, ...rest } = msg.properties ?? {};
   const properties: MessageProperties = { ...rest };
   if (correlationData) properties.correlationData = toBuffer(correlationData);
@@ -110,9 +150,7 @@ export function fromPluginMessage(msg: PluginMessage): Message {
     qos: msg.qos,
     retain: msg.retain,
     properties,
-    expiresAt: messageExpiryInterval === undefined
-      ? undefined
-      : Date.now() + messageExpiryInterval * 1000,
+    expiresAt: messageExpiryInterval === undefined ? undefined : now + messageExpiryInterval * 1000,
     from: msg.from.clientId
       ? { clientId: msg.from.clientId, username: msg.from.username ?? undefined }
       : undefined,
@@ -126,7 +164,17 @@ function toBuffer(bytes: Uint8Array | string): Buffer {
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Whether `msg` has expired at `now`. */
+/**
+ * Whether `msg` has expired at `now`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isExpired } from "./message.ts";
+ * assert.equal(isExpired({ expiresAt: 1_000 } as never, 1_000), true);
+ * assert.equal(isExpired({} as never, 1_000), false);
+ * ```
+ */
 export function isExpired(msg: Message, now: number): boolean {
   return msg.expiresAt !== undefined && msg.expiresAt <= now;
 }

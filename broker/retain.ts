@@ -13,11 +13,12 @@ import { topicMatches } from "./topics/validate.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Buffer } from "node:buffer";
  * import { MemoryRetainStore } from "./retain.ts";
  * const store = new MemoryRetainStore();
  * store.set({ topic: "a/b", payload: Buffer.from("x"), qos: 0, retain: true, properties: {} });
- * console.assert(store.match("a/+", Date.now()).length === 1);
+ * assert.ok(store.match("a/+", 0).length === 1);
  * ```
  */
 export class MemoryRetainStore implements RetainStore {

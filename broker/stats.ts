@@ -30,8 +30,9 @@ export interface Stats {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { newStats } from "./stats.ts";
- * console.assert(newStats().messagesReceived === 0);
+ * assert.ok(newStats().messagesReceived === 0);
  * ```
  */
 export function newStats(): Stats {

@@ -29,6 +29,7 @@ type Entry = { kind: "plain"; opts: SubscriptionOptions } | { kind: "shared"; gr
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Buffer } from "node:buffer";
  * import { Subscriptions } from "./subscriptions.ts";
  * import { Session } from "./session/session.ts";
@@ -36,7 +37,7 @@ type Entry = { kind: "plain"; opts: SubscriptionOptions } | { kind: "shared"; gr
  * const opts = { qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 } as const;
  * subs.add(new Session("c1", { maxQueued: 1 }), "a/#", opts);
  * const msg = { topic: "a/b", payload: Buffer.from(""), qos: 2, retain: false, properties: {} } as const;
- * console.assert(subs.match(msg)[0].qos === 1);
+ * assert.ok(subs.match(msg)[0].qos === 1);
  * ```
  */
 export class Subscriptions {

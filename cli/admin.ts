@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { DEFAULT_ITERATIONS, hashSecret } from "../server/admin/auth.ts";
-import type { Command } from "./commands.ts";
+import type { Command } from "./command.ts";
 
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

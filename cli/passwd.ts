@@ -20,7 +20,7 @@ import {
   formatPasswordFile,
   parsePasswordFile,
 } from "../plugins/builtin/auth_file/passwd_file.ts";
-import type { Command } from "./commands.ts";
+import { type Command, errorLines } from "./command.ts";
 
 const USAGE = `Usage: aviary passwd [-c] [-I iterations] FILE USER
        aviary passwd -b [-c] [-I iterations] FILE USER PASSWORD
@@ -168,7 +168,7 @@ export async function passwd(
     await writeUsers(file, users);
     return 0;
   } catch (err) {
-    console.error(`aviary passwd: ${(err as Error).message}`);
+    for (const line of errorLines(err, "aviary passwd")) console.error(line);
     return 1;
   }
 }

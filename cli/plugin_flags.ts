@@ -8,8 +8,7 @@ import { basename, extname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../server/config/mod.ts";
 import type { BrokerConfig, PermissionGrant, PluginEntryConfig } from "../server/config/types.ts";
 import { ENTRY_DEFAULTS } from "../plugins/host/mod.ts";
-
-const PERMISSION_KEYS = ["net", "read", "write", "env", "run", "ffi", "sys", "import"] as const;
+import { PERMISSION_NAMES } from "../plugins/sdk/mod.ts";
 
 /**
  * Parses `--grant` values: `net=example.com,api.example.com:443`, `env=HOME`, or a bare `read`
@@ -17,20 +16,21 @@ const PERMISSION_KEYS = ["net", "read", "write", "env", "run", "ffi", "sys", "im
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseGrants } from "./plugin_flags.ts";
  * const grant = parseGrants(["net=example.com:443", "env"]);
- * console.assert(Array.isArray(grant.net) && grant.env === true);
+ * assert.deepEqual(grant, { net: ["example.com:443"], env: true });
  * ```
  */
 export function parseGrants(values: string[]): Partial<PermissionGrant> {
   const grant: Partial<PermissionGrant> = {};
   for (const value of values) {
     const [key, list] = value.split(/=(.*)/s, 2);
-    if (!(PERMISSION_KEYS as readonly string[]).includes(key)) {
+    if (!(PERMISSION_NAMES as readonly string[]).includes(key)) {
       throw new ConfigError("(command line)", [
         {
           path: "--grant",
-          message: `"${key}" is not a permission (${PERMISSION_KEYS.join(", ")})`,
+          message: `"${key}" is not a permission (${PERMISSION_NAMES.join(", ")})`,
         },
       ]);
     }
@@ -51,7 +51,7 @@ export function parseGrants(values: string[]): Partial<PermissionGrant> {
  * @example
  * ```ts ignore
  * const cfg = addCliPlugins(config, ["./my_auth.ts"], ["net=auth.example.com:443"]);
- * console.log(Object.keys(cfg.plugins)); // [..., "my_auth"]
+ * assert.ok(Object.hasOwn(cfg.plugins, "my_auth"));
  * ```
  */
 export function addCliPlugins(

@@ -12,8 +12,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import type { Command } from "./commands.ts";
-import { formatBytes, PACKAGE_LIMITS } from "../plugins/host/package_limits.ts";
+import { type Command, guarded } from "./command.ts";
+import { accepted, call, download, ok } from "./_admin_api.ts";
 
 const OPTIONS = {
   api: { type: "string", default: "http://127.0.0.1:18083" },
@@ -46,100 +46,9 @@ Options:
   --json               print JSON
 `;
 
-/** A failed API call, printed as `aviary: <message>` (plus field errors). */
-class CliError extends Error {
-  constructor(message: string, readonly lines: string[] = []) {
-    super(message);
-  }
-}
-
 type Values = ReturnType<typeof parse>["values"];
 const parse = (args: string[]) =>
   parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-
-function authHeader(v: Values): Record<string, string> {
-  if (v.user !== undefined) {
-    return { authorization: `Basic ${btoa(`${v.user}:${v.password ?? ""}`)}` };
-  }
-  const key = Deno.env.get("AVIARY_API_KEY");
-  return key ? { authorization: `Bearer ${key}` } : {};
-}
-
-async function call(
-  v: Values,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const headers: Record<string, string> = authHeader(v);
-  let payload: BodyInit | undefined;
-  if (body instanceof FormData) payload = body;
-  else if (body !== undefined) {
-    payload = JSON.stringify(body);
-    headers["content-type"] = "application/json";
-  }
-  let res: Response;
-  try {
-    res = await fetch(`${v.api!.replace(/\/$/, "")}/api/v1${path}`, {
-      method,
-      headers,
-      body: payload,
-    });
-  } catch (err) {
-    throw new CliError(`cannot reach the admin API at ${v.api}: ${(err as Error).message}`);
-  }
-  const text = await res.text();
-  const parsed = text ? JSON.parse(text) : {};
-  return { status: res.status, body: parsed };
-}
-
-function failed(r: { status: number; body: Record<string, unknown> }): never {
-  const errors = (r.body.errors as { path: string; message: string }[] | undefined) ?? [];
-  throw new CliError(
-    `${r.body.message ?? `HTTP ${r.status}`} (${r.body.code ?? r.status})`,
-    errors.map((e) => `  ${e.path || "(config)"}: ${e.message}`),
-  );
-}
-
-async function ok(
-  v: Values,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<Record<string, unknown>> {
-  const r = await call(v, method, path, body);
-  if (r.status >= 400) failed(r);
-  return r.body;
-}
-
-/** Downloads with progress on stderr (bytes so far). */
-async function download(url: string): Promise<Uint8Array> {
-  const res = await fetch(url);
-  if (!res.ok || !res.body) {
-    await res.body?.cancel();
-    throw new CliError(`cannot download ${url}: HTTP ${res.status}`);
-  }
-  const chunks: Uint8Array[] = [];
-  let got = 0;
-  const enc = new TextEncoder();
-  for await (const chunk of res.body) {
-    chunks.push(chunk);
-    got += chunk.length;
-    if (got > PACKAGE_LIMITS.uploadBytes) {
-      throw new CliError(
-        `cannot download ${url}: larger than the package limit of ${
-          formatBytes(PACKAGE_LIMITS.uploadBytes)
-        }`,
-      );
-    }
-    await Deno.stderr.write(enc.encode(`\rdownloading ${url}: ${got} bytes`));
-  }
-  await Deno.stderr.write(enc.encode("\n"));
-  const out = new Uint8Array(got);
-  let at = 0;
-  for (const c of chunks) out.set(c, (at += c.length) - c.length);
-  return out;
-}
 
 async function readLine(): Promise<string> {
   const reader = Deno.stdin.readable.getReader();
@@ -164,7 +73,7 @@ async function confirmGrant(v: Values, body: Record<string, unknown>): Promise<b
   }
   if (v.yes) return true;
   if (!Deno.stdin.isTerminal()) {
-    throw new CliError("not granted: re-run with --yes to grant them");
+    throw new Error("not granted: re-run with --yes to grant them");
   }
   await Deno.stdout.write(new TextEncoder().encode("Grant them and install? [y/N] "));
   return /^y(es)?$/i.test(await readLine());
@@ -189,11 +98,10 @@ async function install(v: Values, source: string): Promise<Record<string, unknow
   };
   let r = await send({});
   if (r.status === 403 && r.body.code === "GRANT_REQUIRED") {
-    if (!(await confirmGrant(v, r.body))) throw new CliError("not installed: permissions refused");
+    if (!(await confirmGrant(v, r.body))) throw new Error("not installed: permissions refused");
     r = await send(r.body.permissions);
   } else if (r.status < 400) console.log("The plugin asks for no permissions.");
-  if (r.status >= 400) failed(r);
-  return r.body;
+  return accepted(r);
 }
 
 function table(rows: Record<string, unknown>[]): string {
@@ -206,94 +114,89 @@ function table(rows: Record<string, unknown>[]): string {
   return [line(cols.map((c) => c.toUpperCase())), ...cells.map(line)].join("\n");
 }
 
+/** A positional argument, URL-encoded; a missing one is a usage error. */
+function need(x: string | undefined, what: string): string {
+  if (!x) throw new Error(`missing ${what} (aviary plugins --help)`);
+  return encodeURIComponent(x);
+}
+
+/** What a subcommand resolves to: a value to print as JSON, or nothing (it printed its text). */
+type Outcome = Promise<unknown>;
+/** The positionals after the subcommand's name. */
+type Args = (string | undefined)[];
+/** A subcommand (`name` tells the lifecycle actions apart). */
+type Subcommand = (v: Values, args: Args, name: string) => Outcome;
+
+async function list(v: Values): Outcome {
+  const rows = (await ok(v, "GET", "/plugins")).data as Record<string, unknown>[];
+  if (v.json) return rows;
+  console.log(table(rows));
+}
+
+async function uninstall(v: Values, [a]: Args): Promise<void> {
+  await ok(v, "DELETE", `/plugins/${need(a, "alias")}`);
+  console.log(`Uninstalled ${a}`);
+}
+
+/** start, stop, restart, enable, disable. */
+async function action(v: Values, [a]: Args, name: string): Outcome {
+  const row = await ok(v, "PUT", `/plugins/${need(a, "alias")}/${name}`);
+  if (v.json) return row;
+  console.log(`${row.alias}: ${row.state}${row.enabled ? " (enabled)" : " (disabled)"}`);
+}
+
+async function move(v: Values, [a, b]: Args): Outcome {
+  const out = await ok(v, "POST", `/plugins/${need(a, "alias")}/move`, {
+    position: need(b, "position") && b,
+  });
+  if (v.json) return out;
+  console.log((out as { data: { alias: string }[] }).data.map((p) => p.alias).join(" > "));
+}
+
+async function config(v: Values, [a, b, c]: Args): Outcome {
+  if (a === "get") return (await ok(v, "GET", `/plugins/${need(b, "alias")}/config`)).config;
+  if (a !== "set") throw new Error("use config get <alias> or config set <alias> <json|@file>");
+  const text = need(c, "config JSON or @file") &&
+    (c!.startsWith("@") ? await Deno.readTextFile(c!.slice(1)) : c!);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`the config is not JSON: ${(err as Error).message}`);
+  }
+  const r = await ok(v, "PUT", `/plugins/${need(b, "alias")}/config`, value);
+  console.log(`${b}: config version ${r.version}`);
+}
+
+const SUBCOMMANDS: Record<string, Subcommand> = {
+  list,
+  describe: (v, [a]) => ok(v, "GET", `/plugins/${need(a, "alias")}`),
+  install: (v, [a]) => install(v, need(a, "package file, URL or path") && a!),
+  uninstall,
+  start: action,
+  stop: action,
+  restart: action,
+  enable: action,
+  disable: action,
+  move,
+  config,
+};
+
 async function run(args: string[]): Promise<number> {
-  const { values: v, positionals: [cmd, a, b, c] } = parse(args);
+  const { values: v, positionals: [cmd, ...rest] } = parse(args);
   if (v.help || !cmd) {
     console.log(HELP);
     return cmd || v.help ? 0 : 2;
   }
-  const need = (x: string | undefined, what: string) => {
-    if (!x) throw new CliError(`missing ${what} (aviary plugins --help)`);
-    return encodeURIComponent(x);
-  };
-  let out: unknown;
-  switch (cmd) {
-    case "list": {
-      const rows = (await ok(v, "GET", "/plugins")).data as Record<string, unknown>[];
-      if (!v.json) {
-        console.log(table(rows));
-        return 0;
-      }
-      out = rows;
-      break;
-    }
-    case "describe":
-      out = await ok(v, "GET", `/plugins/${need(a, "alias")}`);
-      break;
-    case "install":
-      out = await install(v, need(a, "package file, URL or path") && a!);
-      break;
-    case "uninstall":
-      await ok(v, "DELETE", `/plugins/${need(a, "alias")}`);
-      console.log(`Uninstalled ${a}`);
-      return 0;
-    case "start":
-    case "stop":
-    case "restart":
-    case "enable":
-    case "disable": {
-      const row = await ok(v, "PUT", `/plugins/${need(a, "alias")}/${cmd}`);
-      if (!v.json) {
-        console.log(`${row.alias}: ${row.state}${row.enabled ? " (enabled)" : " (disabled)"}`);
-        return 0;
-      }
-      out = row;
-      break;
-    }
-    case "move":
-      out = await ok(v, "POST", `/plugins/${need(a, "alias")}/move`, {
-        position: need(b, "position") && b,
-      });
-      if (!v.json) {
-        const rows = (out as { data: { alias: string }[] }).data;
-        console.log(rows.map((p) => p.alias).join(" > "));
-        return 0;
-      }
-      break;
-    case "config": {
-      if (a === "get") out = (await ok(v, "GET", `/plugins/${need(b, "alias")}/config`)).config;
-      else if (a === "set") {
-        const text = need(c, "config JSON or @file") &&
-          (c!.startsWith("@") ? await Deno.readTextFile(c!.slice(1)) : c!);
-        let config: unknown;
-        try {
-          config = JSON.parse(text);
-        } catch (err) {
-          throw new CliError(`the config is not JSON: ${(err as Error).message}`);
-        }
-        const r = await ok(v, "PUT", `/plugins/${need(b, "alias")}/config`, config);
-        console.log(`${b}: config version ${r.version}`);
-        return 0;
-      } else throw new CliError("use config get <alias> or config set <alias> <json|@file>");
-      break;
-    }
-    default:
-      throw new CliError(`unknown plugins command "${cmd}" (aviary plugins --help)`);
-  }
-  console.log(JSON.stringify(out, null, 2));
+  const sub = Object.hasOwn(SUBCOMMANDS, cmd) ? SUBCOMMANDS[cmd] : undefined;
+  if (!sub) throw new Error(`unknown plugins command "${cmd}" (aviary plugins --help)`);
+  const out = await sub(v, rest, cmd);
+  if (out !== undefined) console.log(JSON.stringify(out, null, 2));
   return 0;
 }
 
 /** The `plugins` command. */
 export const command: Command = {
   summary: "manage plugins of a running broker (admin REST API)",
-  async run(args) {
-    try {
-      return await run(args);
-    } catch (err) {
-      console.error(`aviary: ${(err as Error).message}`);
-      for (const line of (err as CliError).lines ?? []) console.error(line);
-      return 1;
-    }
-  },
+  run: (args) => guarded(() => run(args)),
 };

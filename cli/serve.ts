@@ -11,7 +11,7 @@ import { createLogger } from "../lib/log.ts";
 import { addCliPlugins } from "./plugin_flags.ts";
 import { startBroker } from "../server/server.ts";
 import { VERSION } from "../broker/version.ts";
-import { type Command, COMMANDS } from "./commands.ts";
+import { type Command, COMMAND_NAMES, guarded } from "./command.ts";
 
 const OPTIONS = {
   config: {
@@ -51,7 +51,7 @@ export function helpText(): string {
     }
     return `  ${short}--${name}${arg}`.padEnd(30) + o.description;
   });
-  const commands = Object.keys(COMMANDS).map((name) => `  aviary ${name} --help`).join("\n");
+  const commands = COMMAND_NAMES.map((name) => `  aviary ${name} --help`).join("\n");
   return `Aviary ${VERSION}: an MQTT 3.1, 3.1.1 and 5.0 broker with caged plugins\n\n` +
     `Usage: deno task start [options]\n\nOptions:\n${
       rows.join("\n")
@@ -109,12 +109,5 @@ async function serve(args: string[]): Promise<number> {
 /** The `serve` command. */
 export const command: Command = {
   summary: "run the broker (the default)",
-  async run(args) {
-    try {
-      return await serve(args);
-    } catch (err) {
-      console.error(err instanceof Error ? `aviary: ${err.message}` : err);
-      return err instanceof ConfigError ? 78 : 1;
-    }
-  },
+  run: (args) => guarded(() => serve(args), (err) => err instanceof ConfigError ? 78 : 1),
 };

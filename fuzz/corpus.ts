@@ -16,9 +16,10 @@ export function toHex(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCorpusFile } from "./corpus.ts";
  * const input = parseCorpusFile("# a comment\nc000\n 8203 0001 \n");
- * if (input.chunks.length !== 2 || input.chunks[1].length !== 4) throw new Error("parse");
+ * assert.deepEqual(input.chunks.map((c) => [...c]), [[0xc0, 0x00], [0x82, 0x03, 0x00, 0x01]]);
  * ```
  */
 export function parseCorpusFile(text: string, note = "corpus"): FuzzInput {

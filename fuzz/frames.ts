@@ -23,9 +23,11 @@ export interface Framed {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { frameStream } from "./frames.ts";
  * const f = frameStream([new Uint8Array([0xc0, 0x00, 0x30, 0x05, 0x00])]);
- * if (f.packets.length !== 1 || f.padding !== 4) throw new Error(JSON.stringify(f));
+ * assert.equal(f.packets.length, 1); // the PINGREQ; the PUBLISH is cut
+ * assert.equal(f.padding, 4); // bytes missing to complete it
  * ```
  */
 export function frameStream(chunks: Uint8Array[]): Framed {

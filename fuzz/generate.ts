@@ -8,7 +8,8 @@
 import { Buffer } from "node:buffer";
 import mqttPacket, { type Packet } from "mqtt-packet";
 import type { Rng } from "./prng.ts";
-import { header, reframe } from "./mutate.ts";
+import { header } from "./mutate.ts";
+import { frame } from "./bytes.ts";
 
 /** MQTT protocol level. */
 export type Version = 3 | 4 | 5;
@@ -19,20 +20,7 @@ const TOPICS = ["a", "a/b", "fz/t", "fz/é", "x/y/z", "$SYS/x", "/", "a/b/c/d/e"
 const FILTERS = ["#", "+", "a/#", "a/+", "fz/t", "+/+/+", "$share/g/a", "$SYS/#", "x/y/z"];
 const STRINGS = ["", "k", "v", "é", "a/b", "x".repeat(40)];
 
-/** The types a client sends, and the ones only a server may send. */
-export const CLIENT_TYPES = [
-  "connect",
-  "publish",
-  "puback",
-  "pubrec",
-  "pubrel",
-  "pubcomp",
-  "subscribe",
-  "unsubscribe",
-  "pingreq",
-  "disconnect",
-  "auth",
-] as const;
+/** The types only a server may send. */
 const SERVER_TYPES = ["connack", "suback", "unsuback", "pingresp"] as const;
 
 /** Encodes `packet`; mqtt-packet refuses some combinations, which then become null. */
@@ -65,7 +53,7 @@ export function encodeConnect(
     at += i + len;
   }
   const body = [...full.subarray(h.start, at), 0, 0, ...full.subarray(at + 3)];
-  return reframe(full[0], body);
+  return frame(full[0], body);
 }
 
 /** A packet identifier: mostly small (so acks meet their PUBLISHes), sometimes an edge. */
@@ -249,33 +237,43 @@ function serverPacket(rng: Rng): Packet {
   }
 }
 
-/** A well-formed packet of `cmd` (or of a random client type) for `version`, as objects. */
+type Generate = (rng: Rng, version: Version, cmd?: string) => Packet;
+type AckType = "puback" | "pubrec" | "pubrel" | "pubcomp";
+
+/** An acknowledgement of type `cmd`, or of a random ack type. */
+const ack: Generate = (rng, version, cmd) =>
+  ackPacket(rng, version, (cmd ?? rng.pick(["puback", "pubrec", "pubrel", "pubcomp"])) as AckType);
+
+/** The generator of each type a client sends; the key order is the order random picks index. */
+const CLIENT_PACKETS = {
+  connect: (rng, version) => connectPacket(rng, version),
+  publish: publishPacket,
+  puback: ack,
+  pubrec: ack,
+  pubrel: ack,
+  pubcomp: ack,
+  subscribe: subscribePacket,
+  unsubscribe: unsubscribePacket,
+  pingreq: () => ({ cmd: "pingreq" }),
+  disconnect: disconnectPacket,
+  auth: (rng, version) => version === 5 ? authPacket(rng) : serverPacket(rng),
+} satisfies Record<string, Generate>;
+
+/** A packet type a client sends. */
+export type ClientType = keyof typeof CLIENT_PACKETS;
+
+/** The types a client sends. */
+export const CLIENT_TYPES: readonly ClientType[] = Object.keys(CLIENT_PACKETS) as ClientType[];
+
+/**
+ * A well-formed packet of `cmd` (or of a random client type) for `version`, as objects. `server`
+ * asks for a packet only a server sends; an unknown type gives a PINGREQ.
+ */
 export function packetOf(rng: Rng, version: Version, cmd?: string): Packet {
-  switch (cmd ?? rng.pick(CLIENT_TYPES)) {
-    case "connect":
-      return connectPacket(rng, version);
-    case "publish":
-      return publishPacket(rng, version);
-    case "puback":
-    case "pubrec":
-    case "pubrel":
-    case "pubcomp":
-      return ackPacket(
-        rng,
-        version,
-        (cmd ?? rng.pick(["puback", "pubrec", "pubrel", "pubcomp"])) as "puback",
-      );
-    case "subscribe":
-      return subscribePacket(rng, version);
-    case "unsubscribe":
-      return unsubscribePacket(rng, version);
-    case "disconnect":
-      return disconnectPacket(rng, version);
-    case "auth":
-      return version === 5 ? authPacket(rng) : serverPacket(rng);
-    case "server":
-      return serverPacket(rng);
-    default:
-      return { cmd: "pingreq" };
-  }
+  const type = cmd ?? rng.pick(CLIENT_TYPES);
+  if (type === "server") return serverPacket(rng);
+  const generate = Object.hasOwn(CLIENT_PACKETS, type)
+    ? CLIENT_PACKETS[type as ClientType]
+    : CLIENT_PACKETS.pingreq;
+  return generate(rng, version, cmd);
 }

@@ -157,9 +157,10 @@ function chunked(rng: Rng, packets: Uint8Array[]): Uint8Array[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { makeInput } from "./input.ts";
  * const a = makeInput(42, 3), b = makeInput(42, 3);
- * if (a.note !== b.note || a.chunks.length !== b.chunks.length) throw new Error("not replayable");
+ * assert.deepEqual(a, b); // replayable
  * ```
  */
 export function makeInput(seed: number, index: number): FuzzInput {

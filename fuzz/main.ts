@@ -9,7 +9,8 @@
 import { parseArgs } from "node:util";
 import { readCorpus, toHex } from "./corpus.ts";
 import type { Observed } from "./oracle.ts";
-import { fuzz, mib, runInput } from "./run.ts";
+import { fuzz, runInput } from "./run.ts";
+import { mib } from "./tally.ts";
 import { startTarget } from "./target.ts";
 
 const { values } = parseArgs({

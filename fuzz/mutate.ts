@@ -6,6 +6,7 @@
  * @module
  */
 import type { Rng } from "./prng.ts";
+import { frame, vbi } from "./bytes.ts";
 
 /** Property identifiers of MQTT 5 by value type (spec 2.2.2.2). */
 export const PROPERTY_TYPES: Record<
@@ -43,18 +44,6 @@ export const PROPERTY_TYPES: Record<
 const PROPERTY_IDS = Object.keys(PROPERTY_TYPES).map(Number);
 const BAD_UTF8 = [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0x00], [0xe2, 0x82], [0xf8, 0x88]];
 
-/** Encodes a Variable Byte Integer (spec 1.5.5). */
-export function vbi(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return out;
-}
-
 /** The fixed header of `pkt`: first byte, Remaining Length, where the body starts (or null). */
 export function header(pkt: Uint8Array): { first: number; length: number; start: number } | null {
   let length = 0;
@@ -63,11 +52,6 @@ export function header(pkt: Uint8Array): { first: number; length: number; start:
     if ((pkt[i] & 0x80) === 0) return { first: pkt[0], length, start: i + 1 };
   }
   return null;
-}
-
-/** A packet of `first` around `body`, with a true Remaining Length. */
-export function reframe(first: number, body: ArrayLike<number>): Uint8Array {
-  return new Uint8Array([first, ...vbi(body.length), ...Array.from(body)]);
 }
 
 /** Where the v5 property length of `body` (a packet of `first`) starts, if it has one. */
@@ -145,7 +129,7 @@ function lengthFields(body: Uint8Array): number[] {
 
 const MUTATIONS: Record<string, Mutation> = {
   bitFlip: (rng, { first, body }) => {
-    const all = reframe(first, body);
+    const all = frame(first, body);
     for (let n = rng.range(1, 3); n > 0; n--) all[rng.int(all.length)] ^= 1 << rng.int(8);
     return all;
   },
@@ -164,7 +148,7 @@ const MUTATIONS: Record<string, Mutation> = {
     body: body.subarray(0, rng.int(body.length + 1)),
   }),
   truncate: (rng, { first, body }) => {
-    const all = reframe(first, body);
+    const all = frame(first, body);
     return all.subarray(0, rng.range(1, Math.max(1, all.length - 1)));
   },
   trailing: (rng, { first, body }) => ({
@@ -237,10 +221,11 @@ export const MUTATION_NAMES: readonly string[] = Object.keys(MUTATIONS);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mutate } from "./mutate.ts";
  * import { Rng } from "./prng.ts";
  * const { bytes } = mutate(new Rng(1), new Uint8Array([0xc0, 0x00]), "trailing");
- * if (bytes[1] !== bytes.length - 2) throw new Error("Remaining Length not kept true");
+ * assert.equal(bytes[1], bytes.length - 2); // the Remaining Length is kept true
  * ```
  */
 export function mutate(
@@ -252,5 +237,5 @@ export function mutate(
   const chosen = name ?? rng.pick(MUTATION_NAMES);
   if (!h) return { bytes: pkt, name: "none" };
   const out = MUTATIONS[chosen](rng, { first: h.first, body: pkt.subarray(h.start) });
-  return { bytes: out instanceof Uint8Array ? out : reframe(out.first, out.body), name: chosen };
+  return { bytes: out instanceof Uint8Array ? out : frame(out.first, out.body), name: chosen };
 }

@@ -10,9 +10,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Rng } from "./prng.ts";
  * const a = Rng.forInput(1, 7), b = Rng.forInput(1, 7);
- * if (a.int(1000) !== b.int(1000)) throw new Error("not replayable");
+ * assert.equal(a.int(1000), b.int(1000)); // replayable
  * ```
  */
 export class Rng {

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { formatCorpusFile, toHex } from "./corpus.ts";
 import { frameStream } from "./frames.ts";
 import { type FuzzInput, makeInput } from "./input.ts";
 import { header } from "./mutate.ts";
@@ -13,6 +12,10 @@ import { checkServed } from "./health.ts";
 import { basicOutput, type Observed, type Problem, thrown } from "./oracle.ts";
 import { clientMaxPacketSize, strictProblems } from "./spec.ts";
 import type { Target } from "./target.ts";
+import type { Wire } from "./wire.ts";
+import { catchUncaught, type Failure, Tally } from "./tally.ts";
+
+export type { Failure };
 
 /** Options of {@linkcode fuzz}. */
 export interface FuzzOptions {
@@ -32,12 +35,6 @@ export interface FuzzOptions {
   print?: (line: string) => void;
 }
 
-/** One failing input. */
-export interface Failure extends Problem {
-  index: number;
-  input: FuzzInput;
-}
-
 /** What a run did. */
 export interface Report {
   inputs: number;
@@ -55,73 +52,35 @@ export interface Report {
 
 const PINGREQ = new Uint8Array([0xc0, 0]);
 
+/** Options of {@linkcode runInput}. */
+export interface RunInputOptions {
+  /** Add the spec's answer rules to the oracle. */
+  strict?: boolean;
+  /** How long the broker has to answer or close, in ms (default 2000). */
+  deadlineMs?: number;
+  /** Shown what the run saw, after the oracle. */
+  observe?: (o: Observed) => void;
+}
+
 /** Runs one input on a fresh connection and returns what the oracle found. */
 export async function runInput(
   target: Target,
   input: FuzzInput,
-  opts: { strict?: boolean; deadlineMs?: number; observe?: (o: Observed) => void } = {},
+  opts: RunInputOptions = {},
 ): Promise<Problem[]> {
   const ms = opts.deadlineMs ?? 2000;
   const wire = await target.open();
-  for (const chunk of input.chunks) if (!await wire.write(chunk)) break;
-  const chunks = [...input.chunks];
-  let framed = frameStream(chunks);
-  if (framed.headerCut && !wire.closed) {
-    // The broker cannot judge a cut header: complete it first.
-    chunks.push(new Uint8Array(1));
-    await wire.write(chunks.at(-1)!);
-    framed = frameStream(chunks);
-  }
-  const problems: Problem[] = [];
-  const config = target.broker.config.mqtt;
+  const chunks = await send(wire, input);
   const o: Observed = {
-    framed,
+    framed: frameStream(chunks),
     wire,
     probed: false,
     answered: false,
-    topicAliasMaximum: config.topic_alias_maximum,
+    topicAliasMaximum: target.broker.config.mqtt.topic_alias_maximum,
   };
-  const sum = (list: Uint8Array[]) => list.reduce((n, p) => n + p.length, 0);
-  const partial = sum(chunks) - sum(framed.packets);
-  const tooLarge = framed.padding > 0 && partial + framed.padding > config.max_packet_size;
-  if (framed.invalid || tooLarge) {
-    if (!await wire.until(() => false, ms)) {
-      problems.push({
-        kind: "hang",
-        detail: `not closed ${ms} ms after an ${
-          framed.invalid ? "invalid Remaining Length" : "oversized packet"
-        }`,
-      });
-    }
-  } else if (!wire.closed && (clientMaxPacketSize(framed.packets[0]) ?? 2) < 2) {
-    // The client's Maximum Packet Size leaves no room for a PINGRESP (MQTT-3.1.2-25): no probe.
-  } else if (!wire.closed) {
-    if (framed.padding > 0) {
-      const pad = new Uint8Array(framed.padding);
-      await wire.write(pad);
-      o.framed = framed = frameStream([...chunks, pad]);
-    }
-    // Every PINGREQ the input holds (a non-minimal Remaining Length included) is answered too.
-    const want = framed.packets.filter((p) => p[0] === 0xc0 && p.length === header(p)?.start)
-      .length + 1;
-    o.probed = await wire.write(PINGREQ);
-    const settled = await wire.until(() => wire.count(13) >= want, ms);
-    o.answered = wire.count(13) >= want;
-    if (!settled) {
-      problems.push({
-        kind: "hang",
-        detail: `neither PINGRESP nor close ${ms} ms after the input`,
-      });
-    }
-  } // deno-fmt-ignore
+  const problems = await settle(o, chunks, target.broker.config.mqtt.max_packet_size, ms);
   wire.close();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const released = await Promise.race([
-    wire.done.then(() => true),
-    new Promise<boolean>((r) => timer = setTimeout(() => r(false), ms)),
-  ]);
-  clearTimeout(timer);
-  if (!released) {
+  if (!await released(wire, ms)) {
     problems.push({
       kind: "hang",
       detail: `connection not released ${ms} ms after the client closed`,
@@ -133,99 +92,118 @@ export async function runInput(
   return problems;
 }
 
-/** A failure class: the kind and detail with numbers and hex blanked out. */
-export function classOf(p: Problem): string {
-  return `${p.kind}: ${p.detail.replace(/0x[0-9a-f]+|\d+/gi, "N")}`;
+/**
+ * Writes the input's chunks (until the broker closes) and returns every chunk sent: a header the
+ * input cuts is completed with a zero byte, since the broker cannot judge it.
+ */
+async function send(wire: Wire, input: FuzzInput): Promise<Uint8Array[]> {
+  for (const chunk of input.chunks) if (!await wire.write(chunk)) break;
+  const chunks = [...input.chunks];
+  if (frameStream(chunks).headerCut && !wire.closed) {
+    chunks.push(new Uint8Array(1));
+    await wire.write(chunks.at(-1)!);
+  }
+  return chunks;
+}
+
+/**
+ * Waits for the broker to settle the input: a close after an invalid or oversized packet, else
+ * (padding the last packet whole) a PINGRESP to the probe, or a close. Hangs are problems.
+ */
+async function settle(
+  o: Observed,
+  chunks: Uint8Array[],
+  maxPacketSize: number,
+  ms: number,
+): Promise<Problem[]> {
+  const { framed, wire } = o;
+  const sum = (list: Uint8Array[]) => list.reduce((n, p) => n + p.length, 0);
+  const partial = sum(chunks) - sum(framed.packets);
+  const tooLarge = framed.padding > 0 && partial + framed.padding > maxPacketSize;
+  if (framed.invalid || tooLarge) {
+    if (await wire.until(() => false, ms)) return [];
+    const what = framed.invalid ? "invalid Remaining Length" : "oversized packet";
+    return [{ kind: "hang", detail: `not closed ${ms} ms after an ${what}` }];
+  }
+  // A client Maximum Packet Size with no room for a PINGRESP (MQTT-3.1.2-25): no probe.
+  if (wire.closed || (clientMaxPacketSize(framed.packets[0]) ?? 2) < 2) return [];
+  if (framed.padding > 0) {
+    const pad = new Uint8Array(framed.padding);
+    await wire.write(pad);
+    o.framed = frameStream([...chunks, pad]);
+  }
+  // Every PINGREQ the input holds (a non-minimal Remaining Length included) is answered too.
+  const want = o.framed.packets.filter((p) => p[0] === 0xc0 && p.length === header(p)?.start)
+    .length + 1;
+  o.probed = await wire.write(PINGREQ);
+  const settled = await wire.until(() => wire.count(13) >= want, ms);
+  o.answered = wire.count(13) >= want;
+  if (settled) return [];
+  return [{ kind: "hang", detail: `neither PINGRESP nor close ${ms} ms after the input` }];
+}
+
+/** Whether the broker released the connection within `ms` of our close. */
+async function released(wire: Wire, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = await Promise.race([
+    wire.done.then(() => true),
+    new Promise<boolean>((r) => timer = setTimeout(() => r(false), ms)),
+  ]);
+  clearTimeout(timer);
+  return done;
 }
 
 /** Runs `opts.inputs` inputs seeded with `opts.seed` against `target`. */
 export async function fuzz(target: Target, opts: FuzzOptions): Promise<Report> {
   const print = opts.print ?? (() => {});
-  const failures: Failure[] = [];
-  const classes = new Map<string, number>();
+  const tally = new Tally(opts, print);
   const rssStart = Deno.memoryUsage().rss;
   const started = performance.now();
-  let next = 0, done = 0, hangs = 0, healthChecks = 0, lastPrint = started;
-  let uncaught: string[] = [];
-  const onRejection = (e: PromiseRejectionEvent) => {
-    e.preventDefault();
-    uncaught.push(`unhandled rejection: ${e.reason?.stack ?? e.reason}`);
-  };
-  const onError = (e: ErrorEvent) => {
-    e.preventDefault();
-    uncaught.push(`uncaught error: ${e.error?.stack ?? e.message}`);
-  };
-  globalThis.addEventListener("unhandledrejection", onRejection);
-  globalThis.addEventListener("error", onError);
-  const record = async (index: number, input: FuzzInput, problems: Problem[]) => {
-    for (const p of problems) {
-      if (p.kind === "hang") hangs++;
-      const cls = classOf(p);
-      const seen = classes.get(cls) ?? 0;
-      classes.set(cls, seen + 1);
-      failures.push({ ...p, index, input });
-      if (seen > 0) continue;
-      print(
-        `FAIL seed=${opts.seed} index=${index} (${input.note}) ${p.kind}: ${p.detail}\n  input: ${
-          input.chunks.map(toHex).join(" ")
-        }`,
-      );
-      if (opts.corpus) {
-        const dir = p.kind === "spec" ? `${opts.corpus}/strict` : opts.corpus;
-        await Deno.mkdir(dir, { recursive: true });
-        const text = formatCorpusFile(input, [
-          `seed=${opts.seed} index=${index} ${input.note}`,
-          `${p.kind}: ${p.detail}`,
-        ]);
-        await Deno.writeTextFile(`${dir}/${p.kind}-s${opts.seed}-i${index}.hex`, text);
-      }
-    }
-  }; // deno-fmt-ignore
+  let next = 0, done = 0, healthChecks = 0, lastPrint = started;
+  const uncaught = catchUncaught();
   const lane = async () => {
     for (let i = next++; i < opts.inputs; i = next++) {
       const input = makeInput(opts.seed, i);
       const problems = await runInput(target, input, opts);
-      if (uncaught.length) problems.push(...uncaught.map((detail) => ({ kind: "throw" as const, detail })));
-      uncaught = [];
-      await record(i, input, problems);
+      problems.push(...uncaught.take().map((detail) => ({ kind: "throw" as const, detail })));
+      await tally.record(i, input, problems);
       done++;
       // Over the memory transport everything is a promise: without a macrotask turn now and then
       // the broker's timers (session expiry, wills, keep alive) would never run during a run.
       if (i % 64 === 0) await new Promise((r) => setTimeout(r, 0));
       if ((i + 1) % (opts.healthEvery ?? 500) === 0) {
-        healthChecks++;
-        const why = await checkServed(target, healthChecks, opts.deadlineMs ?? 2000);
-        if (why) await record(i, input, [{ kind: "unserved", detail: `healthy client not served after this input: ${why}` }]);
+        const why = await checkServed(target, ++healthChecks, opts.deadlineMs ?? 2000);
+        if (why) {
+          await tally.record(i, input, [{
+            kind: "unserved",
+            detail: `healthy client not served after this input: ${why}`,
+          }]);
+        }
       }
       if (performance.now() - lastPrint > 10_000) {
         lastPrint = performance.now();
-        const s = (lastPrint - started) / 1000;
-        print(`${done} inputs, ${(done / s).toFixed(0)}/s, ${failures.length} failures, ${hangs} hangs, rss ${mib(Deno.memoryUsage().rss)}`);
+        print(
+          `${done} inputs, ${
+            (done / ((lastPrint - started) / 1000)).toFixed(0)
+          }/s, ${tally.progress()}`,
+        );
       }
     }
-  }; // deno-fmt-ignore
+  };
   try {
     await Promise.all(Array.from({ length: opts.lanes ?? 8 }, lane));
   } finally {
-    globalThis.removeEventListener("unhandledrejection", onRejection);
-    globalThis.removeEventListener("error", onError);
+    uncaught.stop();
   }
   const seconds = (performance.now() - started) / 1000;
   return {
     inputs: done,
     seconds,
     perSecond: done / seconds,
-    failures,
-    classes,
-    hangs,
+    ...tally.totals(),
     healthChecks,
     rssStart,
     rssEnd: Deno.memoryUsage().rss,
     sessions: [...target.broker.sessions.all()].length,
   };
-}
-
-/** Bytes as MiB text. */
-export function mib(bytes: number): string {
-  return `${(bytes / 1048576).toFixed(1)} MiB`;
 }

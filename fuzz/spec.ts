@@ -86,81 +86,104 @@ function answerFor(pkt: Uint8Array, start: number): [number, number] | null {
 
 /** Spec violations in what the broker answered to one input. */
 export function strictProblems(o: Observed): Problem[] {
-  const found: string[] = [];
-  const out = o.wire.packets, pkts = o.framed.packets;
+  if (o.framed.packets.length === 0) return [];
+  return connectionProblems(o).map((detail) => ({ kind: "spec", detail }));
+}
+
+/** The connection's story: its first packet, the CONNACK, then the packets after it. */
+function connectionProblems(o: Observed): string[] {
+  const out = o.wire.packets, first = o.framed.packets[0];
   const connack = out[0]?.bytes[0] >> 4 === 2 ? out[0] : undefined;
-  if (pkts.length === 0) return [];
-  const h = header(pkts[0])!;
-  if (pkts[0][0] >> 4 !== 1) {
-    if (out.length > 0) {
-      found.push(
-        `broker answered ${
-          typeName(out[0].bytes[0])
-        } to a first packet that is not CONNECT (MQTT-3.1.0-1)`,
-      );
-    }
-    if (o.answered) {
-      found.push(
-        `connection kept open after a first packet ${
-          typeName(pkts[0][0])
-        }, not CONNECT (MQTT-3.1.0-1)`,
-      );
-    }
-    return found.map((detail) => ({ kind: "spec", detail }));
+  if (first[0] >> 4 !== 1) return notConnectFirst(o, first);
+  const info = connectVerdict(o, first, connack);
+  if (Array.isArray(info)) return info;
+  const found = outputProblems(out, info);
+  if (!connack) return [...found, ...noConnack(o, info)];
+  if (info.version === 3 && connack.bytes[2] !== 0) {
+    found.push("MQTT 3.1 CONNACK with a non-zero reserved first byte (issue item 8)");
   }
+  if (connack.bytes[3] !== 0) {
+    if (out.length > 1) found.push("broker sent packets after a refusing CONNACK (MQTT-3.2.2-5)");
+    if (o.answered) found.push("connection kept open after a refusing CONNACK (MQTT-3.2.2-5)");
+    return found;
+  }
+  return [...found, ...afterConnack(o, info.version)];
+}
+
+/** A first packet other than CONNECT must get no answer and end the connection. */
+function notConnectFirst(o: Observed, first: Uint8Array): string[] {
+  const found: string[] = [];
+  const out = o.wire.packets;
+  if (out.length > 0) {
+    const what = typeName(out[0].bytes[0]);
+    found.push(`broker answered ${what} to a first packet that is not CONNECT (MQTT-3.1.0-1)`);
+  }
+  if (o.answered) {
+    const what = typeName(first[0]);
+    found.push(`connection kept open after a first packet ${what}, not CONNECT (MQTT-3.1.0-1)`);
+  }
+  return found;
+}
+
+/**
+ * The CONNECT's info when it is valid; else what was wrong in the broker's answer to it (a
+ * malformed CONNECT or an unsupported protocol level must be refused and end the connection).
+ */
+function connectVerdict(
+  o: Observed,
+  first: Uint8Array,
+  connack: OutPacket | undefined,
+): ConnectInfo | string[] {
+  const found: string[] = [];
+  const h = header(first)!;
   let info: ReturnType<typeof validateConnect>;
   try {
-    info = validateConnect(pkts[0][0], pkts[0].subarray(h.start));
+    info = validateConnect(first[0], first.subarray(h.start));
   } catch (err) {
     if (!(err instanceof Malformed)) throw err;
-    const v5 = pkts[0][h.start + 2 + ((pkts[0][h.start] << 8) | pkts[0][h.start + 1])] === 5;
+    const v5 = first[h.start + 2 + ((first[h.start] << 8) | first[h.start + 1])] === 5;
     if (connack && connack.bytes[3] === 0) {
       found.push(`CONNACK 0 for a malformed CONNECT: ${err.message}`);
     } else if (connack && !v5) {
       found.push(`CONNACK for a malformed v3/v4 CONNECT (MQTT-3.1.4-1): ${err.message}`);
     }
     if (o.answered) found.push(`connection kept open after a malformed CONNECT: ${err.message}`);
-    return found.map((detail) => ({ kind: "spec", detail }));
+    return found;
   }
   if (info === null) return [];
-  if ("unsupported" in info) {
-    if (connack && connack.bytes[3] === 0) {
-      found.push(`CONNACK 0 for protocol level ${info.unsupported} (MQTT-3.1.2-2)`);
-    }
-    if (o.answered) {
-      found.push(`connection kept open after protocol level ${info.unsupported} (MQTT-3.1.2-2)`);
-    }
-    return found.map((detail) => ({ kind: "spec", detail }));
+  if (!("unsupported" in info)) return info;
+  if (connack && connack.bytes[3] === 0) {
+    found.push(`CONNACK 0 for protocol level ${info.unsupported} (MQTT-3.1.2-2)`);
   }
-  found.push(...outputProblems(out, info));
-  const v = info.version;
-  if (!connack) {
-    if (out.length > 0) {
-      found.push(
-        `first packet from the broker is ${typeName(out[0].bytes[0])}, not CONNACK (MQTT-3.2.0-1)`,
-      );
-    } else if ((info.maxPacketSize ?? 5) >= 5) {
-      found.push(
-        `no CONNACK for a valid v${v} CONNECT${
-          info.maxPacketSize
-            ? ` (client Maximum Packet Size ${info.maxPacketSize}, MQTT-3.1.2-25)`
-            : ""
-        }`,
-      );
-    }
-    return found.map((detail) => ({ kind: "spec", detail }));
+  if (o.answered) {
+    found.push(`connection kept open after protocol level ${info.unsupported} (MQTT-3.1.2-2)`);
   }
-  if (v === 3 && connack.bytes[2] !== 0) {
-    found.push("MQTT 3.1 CONNACK with a non-zero reserved first byte (issue item 8)");
+  return found;
+}
+
+/** A valid CONNECT without a CONNACK: wrong unless the client's Maximum Packet Size forbids one. */
+function noConnack(o: Observed, info: ConnectInfo): string[] {
+  const out = o.wire.packets;
+  if (out.length > 0) {
+    const what = typeName(out[0].bytes[0]);
+    return [`first packet from the broker is ${what}, not CONNACK (MQTT-3.2.0-1)`];
   }
-  if (connack.bytes[3] !== 0) {
-    if (out.length > 1) found.push("broker sent packets after a refusing CONNACK (MQTT-3.2.2-5)");
-    if (o.answered) found.push("connection kept open after a refusing CONNACK (MQTT-3.2.2-5)");
-    return found.map((detail) => ({ kind: "spec", detail }));
-  }
+  if ((info.maxPacketSize ?? 5) < 5) return [];
+  const why = info.maxPacketSize
+    ? ` (client Maximum Packet Size ${info.maxPacketSize}, MQTT-3.1.2-25)`
+    : "";
+  return [`no CONNACK for a valid v${info.version} CONNECT${why}`];
+}
+
+/**
+ * The packets after an accepted CONNECT: the first invalid one (or a second CONNECT) must end the
+ * connection, and every valid one before it that needs an answer gets one.
+ */
+function afterConnack(o: Observed, v: ConnectInfo["version"]): string[] {
+  const found: string[] = [];
   const aliases = { known: new Set<number>(), max: o.topicAliasMaximum };
   const answers: [number, number, string][] = [];
-  for (const pkt of pkts.slice(1)) {
+  for (const pkt of o.framed.packets.slice(1)) {
     const ph = header(pkt)!, type = pkt[0] >> 4;
     if (type === 1) {
       if (o.answered) found.push("second CONNECT did not close the connection (MQTT-3.1.0-2)");
@@ -177,12 +200,11 @@ export function strictProblems(o: Observed): Problem[] {
     const answer = answerFor(pkt, ph.start);
     if (answer) answers.push([...answer, typeName(pkt[0])]);
   }
-  if (o.answered) {
-    for (const [type, pid, what] of answers) {
-      if (!out.some((p) => p.bytes[0] >> 4 === type && id(p) === pid)) {
-        found.push(`v${v}: no ${typeName(type << 4)} for a valid ${what} (spec 4.3)`);
-      }
+  if (!o.answered) return found;
+  for (const [type, pid, what] of answers) {
+    if (!o.wire.packets.some((p) => p.bytes[0] >> 4 === type && id(p) === pid)) {
+      found.push(`v${v}: no ${typeName(type << 4)} for a valid ${what} (spec 4.3)`);
     }
   }
-  return found.map((detail) => ({ kind: "spec", detail }));
-} // deno-fmt-ignore
+  return found;
+}

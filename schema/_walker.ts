@@ -3,7 +3,7 @@
 
 import avro from "avsc";
 import { describeType, didYouMean, isPlainObject, joinPath, show } from "./_describe.ts";
-import type { AvroIssue, ValidateOptions } from "./validate.ts";
+import type { AvroIssue, ValidateOptions } from "./types.ts";
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;

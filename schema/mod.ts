@@ -4,6 +4,7 @@
  * - {@linkcode validateAvro}: validate, fill defaults, collect every error with its field path.
  * - {@linkcode compileAvro}: the avsc `Type` of a schema, with Aviary's logical types.
  * - {@linkcode BROKER_SCHEMA}: the broker config schema (also published as `broker.avsc`).
+ * - {@linkcode AvroValue}: the TypeScript type of a validated value, read from a schema.
  *
  * @example
  * ```ts
@@ -20,5 +21,6 @@
  */
 
 export { compileAvro, validateAvro } from "./validate.ts";
-export type { AvroIssue, AvroResult, AvroSchema, ValidateOptions } from "./validate.ts";
+export type { AvroIssue, AvroResult, AvroSchema, ValidateOptions } from "./types.ts";
+export type { AvroValue } from "./avro_value.ts";
 export { BROKER_SCHEMA } from "./broker_schema.ts";

@@ -7,39 +7,9 @@
 
 import avro from "avsc";
 import { Walker } from "./_walker.ts";
+import type { AvroResult, AvroSchema, ValidateOptions } from "./types.ts";
 
-/** An Avro schema in its JSON form: a type name, a union (array) or a schema object. */
-export type AvroSchema = string | readonly AvroSchema[] | { readonly [key: string]: unknown };
-
-/** One field that failed validation. */
-export interface AvroIssue {
-  /** Dotted field path, for example `listeners.ws.bind` or `auth.plugins[0]`; `""` is the top. */
-  path: string;
-  /** What is wrong, naming what was expected, for example `42 is not a string`. */
-  message: string;
-}
-
-/** The outcome of {@linkcode validateAvro}. */
-export interface AvroResult<T> {
-  /** The input with defaults filled in (best effort when there are errors). */
-  value: T;
-  /** Every problem found; empty when the value is valid. */
-  errors: AvroIssue[];
-}
-
-/** Options of {@linkcode validateAvro}. */
-export interface ValidateOptions {
-  /**
-   * Maps a key of the input to a record field name before lookup, for example
-   * `(k) => k.replaceAll("-", "_")` to accept aMQTT's dashed spelling. Map keys are not mapped.
-   */
-  fieldKey?: (key: string) => string;
-  /**
-   * Treat a `null` record field as missing (so it takes its default) when the field's type does
-   * not accept null: YAML's `mqtt:` with nothing after it then means "all defaults".
-   */
-  nullAsMissing?: boolean;
-}
+export type { AvroIssue, AvroResult, AvroSchema, ValidateOptions } from "./types.ts";
 
 /** Logical type for a free JSON value, stored as JSON text. */
 class JsonType extends avro.types.LogicalType {
@@ -61,9 +31,10 @@ const compiled = new WeakMap<object, avro.Type>();
  * @example
  * ```ts
  * import { compileAvro } from "./validate.ts";
+ * import assert from "node:assert/strict";
  *
  * const type = compileAvro({ type: "enum", name: "Level", symbols: ["info", "debug"] });
- * if (type.typeName !== "enum") throw new Error("unexpected");
+ * assert.equal(type.typeName, "enum");
  * ```
  */
 export function compileAvro(schema: AvroSchema): avro.Type {

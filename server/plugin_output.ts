@@ -11,7 +11,6 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import type {
   ConnackProperties,
   Message as PluginMessage,
@@ -26,7 +25,9 @@ import {
   parseSharedFilter,
 } from "../broker/topics/validate.ts";
 
-export { PluginOutputError };
+import { publishPacketSize } from "./_publish_size.ts";
+
+export { PluginOutputError, publishPacketSize };
 
 /** Largest MQTT UTF-8 string or binary data, in bytes (two-byte length prefix, spec 1.5.4). */
 export const MAX_STRING_BYTES = 65_535;
@@ -251,39 +252,6 @@ export function checkSubscriptions(value: unknown, what: string): SubscriptionRe
     }
     return out;
   });
-}
-
-/**
- * Bytes of the MQTT 5 PUBLISH carrying `msg` with a packet identifier (the largest form; topic
- * alias and subscription identifiers added per subscriber are not counted).
- *
- * @example
- * ```ts
- * import { publishPacketSize } from "./plugin_output.ts";
- * const from = { clientId: "", username: null };
- * const n = publishPacketSize({ topic: "t", payload: new Uint8Array(3), qos: 1, retain: false, from });
- * if (n !== 1 + 1 + 2 + 1 + 2 + 1 + 3) throw new Error(`got ${n}`);
- * ```
- */
-export function publishPacketSize(msg: PluginMessage): number {
-  const p = msg.properties ?? {};
-  const str = (s: string) => 2 + Buffer.byteLength(s);
-  let props = 0;
-  if (p.payloadFormatIndicator !== undefined) props += 2;
-  if (p.messageExpiryInterval !== undefined) props += 5;
-  if (p.contentType !== undefined) props += 1 + str(p.contentType);
-  if (p.responseTopic !== undefined) props += 1 + str(p.responseTopic);
-  if (p.correlationData !== undefined) props += 3 + p.correlationData.byteLength;
-  for (const [name, v] of Object.entries(p.userProperties ?? {})) {
-    for (const value of Array.isArray(v) ? v : [v]) props += 1 + str(name) + str(value);
-  }
-  const remaining = str(msg.topic) + 2 + varIntSize(props) + props + msg.payload.byteLength;
-  return 1 + varIntSize(remaining) + remaining;
-}
-
-/** Bytes of an MQTT Variable Byte Integer. */
-function varIntSize(n: number): number {
-  return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

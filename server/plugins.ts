@@ -1,13 +1,13 @@
 /**
  * Connects the broker core to the plugin host: starts the host with the configured plugins and
- * services backed by the broker, and adapts it to {@linkcode BrokerHooks}. Everything a plugin
- * hands back passes the checks of `plugin_output.ts` here, once; authentication and topic checks
- * fail closed through `plugin_guard.ts` and `plugin_auth.ts`.
+ * services backed by the broker's read-only view, and adapts it to {@linkcode BrokerHooks}.
+ * Everything a plugin hands back passes the checks of `plugin_output.ts` here, once;
+ * authentication and topic checks fail closed through `plugin_guard.ts` and `plugin_auth.ts`.
  *
  * @module
  */
-import { type PluginHost, PluginManager } from "../plugins/host/mod.ts";
-import type { BrokerStats, HookpointName, Message as PluginMessage } from "../plugins/sdk/mod.ts";
+import { type BrokerServices, type PluginHost, PluginManager } from "../plugins/host/mod.ts";
+import type { HookpointName, Message as PluginMessage } from "../plugins/sdk/mod.ts";
 import type { Broker } from "../broker/broker.ts";
 import type { BrokerConfig } from "./config/types.ts";
 import type { BrokerHooks } from "../broker/hooks.ts";
@@ -24,25 +24,41 @@ import {
   PluginOutputError,
 } from "./plugin_output.ts";
 import type { Stats } from "../broker/stats.ts";
-import { VERSION } from "../broker/version.ts";
+import type { ReadOnlyBroker } from "./read_only_broker.ts";
+
+/** What {@linkcode startPlugins} needs besides the broker and its config. */
+export interface StartPluginsDeps {
+  /** The broker's log (the host logs under `component: "plugins"`). */
+  log: Logger;
+  /** The broker, read-only: what plugins see as `ctx.broker`. */
+  view: ReadOnlyBroker;
+}
+
 /**
  * Starts the plugin host for `broker` and installs its hooks. A plugin that fails to load or start
  * is reported in the log and in `host.status()`; it never stops the broker.
  *
  * @example
  * ```ts ignore
- * const manager = await startPlugins(broker, config, log);
+ * const manager = await startPlugins(broker, config, { log, view: readOnlyBroker(broker) });
  * console.table(manager.host.status());
  * ```
  */
 export async function startPlugins(
   broker: Broker,
   config: BrokerConfig,
-  log: Logger,
+  { log, view }: StartPluginsDeps,
 ): Promise<PluginManager> {
   let started: PluginHost | undefined; // plugins may ask for the status while starting
   const faults = new PluginFaults(log, broker.stats);
   const limits = { maxPacketSize: config.mqtt.max_packet_size };
+  const services: BrokerServices = {
+    publish: (m: PluginMessage) => void broker.publish(pluginPublished(m, limits, faults)),
+    clients: () => view.clients(),
+    retained: (filter: string) => view.retained(filter),
+    stats: () => view.stats(),
+    plugins: () => started?.status() ?? [],
+  };
   // The manager merges the YAML map with the runtime state in <data_dir>/plugins/state.json.
   const manager = await PluginManager.open({
     plugins: config.plugins,
@@ -50,13 +66,7 @@ export async function startPlugins(
     topicCheck: config.topic_check,
     dataDir: config.data_dir,
     log: log.child({ component: "plugins" }),
-    services: {
-      publish: (m: PluginMessage) => void broker.publish(pluginPublished(m, limits, faults)),
-      clients: () => [...broker.clients.values()].map((c) => c.info()),
-      retained: (filter: string) => broker.retained.match(filter, Date.now()).map(toPluginMessage),
-      stats: () => brokerStats(broker),
-      plugins: () => started?.status() ?? [],
-    },
+    services,
   });
   const host = started = manager.host;
   const guard = new PluginGuard(
@@ -66,6 +76,12 @@ export async function startPlugins(
     { "client.authenticate": config.auth.plugins, "client.authorize": config.topic_check.plugins },
   );
   broker.hooks = pluginHooks(host, config, { log, stats: broker.stats, guard, faults });
+  logStates(host, log);
+  return manager;
+}
+
+/** One log line per plugin: loaded (with its hooks) or not running (with the error). */
+function logStates(host: PluginHost, log: Logger): void {
   for (const s of host.status()) {
     const fields = {
       plugin: s.alias,
@@ -78,11 +94,11 @@ export async function startPlugins(
       log.error("Plugin not running", { ...fields, error: s.error });
     } else log.info("Plugin loaded", { ...fields, hooks: s.hooks.join(",") });
   }
-  return manager;
 }
 
 /** What {@linkcode pluginHooks} reports to and consults. */
 export interface PluginHooksDeps {
+  /** Where refusals and faults are logged. */
   log: Logger;
   /** The broker's counters (`pluginOutputRefused`). */
   stats: Stats;
@@ -104,13 +120,51 @@ export function pluginHooks(
   config: BrokerConfig,
   deps: PluginHooksDeps,
 ): BrokerHooks {
-  const topicCheck = config.topic_check.enable;
-  const limits = { maxPacketSize: config.mqtt.max_packet_size };
   const faults = deps.faults ?? new PluginFaults(deps.log, deps.stats);
   const guard = deps.guard ?? new PluginGuard(() => host.status(), host, {
     "client.authenticate": config.auth.plugins,
     "client.authorize": config.topic_check.plugins,
   });
+  return {
+    has: (hook) => hook === "client.authorize" ? config.topic_check.enable : host.has(hook),
+    authenticate: (event) =>
+      authenticateWithPlugins(host, config.auth, guard, faults, deps.log, event),
+    authorize: authorizer(host, config.topic_check.enable, guard, faults),
+    ...transformHooks(host, { maxPacketSize: config.mqtt.max_packet_size }, faults),
+    notify: (hook, event) => host.notify(hook, event),
+  };
+}
+
+/** `client.authorize`: refused while a topic-check plugin is down, else the chain decides. */
+function authorizer(
+  host: PluginHost,
+  topicCheck: boolean,
+  guard: PluginGuard,
+  faults: PluginFaults,
+): BrokerHooks["authorize"] {
+  return async (event) => {
+    if (topicCheck) {
+      const view = guard.check("client.authorize"); // cached: a few lookups per PUBLISH
+      if (view.missing.length > 0 || view.unknown.length > 0) {
+        const plugins = [...view.missing, ...view.unknown].join(",");
+        faults.warn(
+          "authorize:down",
+          "Topic check refused: a topic-check plugin is not running",
+          { plugins },
+        );
+        return false;
+      }
+    }
+    return (await host.authorize(event)).result === "allow";
+  };
+}
+
+/** The transform hooks, each result checked (plugin_output.ts) before the core sees it. */
+function transformHooks(
+  host: PluginHost,
+  limits: MessageLimits,
+  faults: PluginFaults,
+): Pick<BrokerHooks, "subscribe" | "unsubscribe" | "connack" | "publish" | "deliver"> {
   /** Runs `check`; a refused value is reported against the hook's chain and becomes `fallback`. */
   const checked = <T>(hook: HookpointName, check: () => T, fallback: T): T => {
     try {
@@ -127,60 +181,32 @@ export function pluginHooks(
     return clean ? { ...fromPluginMessage(clean), from } : null;
   };
   return {
-    has: (hook) => hook === "client.authorize" ? topicCheck : host.has(hook),
-    authenticate: (event) =>
-      authenticateWithPlugins(host, config.auth, guard, faults, deps.log, event),
-    authorize: async (event) => {
-      if (topicCheck) {
-        const view = guard.check("client.authorize"); // cached: a few lookups per PUBLISH
-        if (view.missing.length > 0 || view.unknown.length > 0) {
-          const plugins = [...view.missing, ...view.unknown].join(",");
-          faults.warn(
-            "authorize:down",
-            "Topic check refused: a topic-check plugin is not running",
-            {
-              plugins,
-            },
-          );
-          return false;
-        }
-      }
-      return (await host.authorize(event)).result === "allow";
-    },
     subscribe: async (client, filters) => {
       const out = await host.transform("client.subscribe", { client, filters });
       if (out === null) return [];
-      return checked(
-        "client.subscribe",
-        () => checkSubscriptions(out, "client.subscribe result"),
-        [],
-      );
+      const check = () => checkSubscriptions(out, "client.subscribe result");
+      return checked("client.subscribe", check, []);
     },
     unsubscribe: async (client, filters) =>
       (await host.transform("client.unsubscribe", { client, filters })) ?? [], // shape: chain.ts
     connack: async (client, properties) => {
       const out = await host.transform("client.connack", { client, reasonCode: 0, properties });
       if (out === null) return properties;
-      return checked(
-        "client.connack",
-        () => checkConnackProperties(out, "client.connack result"),
-        properties,
+      const check = () => checkConnackProperties(out, "client.connack result");
+      return checked("client.connack", check, properties);
+    },
+    publish: async (msg) => {
+      const out = await host.transform("message.publish", toPluginMessage(msg));
+      return message("message.publish", out, msg.from);
+    },
+    deliver: async (client, msg) => {
+      const event = { client, message: toPluginMessage(msg) };
+      return message(
+        "message.delivered",
+        await host.transform("message.delivered", event),
+        msg.from,
       );
     },
-    publish: async (msg) =>
-      message(
-        "message.publish",
-        await host.transform("message.publish", toPluginMessage(msg)),
-        msg.from,
-      ),
-    deliver: async (client, msg) => {
-      const out = await host.transform("message.delivered", {
-        client,
-        message: toPluginMessage(msg),
-      });
-      return message("message.delivered", out, msg.from);
-    },
-    notify: (hook, event) => host.notify(hook, event),
   };
 }
 
@@ -204,28 +230,4 @@ function pluginPublished(m: PluginMessage, limits: MessageLimits, faults: Plugin
 function chainOf(host: PluginHost, hook: HookpointName): string[] {
   return host.status().filter((s) => s.state === "running" && s.hooks.includes(hook))
     .map((s) => s.alias);
-}
-
-/** The broker's counters and gauges as plain data (`ctx.broker.stats()`). */
-export function brokerStats(broker: Broker): BrokerStats {
-  const s = broker.stats;
-  const connected = broker.clients.size;
-  return {
-    version: VERSION,
-    startedAt: broker.startedAt,
-    uptime: Math.floor((Date.now() - broker.startedAt) / 1000),
-    clientsConnected: connected,
-    clientsDisconnected: Math.max(0, broker.sessions.size - connected),
-    clientsTotal: s.clientsTotal,
-    clientsMaximum: s.clientsMaximum,
-    subscriptions: broker.subscriptions.size,
-    retained: broker.retained.size,
-    messagesReceived: s.messagesReceived,
-    messagesSent: s.messagesSent,
-    bytesReceived: s.bytesReceived,
-    bytesSent: s.bytesSent,
-    packetsReceived: s.packetsReceived,
-    publishDropped: s.publishDropped,
-    deliveryDropped: s.deliveryDropped,
-  };
 }

@@ -6,7 +6,9 @@
  */
 import { Broker, type BrokerOptions } from "../broker/broker.ts";
 import type { BrokerConfig } from "./config/types.ts";
-import { createLogger } from "../lib/log.ts";
+import { createLogger, type Logger } from "../lib/log.ts";
+import { emit } from "../broker/hooks.ts";
+import { readOnlyBroker } from "./read_only_broker.ts";
 import { startPlugins } from "./plugins.ts";
 import type { PluginHost, PluginManager } from "../plugins/host/mod.ts";
 import { type AdminServer, startAdmin } from "./admin/mod.ts";
@@ -18,6 +20,7 @@ import { startListener } from "../broker/transport/listen.ts";
 
 /** A started broker. */
 export interface RunningBroker {
+  /** The MQTT core. */
   readonly broker: Broker;
   /** The plugin host, when plugins are configured. */
   readonly plugins?: PluginHost;
@@ -31,6 +34,9 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
+/** A broker lifecycle notification. */
+type LifecycleHook = "broker.starting" | "broker.started" | "broker.stopping" | "broker.stopped";
+
 /**
  * Starts the broker and every configured listener. If one listener fails to start, the ones
  * already started are closed and the error is thrown.
@@ -38,7 +44,7 @@ export interface RunningBroker {
  * @example
  * ```ts ignore
  * const running = await startBroker(await loadConfig());
- * console.log(running.listeners.get("default")?.port);
+ * const port = running.listeners.get("default")?.port; // the real port of a `port: 0` listener
  * await running.close();
  * ```
  */
@@ -48,36 +54,19 @@ export async function startBroker(
 ): Promise<RunningBroker> {
   const log = opts.log ?? createLogger(config.log);
   const broker = new Broker(config, { ...opts, log });
-  // Aliases named in auth.plugins must be asked (and fail closed) even with no plugins: map.
-  const usesPlugins = Object.keys(config.plugins).length > 0 || config.topic_check.enable ||
-    (config.auth.plugins?.length ?? 0) > 0 ||
-    config.admin.enable || existsSync(join(config.data_dir, "plugins", "state.json"));
-  const manager = usesPlugins && !opts.hooks ? await startPlugins(broker, config, log) : undefined;
+  const view = readOnlyBroker(broker);
+  const manager = usesPlugins(config) && !opts.hooks
+    ? await startPlugins(broker, config, { log, view })
+    : undefined;
   const host = manager?.host;
-  let admin: AdminServer | undefined;
-  const lifecycle = (
-    hook: "broker.starting" | "broker.started" | "broker.stopping" | "broker.stopped",
-  ) => {
-    if (broker.hooks.has(hook)) broker.hooks.notify(hook, { at: Date.now() });
-  };
+  const lifecycle = (hook: LifecycleHook) => emit(broker.hooks, hook, () => ({ at: view.now() }));
   lifecycle("broker.starting");
   const listeners = new Map<string, Listener>();
-  // The broker tracks every connection itself (close() waits for them all).
-  const onConnection = (conn: Parameters<Broker["accept"]>[0]) => void broker.accept(conn);
+  let admin: AdminServer | undefined;
   try {
-    for (const [name, cfg] of Object.entries(config.listeners)) {
-      const listener = await startListener(name, cfg, onConnection, {
-        onError: (err) => log.warn("Listener error", { listener: name, error: err }),
-      });
-      listeners.set(name, listener);
-      log.info("Listening", {
-        listener: name,
-        type: cfg.type,
-        address: formatAddr(listener.hostname, listener.port),
-      });
-    }
+    await startListeners(broker, config, log, listeners);
     if (config.admin.enable) {
-      admin = await startAdmin(config.admin, { broker, manager: manager ?? null, log });
+      admin = await startAdmin(config.admin, { broker: view, manager: manager ?? null, log });
       log.info("Admin API and dashboard", { url: admin.url });
     }
   } catch (err) {
@@ -88,23 +77,49 @@ export async function startBroker(
   }
   lifecycle("broker.started");
   let closing: Promise<void> | undefined;
-  return {
-    broker,
-    plugins: host,
-    manager,
-    admin,
-    listeners,
-    close: () =>
-      closing ??= (async () => {
-        // Clients first: closing a WebSocket listener also drops its sockets, before any
-        // v5 DISCONNECT could reach them.
-        lifecycle("broker.stopping");
-        await admin?.close();
-        await broker.close();
-        await Promise.all([...listeners.values()].map((l) => l.close()));
-        lifecycle("broker.stopped");
-        await host?.close();
-        log.info("Broker stopped");
-      })(),
+  const close = async () => {
+    // Clients first: closing a WebSocket listener also drops its sockets, before any
+    // v5 DISCONNECT could reach them.
+    lifecycle("broker.stopping");
+    await admin?.close();
+    await broker.close();
+    await Promise.all([...listeners.values()].map((l) => l.close()));
+    lifecycle("broker.stopped");
+    await host?.close();
+    log.info("Broker stopped");
   };
+  return { broker, plugins: host, manager, admin, listeners, close: () => closing ??= close() };
+}
+
+/**
+ * Whether the plugin host starts: with plugins, topic checks or the admin API configured, or a
+ * runtime plugin state on disk. Aliases named in `auth.plugins` must be asked (and fail closed)
+ * even with an empty `plugins:` map.
+ */
+function usesPlugins(config: BrokerConfig): boolean {
+  return Object.keys(config.plugins).length > 0 || config.topic_check.enable ||
+    (config.auth.plugins?.length ?? 0) > 0 ||
+    config.admin.enable || existsSync(join(config.data_dir, "plugins", "state.json"));
+}
+
+/** Starts every configured listener into `listeners` (by name), one log line each. */
+async function startListeners(
+  broker: Broker,
+  config: BrokerConfig,
+  log: Logger,
+  listeners: Map<string, Listener>,
+): Promise<void> {
+  // The broker tracks every connection itself (close() waits for them all).
+  const onConnection = (conn: Parameters<Broker["accept"]>[0]) => void broker.accept(conn);
+  for (const [name, cfg] of Object.entries(config.listeners)) {
+    const listener = await startListener(name, cfg, onConnection, {
+      onError: (err) => log.warn("Listener error", { listener: name, error: err }),
+    });
+    listeners.set(name, listener);
+    log.info("Listening", {
+      listener: name,
+      type: cfg.type,
+      address: formatAddr(listener.hostname, listener.port),
+    });
+  }
 }

@@ -8,37 +8,17 @@
  * @module
  */
 
+import { frame, utf8Field } from "../../fuzz/bytes.ts";
+
 /** MQTT protocol level: 4 = 3.1.1, 5 = 5.0. */
 export type MqttVersion = 4 | 5;
 
 /** Bytes at the start of the payload used by the load generator (index, seq, time). */
 export const PAYLOAD_HEADER = 16;
 
-const encoder = new TextEncoder();
-
 /** Current time in epoch milliseconds with sub-millisecond precision. */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
-}
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let d = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) d |= 0x80;
-    out.push(d);
-  } while (n > 0);
-  return out;
-}
-
-function utf8(s: string): number[] {
-  const b = encoder.encode(s);
-  return [b.length >> 8, b.length & 255, ...b];
-}
-
-function packet(first: number, body: number[]): Uint8Array {
-  return Uint8Array.from([first, ...varint(body.length), ...body]);
 }
 
 /**
@@ -46,9 +26,10 @@ function packet(first: number, body: number[]): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeConnect } from "./codec.ts";
  * const p = encodeConnect("c1", 4, 60, "bench-1");
- * if (p[0] !== 0x10 || p[8] !== 4 || p[9] !== 0x82) throw new Error("not a 3.1.1 CONNECT with a user name");
+ * assert.deepEqual([p[0], p[8], p[9]], [0x10, 4, 0x82]); // CONNECT, 3.1.1, user name + clean
  * ```
  */
 export function encodeConnect(
@@ -60,9 +41,9 @@ export function encodeConnect(
   const flags = username === undefined ? 0x02 : 0x82;
   const body = [0, 4, 0x4d, 0x51, 0x54, 0x54, version, flags, keepalive >> 8, keepalive & 255];
   if (version === 5) body.push(0);
-  body.push(...utf8(clientId));
-  if (username !== undefined) body.push(...utf8(username));
-  return packet(0x10, body);
+  body.push(...utf8Field(clientId));
+  if (username !== undefined) body.push(...utf8Field(username));
+  return frame(0x10, body);
 }
 
 /** A SUBSCRIBE for one topic filter. */
@@ -74,8 +55,8 @@ export function encodeSubscribe(
 ): Uint8Array {
   const body = [packetId >> 8, packetId & 255];
   if (version === 5) body.push(0);
-  body.push(...utf8(filter), qos);
-  return packet(0x82, body);
+  body.push(...utf8Field(filter), qos);
+  return frame(0x82, body);
 }
 
 /** A DISCONNECT (normal disconnection in 5.0). */
@@ -97,11 +78,13 @@ export function writePuback(target: Uint8Array, at: number, packetId: number): n
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PublishTemplate } from "./codec.ts";
  * const t = new PublishTemplate("bench/t", 1, 5, 0, 64);
  * const buf = new Uint8Array(t.size);
  * t.writeInto(buf, new DataView(buf.buffer), 0, 7, 42, 1000);
- * if (buf[0] !== 0x32 || t.size !== 2 + 2 + 7 + 2 + 1 + 64) throw new Error("bad PUBLISH");
+ * assert.equal(buf[0], 0x32); // PUBLISH, QoS 1
+ * assert.equal(t.size, 2 + 2 + 7 + 2 + 1 + 64);
  * ```
  */
 export class PublishTemplate {
@@ -121,11 +104,11 @@ export class PublishTemplate {
     if (payloadSize < PAYLOAD_HEADER) {
       throw new RangeError(`Payload of ${payloadSize} bytes is too small`);
     }
-    const variable = [...utf8(topic)];
+    const variable = [...utf8Field(topic)];
     if (qos > 0) variable.push(0, 0);
     if (version === 5) variable.push(0);
     const body = [...variable, ...new Array(payloadSize).fill(0)];
-    this.#bytes = packet(0x30 | (qos << 1), body);
+    this.#bytes = frame(0x30 | (qos << 1), body);
     this.size = this.#bytes.length;
     this.#payloadAt = this.size - payloadSize;
     this.#pidAt = qos > 0 ? this.size - payloadSize - (version === 5 ? 3 : 2) : -1;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 
 /** Called per complete packet; the packet's body is `buf[start..end)`. */
 export type PacketHandler = (first: number, buf: Uint8Array, start: number, end: number) => void;
@@ -76,7 +77,7 @@ export class MqttConn {
   async #pump(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        const chunk = this.#queue.length === 1 ? this.#queue[0] : concat(this.#queue);
+        const chunk = this.#queue.length === 1 ? this.#queue[0] : Buffer.concat(this.#queue);
         this.#queue = [];
         let off = 0;
         while (off < chunk.length) off += await this.#conn.write(chunk.subarray(off));
@@ -132,18 +133,6 @@ export class MqttConn {
     }
     return off;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function grow(buf: Uint8Array): Uint8Array {

@@ -9,7 +9,7 @@
  * @module
  */
 import type { IPubackPacket, IPubcompPacket, IPubrecPacket } from "mqtt-packet";
-import type { Client } from "../client.ts";
+import type { BrokerCore, ClientConnection } from "../core_types.ts";
 import { MqttError, ReasonCode } from "../errors.ts";
 import type { InflightMessage } from "../session/session.ts";
 
@@ -21,9 +21,10 @@ type Ack = IPubackPacket | IPubrecPacket | IPubcompPacket;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { awaitedAck } from "./ack.ts";
- * const entry = { qos: 2, state: "pubrel" } as Parameters<typeof awaitedAck>[0];
- * if (awaitedAck(entry) !== "pubcomp") throw new Error("a released QoS 2 message awaits PUBCOMP");
+ * assert.equal(awaitedAck({ qos: 2, state: "pubrel" }), "pubcomp"); // released: awaits PUBCOMP
+ * assert.equal(awaitedAck({ qos: 1, state: "publish" }), "puback");
  * ```
  */
 export function awaitedAck(entry: Pick<InflightMessage, "qos" | "state">): Ack["cmd"] {
@@ -32,12 +33,20 @@ export function awaitedAck(entry: Pick<InflightMessage, "qos" | "state">): Ack["
 }
 
 /** PUBACK: QoS 1 delivery complete. */
-export function handlePuback(client: Client, packet: IPubackPacket): void {
-  if (inflightFor(client, packet)) client.broker.completed(client, packet.messageId!);
+export function handlePuback(
+  client: ClientConnection,
+  packet: IPubackPacket,
+  core: BrokerCore,
+): void {
+  if (inflightFor(client, packet)) core.completed(client, packet.messageId!);
 }
 
 /** PUBREC: answer PUBREL (or, on a v5 error reason, end the exchange). */
-export function handlePubrec(client: Client, packet: IPubrecPacket): void {
+export function handlePubrec(
+  client: ClientConnection,
+  packet: IPubrecPacket,
+  core: BrokerCore,
+): void {
   const id = packet.messageId!;
   const inflight = inflightFor(client, packet);
   if (!inflight) {
@@ -49,7 +58,7 @@ export function handlePubrec(client: Client, packet: IPubrecPacket): void {
     return;
   }
   if (inflight.state === "publish" && (packet.reasonCode ?? 0) >= 0x80) {
-    client.broker.completed(client, id);
+    core.completed(client, id);
     return;
   }
   inflight.state = "pubrel"; // from here on the PUBLISH is never re-sent, only the PUBREL
@@ -57,8 +66,12 @@ export function handlePubrec(client: Client, packet: IPubrecPacket): void {
 }
 
 /** PUBCOMP: QoS 2 delivery complete. */
-export function handlePubcomp(client: Client, packet: IPubcompPacket): void {
-  if (inflightFor(client, packet)) client.broker.completed(client, packet.messageId!);
+export function handlePubcomp(
+  client: ClientConnection,
+  packet: IPubcompPacket,
+  core: BrokerCore,
+): void {
+  if (inflightFor(client, packet)) core.completed(client, packet.messageId!);
 }
 
 /**
@@ -66,7 +79,7 @@ export function handlePubcomp(client: Client, packet: IPubcompPacket): void {
  * protocol error when the entry waits for another kind of ack. A PUBREC repeated after PUBREL
  * is let through: it is answered by the same PUBREL again.
  */
-function inflightFor(client: Client, ack: Ack): InflightMessage | undefined {
+function inflightFor(client: ClientConnection, ack: Ack): InflightMessage | undefined {
   const entry = client.session!.inflight.get(ack.messageId!);
   if (!entry) return undefined;
   const awaited = awaitedAck(entry);

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { Client } from "../client.ts";
+import type { ClientConnection } from "../core_types.ts";
 import { MqttError, ReasonCode } from "../errors.ts";
 
 /** Rejects AUTH: no enhanced authentication was negotiated. */
-export function handleAuth(_client: Client): void {
+export function handleAuth(_client: ClientConnection): void {
   throw new MqttError(ReasonCode.ProtocolError, "AUTH without an authentication method");
 }

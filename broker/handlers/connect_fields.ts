@@ -8,7 +8,7 @@
  * @module
  */
 import type { IConnectPacket } from "mqtt-packet";
-import type { Client } from "../client.ts";
+import type { Negotiated } from "../core_types.ts";
 import { ConnectRefused, ReasonCode } from "../errors.ts";
 
 type Section = "CONNECT" | "will";
@@ -51,7 +51,7 @@ const protocolError = (message: string) => new ConnectRefused(ReasonCode.Protoco
  * The checks of a CONNECT on its raw frame, before decoding. Refuses a protocol level the broker
  * does not speak (spec [MQTT-3.1.2-2]): CONNACK 0x01 for an older level or a bridge's (the high
  * bit set, 0x83 to 0x85: bridge mode is not supported), a v5 CONNACK 0x84 for a newer one. A level
- * it speaks becomes the client's, so that a CONNECT found malformed later is refused in the
+ * it speaks becomes the client's (in `negotiated`), so that a CONNECT found malformed later is refused in the
  * client's own version (v5: CONNACK 0x81). Then a v5 CONNECT's properties are checked by
  * {@linkcode checkConnectProperties}: mqtt-packet's decoding hides what makes them malformed.
  *
@@ -59,25 +59,28 @@ const protocolError = (message: string) => new ConnectRefused(ReasonCode.Protoco
  * ```ts
  * import { checkProtocolLevel } from "./connect_fields.ts";
  * const hex = (s: string) => Uint8Array.from(s.match(/../g)!.map((b) => parseInt(b, 16)));
- * const client = { protocolVersion: 4 };
- * checkProtocolLevel(client as never, hex("101000044d5154540502000a00000003667a31"));
- * if (client.protocolVersion !== 5) throw new Error("level 5 is the client's");
+ * const negotiated: { protocolVersion: 3 | 4 | 5 } = { protocolVersion: 4 };
+ * checkProtocolLevel(negotiated, hex("101000044d5154540502000a00000003667a31"));
+ * if (negotiated.protocolVersion !== 5) throw new Error("level 5 is the client's");
  * let code = 0;
  * try {
- *   checkProtocolLevel(client as never, hex("100f00044d5154548402000a0003667a31"));
+ *   checkProtocolLevel(negotiated, hex("100f00044d5154548402000a0003667a31"));
  * } catch (err) { code = (err as { reasonCode: number }).reasonCode; }
  * if (code !== 0x84) throw new Error("a bridge's level 0x84 was accepted"); // v3.1.1: return code 1
  * ```
  */
-export function checkProtocolLevel(client: Client, frame: Uint8Array): void {
+export function checkProtocolLevel(
+  negotiated: Pick<Negotiated, "protocolVersion">,
+  frame: Uint8Array,
+): void {
   let pos = 1;
   while (frame[pos++] & 0x80);
   const at = pos + 2 + ((frame[pos] << 8) | frame[pos + 1]);
   if (!(at < frame.length)) return; // too short: the codec reports it
   const level = frame[at] & 0x7f;
   const bridge = (frame[at] & 0x80) !== 0;
-  if (level >= 3 && level <= 5) client.protocolVersion = level as 3 | 4 | 5;
-  else if (level > 5) client.protocolVersion = 5;
+  if (level >= 3 && level <= 5) negotiated.protocolVersion = level as 3 | 4 | 5;
+  else if (level > 5) negotiated.protocolVersion = 5;
   if (bridge || !(level >= 3 && level <= 5)) {
     throw new ConnectRefused(
       ReasonCode.UnsupportedProtocolVersion,

@@ -69,17 +69,17 @@ const WITH_PACKET_ID: ReadonlySet<Packet["cmd"]> = new Set([
  *   server sends (a PUBLISH's Subscription Identifier): protocol error, 0x82 [MQTT-3.3.4-6];
  * - a property other than User Property given twice: protocol error, 0x82 (spec 3.x.2.2);
  * - a Response Topic that is not a valid topic name (a wildcard, empty): protocol error, 0x82
- *   [MQTT-3.3.2-14].
+ *   [MQTT-3.3.2-14];
+ * - a SUBSCRIBE or UNSUBSCRIBE without a topic filter: protocol error, 0x82 (spec [MQTT-3.8.3-2],
+ *   [MQTT-3.10.3-2]).
  *
  * @example
  * ```ts
  * import { checkPacketFields } from "./packet_fields.ts";
- * checkPacketFields({ cmd: "subscribe", messageId: 1, subscriptions: [] });
- * let refused = false;
- * try {
- *   checkPacketFields({ cmd: "puback", messageId: 0 });
- * } catch { refused = true; }
- * if (!refused) throw new Error("packet id 0 was accepted");
+ * import { throws } from "node:assert/strict";
+ * checkPacketFields({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "a", qos: 0 }] });
+ * throws(() => checkPacketFields({ cmd: "puback", messageId: 0 }), /packet identifier 0/);
+ * throws(() => checkPacketFields({ cmd: "unsubscribe", messageId: 1, unsubscriptions: [] }));
  * ```
  */
 export function checkPacketFields(packet: Packet): void {
@@ -93,6 +93,14 @@ export function checkPacketFields(packet: Packet): void {
   }
   const properties = (packet as { properties?: Record<string, unknown> }).properties;
   if (properties) checkProperties(packet, properties);
+  const filters = packet.cmd === "subscribe"
+    ? packet.subscriptions
+    : packet.cmd === "unsubscribe"
+    ? packet.unsubscriptions
+    : undefined;
+  if (filters?.length === 0) {
+    throw new MqttError(ReasonCode.ProtocolError, `${name(packet)} without a topic filter`);
+  }
 }
 
 function checkProperties(packet: Packet, properties: Record<string, unknown>): void {

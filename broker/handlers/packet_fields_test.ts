@@ -38,7 +38,12 @@ Deno.test("checkPacketFields() refuses packet identifier 0 as malformed (0x81) w
 
 Deno.test("checkPacketFields() refuses a property its packet type does not allow (0x81) and one given twice (0x82)", () => {
   const sub = (properties: Record<string, unknown>) =>
-    ({ cmd: "subscribe", messageId: 1, subscriptions: [], properties }) as Packet;
+    ({
+      cmd: "subscribe",
+      messageId: 1,
+      subscriptions: [{ topic: "a", qos: 0 }],
+      properties,
+    }) as Packet;
   assert.equal(codeOf(sub({ sessionExpiryInterval: 10 })), 0x81);
   assert.equal(codeOf(sub({ subscriptionIdentifier: [1, 2] })), 0x82);
   assert.equal(
@@ -53,4 +58,10 @@ Deno.test("checkPacketFields() refuses a property its packet type does not allow
     codeOf({ cmd: "disconnect", properties: { sessionExpiryInterval: 5, reasonString: "bye" } }),
     undefined,
   );
+});
+
+Deno.test("checkPacketFields() refuses SUBSCRIBE and UNSUBSCRIBE without a topic filter (0x82) [MQTT-3.8.3-2] [MQTT-3.10.3-2]", () => {
+  assert.equal(codeOf({ cmd: "subscribe", messageId: 1, subscriptions: [] }), 0x82);
+  assert.equal(codeOf({ cmd: "unsubscribe", messageId: 1, unsubscriptions: [] }), 0x82);
+  assert.equal(codeOf({ cmd: "unsubscribe", messageId: 1, unsubscriptions: ["a"] }), undefined);
 });

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import type { Client } from "../client.ts";
+import type { ClientConnection } from "../core_types.ts";
 
 /** Answers a PINGREQ. */
-export function handlePingreq(client: Client): void {
+export function handlePingreq(client: ClientConnection): void {
   client.send({ cmd: "pingresp" });
 }

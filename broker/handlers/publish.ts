@@ -1,11 +1,13 @@
 /**
  * PUBLISH from a client (spec 3.3): topic alias resolution, validation, Receive Maximum,
- * exactly-once for QoS 2, authorization, routing and the acknowledgement.
+ * exactly-once for QoS 2, authorization, then the broker's one publish path (message.publish and
+ * routing, `BrokerCore.admit`) and the acknowledgement.
  *
  * @module
  */
 import type { IPublishPacket } from "mqtt-packet";
-import type { Client } from "../client.ts";
+import type { Clock } from "../../lib/clock.ts";
+import type { Admitted, BrokerCore, ClientConnection } from "../core_types.ts";
 import { MqttError, ReasonCode } from "../errors.ts";
 import type { Message } from "../message.ts";
 import type { Session } from "../session/session.ts";
@@ -17,9 +19,13 @@ import { isValidTopicName } from "../topics/validate.ts";
  * message.publish), the PUBLISH joins the client's ordered pipeline: many are prepared at once,
  * and each is routed and acknowledged in arrival order ({@linkcode Client.pipeline}).
  */
-export function handlePublish(client: Client, packet: IPublishPacket): void | Promise<void> {
-  const topic = resolveTopic(client, packet);
-  const { mqtt } = client.broker.config;
+export function handlePublish(
+  client: ClientConnection,
+  packet: IPublishPacket,
+  core: BrokerCore,
+): void | Promise<void> {
+  const { mqtt } = core.config;
+  const topic = resolveTopic(client, packet, mqtt.topic_alias_maximum);
   if (packet.retain && !mqtt.retain_available) {
     throw new MqttError(ReasonCode.RetainNotSupported, "Retained messages are not supported");
   }
@@ -31,29 +37,35 @@ export function handlePublish(client: Client, packet: IPublishPacket): void | Pr
     }
     session.inboundQos2.add(packet.messageId!); // before any await: a re-send meanwhile is a DUP
   }
-  if (packet.qos > 0 && ++client.inflightIn > mqtt.receive_maximum) {
+  if (packet.qos > 0 && ++client.flow.inflightIn > mqtt.receive_maximum) {
     throw new MqttError(ReasonCode.ReceiveMaximumExceeded, "Receive Maximum exceeded");
   }
   if (topic.startsWith("$SYS/")) {
     // $SYS belongs to the broker (spec 4.7.2): refused like any unauthorized publish.
     return acknowledge(client, packet, ReasonCode.NotAuthorized);
   }
-  const prepared = prepare(client, packet, toMessage(client, packet, topic));
-  if (!(prepared instanceof Promise)) return commit(client, packet, prepared);
-  return client.pipeline(prepared.then((outcome) => () => commit(client, packet, outcome)));
+  const msg = toMessage(client, packet, topic, core.clock.now());
+  const prepared = prepare(client, packet, msg, core);
+  if (!(prepared instanceof Promise)) return commit(client, packet, prepared, core);
+  return client.pipeline(prepared.then((outcome) => () => commit(client, packet, outcome, core)));
 }
 
-/** What the hooks decided: the message to route, or a refusal code. */
-type Outcome = { msg: Message | null; refused?: number };
+/** What the hooks decided: the admitted message, ready to route, or a refusal code. */
+type Outcome = { admitted: Admitted } | { refused: number };
 
-/** Runs client.authorize and message.publish; synchronous when neither is registered. */
-function prepare(client: Client, packet: IPublishPacket, msg: Message): Outcome | Promise<Outcome> {
-  const { hooks } = client.broker;
-  const transform = (): Outcome | Promise<Outcome> =>
-    hooks.has("message.publish")
-      ? Promise.resolve(hooks.publish(msg)).then((out) => ({ msg: out }))
-      : { msg };
-  if (!hooks.has("client.authorize")) return transform();
+/** Runs client.authorize, then admits; synchronous when no hook is registered. */
+function prepare(
+  client: ClientConnection,
+  packet: IPublishPacket,
+  msg: Message,
+  core: BrokerCore,
+): Outcome | Promise<Outcome> {
+  const { hooks } = core;
+  const admit = (): Outcome | Promise<Outcome> => {
+    const admitted = core.admit(msg);
+    return admitted instanceof Promise ? admitted.then((a) => ({ admitted: a })) : { admitted };
+  };
+  if (!hooks.has("client.authorize")) return admit();
   return Promise.resolve(hooks.authorize({
     client: client.info(),
     action: "publish",
@@ -61,21 +73,24 @@ function prepare(client: Client, packet: IPublishPacket, msg: Message): Outcome 
     qos: packet.qos,
     retain: packet.retain,
   })).then((allowed) => {
-    if (allowed) return transform();
+    if (allowed) return admit();
     client.log.info("Publish not authorized", { topic: msg.topic });
-    return { msg: null, refused: ReasonCode.NotAuthorized };
+    return { refused: ReasonCode.NotAuthorized };
   });
 }
 
 /** Routes and acknowledges, in arrival order; may slow the publisher down (flow control). */
-function commit(client: Client, packet: IPublishPacket, outcome: Outcome): void | Promise<void> {
-  if (outcome.refused !== undefined) return acknowledge(client, packet, outcome.refused);
-  const { broker } = client;
-  broker.stats.messagesReceived++;
+function commit(
+  client: ClientConnection,
+  packet: IPublishPacket,
+  outcome: Outcome,
+  core: BrokerCore,
+): void | Promise<void> {
+  if ("refused" in outcome) return acknowledge(client, packet, outcome.refused);
   const congested: Session[] = [];
-  const n = outcome.msg ? broker.route(outcome.msg, congested) : 0;
-  acknowledge(client, packet, n === 0 ? ReasonCode.NoMatchingSubscribers : 0);
-  return congested.length > 0 ? slowDown(congested) : undefined;
+  const reached = outcome.admitted(congested);
+  acknowledge(client, packet, reached === 0 ? ReasonCode.NoMatchingSubscribers : 0);
+  return congested.length > 0 ? slowDown(congested, core.clock) : undefined;
 }
 
 /** How long one PUBLISH may hold its publisher back while subscribers catch up. */
@@ -86,34 +101,34 @@ const MAX_SLOWDOWN_MS = 1000;
  * (or after {@linkcode MAX_SLOWDOWN_MS}), so a fast QoS 1/2 publisher paces itself to its
  * subscribers instead of overflowing their queues. TCP carries the pressure back to the client.
  */
-function slowDown(congested: Session[]): Promise<void> {
-  return Promise.all(congested.map((s) => s.waitForRoom(MAX_SLOWDOWN_MS))).then(() => {});
+function slowDown(congested: Session[], clock: Clock): Promise<void> {
+  return Promise.all(congested.map((s) => s.waitForRoom(MAX_SLOWDOWN_MS, clock))).then(() => {});
 }
 
 /**
  * PUBACK (QoS 1) or PUBREC (QoS 2) with a v5 reason code. On 3.1.1 a refused publish is
  * acknowledged as if it succeeded (the protocol has no way to say no).
  */
-function acknowledge(client: Client, packet: IPublishPacket, reasonCode: number): void {
+function acknowledge(client: ClientConnection, packet: IPublishPacket, reasonCode: number): void {
   if (packet.qos === 0) return;
   const id = packet.messageId!;
   const v5 = client.protocolVersion === 5;
   const failed = reasonCode >= 0x80;
   if (packet.qos === 1) {
-    client.inflightIn--;
+    client.flow.inflightIn--;
     client.send({ cmd: "puback", messageId: id, reasonCode: v5 ? reasonCode : undefined });
     return;
   }
   if (failed && v5) {
     // a failed PUBREC ends the exchange
-    client.inflightIn--;
+    client.flow.inflightIn--;
     client.session!.inboundQos2.delete(id);
   }
   client.send({ cmd: "pubrec", messageId: id, reasonCode: v5 ? reasonCode : undefined });
 }
 
 /** Applies and records v5 topic aliases (spec 3.3.2.3.4). */
-function resolveTopic(client: Client, packet: IPublishPacket): string {
+function resolveTopic(client: ClientConnection, packet: IPublishPacket, maximum: number): string {
   const alias = packet.properties?.topicAlias;
   if (alias === undefined) {
     if (!isValidTopicName(packet.topic)) {
@@ -121,11 +136,11 @@ function resolveTopic(client: Client, packet: IPublishPacket): string {
     }
     return packet.topic;
   }
-  if (alias === 0 || alias > client.broker.config.mqtt.topic_alias_maximum) {
+  if (alias === 0 || alias > maximum) {
     throw new MqttError(ReasonCode.TopicAliasInvalid, `Topic alias ${alias} is out of range`);
   }
   if (packet.topic === "") {
-    const known = client.inboundAliases?.get(alias);
+    const known = client.flow.inboundAliases?.get(alias);
     if (known === undefined) {
       throw new MqttError(ReasonCode.ProtocolError, `Topic alias ${alias} was never set`);
     }
@@ -134,11 +149,16 @@ function resolveTopic(client: Client, packet: IPublishPacket): string {
   if (!isValidTopicName(packet.topic)) {
     throw new MqttError(ReasonCode.TopicNameInvalid, `Topic name "${packet.topic}" is not valid`);
   }
-  (client.inboundAliases ??= new Map()).set(alias, packet.topic);
+  (client.flow.inboundAliases ??= new Map()).set(alias, packet.topic);
   return packet.topic;
 }
 
-function toMessage(client: Client, packet: IPublishPacket, topic: string): Message {
+function toMessage(
+  client: ClientConnection,
+  packet: IPublishPacket,
+  topic: string,
+  now: number,
+): Message {
   const props = packet.properties;
   const msg: Message = {
     topic,
@@ -146,13 +166,13 @@ function toMessage(client: Client, packet: IPublishPacket, topic: string): Messa
     qos: packet.qos,
     retain: packet.retain,
     properties: {},
-    from: { clientId: client.clientId, username: client.username },
+    from: { clientId: client.clientId, username: client.negotiated.username },
   };
   if (props) {
     const { topicAlias: _a, subscriptionIdentifier: _s, messageExpiryInterval, ...rest } = props;
     msg.properties = rest;
     if (messageExpiryInterval !== undefined) {
-      msg.expiresAt = Date.now() + messageExpiryInterval * 1000;
+      msg.expiresAt = now + messageExpiryInterval * 1000;
     }
   }
   return msg;

@@ -5,14 +5,14 @@
  * @module
  */
 import type { IPubrelPacket } from "mqtt-packet";
-import type { Client } from "../client.ts";
+import type { ClientConnection } from "../core_types.ts";
 import { ReasonCode } from "../errors.ts";
 
 /** Handles PUBREL: answers PUBCOMP. */
-export function handlePubrel(client: Client, packet: IPubrelPacket): void {
+export function handlePubrel(client: ClientConnection, packet: IPubrelPacket): void {
   const id = packet.messageId!;
   const known = client.session!.inboundQos2.delete(id);
-  if (known) client.inflightIn = Math.max(0, client.inflightIn - 1);
+  if (known) client.flow.inflightIn = Math.max(0, client.flow.inflightIn - 1);
   const v5 = client.protocolVersion === 5;
   client.send({
     cmd: "pubcomp",

@@ -5,34 +5,38 @@
  * @module
  */
 import type { ISubscribePacket, ISubscription } from "mqtt-packet";
-import type { Client } from "../client.ts";
+import type { BrokerCore, ClientConnection } from "../core_types.ts";
 import { MqttError, ReasonCode } from "../errors.ts";
+import { emit } from "../hooks.ts";
 import type { QoS, SubscriptionOptions } from "../message.ts";
+import type { Session } from "../session/session.ts";
 import { isValidTopicFilter, parseSharedFilter } from "../topics/validate.ts";
 
 /**
  * Handles SUBSCRIBE; waits only when an authorize hook answers asynchronously. A SUBSCRIBE with
- * no filter or with Subscription Identifier 0 is a protocol error (spec [MQTT-3.8.3-2], 3.1.1
- * [MQTT-3.8.3-3], spec 3.8.2.1.2); packet id and properties are checked by the dispatcher.
+ * Subscription Identifier 0 is a protocol error (spec 3.8.2.1.2); packet id, properties and an
+ * empty filter list (spec [MQTT-3.8.3-2], 3.1.1 [MQTT-3.8.3-3]) are checked by the dispatcher.
  */
-export function handleSubscribe(client: Client, packet: ISubscribePacket): void | Promise<void> {
-  if (packet.subscriptions.length === 0) {
-    throw new MqttError(ReasonCode.ProtocolError, "SUBSCRIBE without a topic filter");
-  }
+export function handleSubscribe(
+  client: ClientConnection,
+  packet: ISubscribePacket,
+  core: BrokerCore,
+): void | Promise<void> {
   const subId = packet.properties?.subscriptionIdentifier as number | undefined;
   if (subId === 0) {
     throw new MqttError(ReasonCode.ProtocolError, "Subscription Identifier 0 is not allowed");
   }
-  const checks = packet.subscriptions.map((sub) => check(client, sub));
-  const rewrite = client.broker.hooks.has("client.subscribe");
+  const checks = packet.subscriptions.map((sub) => check(client, sub, core));
+  const rewrite = core.hooks.has("client.subscribe");
+  const granted = { messageId: packet.messageId, subId };
   if (!rewrite && !checks.some((c) => c instanceof Promise)) {
-    return apply(client, packet.messageId, packet.subscriptions, checks as number[], subId);
+    return apply(client, core, granted, packet.subscriptions, checks as number[]);
   }
   return Promise.all(checks).then(async (codes) => {
     const subs = rewrite
-      ? await rewriteFilters(client, packet.subscriptions, codes)
+      ? await rewriteFilters(client, core, packet.subscriptions, codes)
       : packet.subscriptions;
-    apply(client, packet.messageId, subs, codes, subId);
+    apply(client, core, granted, subs, codes);
   });
 }
 
@@ -41,12 +45,13 @@ export function handleSubscribe(client: Client, packet: ISubscribePacket): void 
  * with 0x87 (its SUBACK slot must still be answered).
  */
 async function rewriteFilters(
-  client: Client,
+  client: ClientConnection,
+  core: BrokerCore,
   subs: ISubscription[],
   codes: number[],
 ): Promise<ISubscription[]> {
   const accepted = subs.filter((_, i) => codes[i] === 0);
-  const out = await client.broker.hooks.subscribe(
+  const out = await core.hooks.subscribe(
     client.info(),
     accepted.map((s) => ({
       topic: s.topic,
@@ -78,7 +83,11 @@ async function rewriteFilters(
  * The reason code for one filter before it is applied: 0 = fine. Throws (nothing applied yet) for
  * No Local on a shared subscription, a protocol error (spec [MQTT-3.8.3-4]).
  */
-function check(client: Client, sub: ISubscription): number | Promise<number> {
+function check(
+  client: ClientConnection,
+  sub: ISubscription,
+  core: BrokerCore,
+): number | Promise<number> {
   const shared = parseSharedFilter(sub.topic);
   if (shared === undefined || (shared === null && !isValidTopicFilter(sub.topic))) {
     return ReasonCode.TopicFilterInvalid;
@@ -87,7 +96,7 @@ function check(client: Client, sub: ISubscription): number | Promise<number> {
     // Before anything of this SUBSCRIBE is applied: the whole packet is refused.
     throw new MqttError(ReasonCode.ProtocolError, "No Local on a shared subscription");
   }
-  const { hooks } = client.broker;
+  const { hooks } = core;
   if (!hooks.has("client.authorize")) return 0;
   return Promise.resolve(hooks.authorize({
     client: client.info(),
@@ -98,14 +107,20 @@ function check(client: Client, sub: ISubscription): number | Promise<number> {
   })).then((ok) => ok ? 0 : ReasonCode.NotAuthorized);
 }
 
+/** The SUBACK's packet id, and the Subscription Identifier its filters get. */
+interface Granting {
+  messageId: number | undefined;
+  subId?: number;
+}
+
+/** Applies the accepted filters, answers SUBACK, then sends retained messages. */
 function apply(
-  client: Client,
-  messageId: number | undefined,
+  client: ClientConnection,
+  core: BrokerCore,
+  { messageId, subId }: Granting,
   subs: ISubscription[],
   codes: number[],
-  subId?: number,
 ): void {
-  const { broker } = client;
   const session = client.session!;
   const retained: [string, SubscriptionOptions][] = [];
   const granted = subs.map((sub, i) => {
@@ -117,23 +132,30 @@ function apply(
       retainHandling: (sub.rh ?? 0) as 0 | 1 | 2,
       subscriptionId: subId,
     };
-    const existed = broker.subscriptions.add(session, sub.topic, opts);
-    if (broker.hooks.has("session.subscribed")) {
-      broker.hooks.notify("session.subscribed", {
-        client: client.info(),
-        topic: sub.topic,
-        options: { qos: sub.qos, noLocal: opts.noLocal, retainAsPublished: opts.retainAsPublished },
-      });
-    }
+    const existed = core.subscriptions.add(session, sub.topic, opts);
+    emit(core.hooks, "session.subscribed", () => ({
+      client: client.info(),
+      topic: sub.topic,
+      options: { qos: sub.qos, noLocal: opts.noLocal, retainAsPublished: opts.retainAsPublished },
+    }));
     const wantsRetained = opts.retainHandling === 0 || (opts.retainHandling === 1 && !existed);
     if (wantsRetained && !sub.topic.startsWith("$share/")) retained.push([sub.topic, opts]);
     return sub.qos;
   });
   client.send({ cmd: "suback", messageId, granted });
-  const now = Date.now();
-  for (const [filter, opts] of retained) {
-    for (const msg of broker.retained.match(filter, now)) {
-      broker.deliverTo(session, {
+  sendRetained(session, retained, core);
+}
+
+/** Retained messages for the filters that want them (Retain Handling), in filter order. */
+function sendRetained(
+  session: Session,
+  filters: [string, SubscriptionOptions][],
+  core: BrokerCore,
+): void {
+  const now = core.clock.now();
+  for (const [filter, opts] of filters) {
+    for (const msg of core.retained.match(filter, now)) {
+      core.deliverTo(session, {
         msg,
         qos: Math.min(msg.qos, opts.qos) as QoS,
         retain: true,

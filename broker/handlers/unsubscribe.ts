@@ -5,33 +5,37 @@
  * @module
  */
 import type { IUnsubscribePacket } from "mqtt-packet";
-import type { Client } from "../client.ts";
-import { MqttError, ReasonCode } from "../errors.ts";
+import type { BrokerCore, ClientConnection } from "../core_types.ts";
+import { ReasonCode } from "../errors.ts";
+import { emit } from "../hooks.ts";
 
 /**
  * Handles UNSUBSCRIBE; waits only when a client.unsubscribe plugin is registered. An UNSUBSCRIBE
- * with no filter is a protocol error (spec [MQTT-3.10.3-2]).
+ * with no filter was refused by the dispatcher (spec [MQTT-3.10.3-2]).
  */
 export function handleUnsubscribe(
-  client: Client,
+  client: ClientConnection,
   packet: IUnsubscribePacket,
+  core: BrokerCore,
 ): void | Promise<void> {
-  if (packet.unsubscriptions.length === 0) {
-    throw new MqttError(ReasonCode.ProtocolError, "UNSUBSCRIBE without a topic filter");
-  }
-  const { hooks } = client.broker;
-  if (!hooks.has("client.unsubscribe")) return apply(client, packet, packet.unsubscriptions);
-  return Promise.resolve(hooks.unsubscribe(client.info(), packet.unsubscriptions))
-    .then((allowed) => apply(client, packet, allowed));
+  const { hooks } = core;
+  const filters = packet.unsubscriptions;
+  if (!hooks.has("client.unsubscribe")) return apply(client, packet, filters, core);
+  return Promise.resolve(hooks.unsubscribe(client.info(), filters))
+    .then((allowed) => apply(client, packet, allowed, core));
 }
 
-function apply(client: Client, packet: IUnsubscribePacket, allowed: string[]): void {
-  const { broker } = client;
+function apply(
+  client: ClientConnection,
+  packet: IUnsubscribePacket,
+  allowed: string[],
+  core: BrokerCore,
+): void {
   const codes = packet.unsubscriptions.map((filter) => {
     if (!allowed.includes(filter)) return ReasonCode.NotAuthorized;
-    const existed = broker.subscriptions.remove(client.session!, filter);
-    if (existed && broker.hooks.has("session.unsubscribed")) {
-      broker.hooks.notify("session.unsubscribed", { client: client.info(), topic: filter });
+    const existed = core.subscriptions.remove(client.session!, filter);
+    if (existed) {
+      emit(core.hooks, "session.unsubscribed", () => ({ client: client.info(), topic: filter }));
     }
     return existed ? ReasonCode.Success : ReasonCode.NoSubscriptionExisted;
   });

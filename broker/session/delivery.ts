@@ -6,9 +6,11 @@
  * @module
  */
 import type { IPublishPacket } from "mqtt-packet";
-import type { Client } from "../client.ts";
+import type { Clock } from "../../lib/clock.ts";
+import type { ClientConnection } from "../core_types.ts";
 import { isExpired, remainingExpiry } from "../message.ts";
 import type { DropReason } from "../message.ts";
+import type { Stats } from "../stats.ts";
 import type { InflightMessage, OutboundMessage, Session } from "./session.ts";
 
 /** QoS 0 messages are dropped for a client with more than this many bytes not yet written. */
@@ -17,76 +19,117 @@ export const SLOW_CONSUMER_BYTES = 4 * 1024 * 1024;
 /** Called when a message is not delivered. */
 export type OnDrop = (session: Session, out: OutboundMessage, reason: DropReason) => void;
 
+/** What delivery needs from the broker: where drops go, the counter of sends, the clock. */
+export interface DeliveryContext {
+  onDrop: OnDrop;
+  stats: Pick<Stats, "messagesSent">;
+  /** Message expiry is read on this clock. */
+  clock: Clock;
+}
+
 /**
  * Delivers `out` to `session` through `client` (undefined when the client is away).
  *
  * @example
  * ```ts ignore
- * deliver(session, client, { msg, qos: 1, retain: false }, onDrop);
+ * deliver(session, client, { msg, qos: 1, retain: false }, { onDrop, stats, clock });
  * ```
  */
 export function deliver(
   session: Session,
-  client: Client | undefined,
+  client: ClientConnection | undefined,
   out: OutboundMessage,
-  onDrop: OnDrop,
+  ctx: DeliveryContext,
 ): void {
   const online = client !== undefined && client.state === "connected";
   if (out.qos === 0) {
-    if (!online) return onDrop(session, out, "qos0_msg");
-    if (client.backlogBytes > SLOW_CONSUMER_BYTES) return onDrop(session, out, "slow_consumer");
-    return sendOut(client, session, out, onDrop);
+    if (!online) return ctx.onDrop(session, out, "qos0_msg");
+    if (client.backlogBytes > SLOW_CONSUMER_BYTES) {
+      return ctx.onDrop(session, out, "slow_consumer");
+    }
+    return sendOut(client, session, out, ctx);
   }
-  if (online && session.queue.length === 0 && session.inflight.size < client.receiveMaximum) {
-    return sendOut(client, session, out, onDrop);
+  const window = client?.negotiated.receiveMaximum ?? 0;
+  if (online && session.queue.length === 0 && session.inflight.size < window) {
+    return sendOut(client, session, out, ctx);
   }
   const victim = session.enqueue(out);
-  if (victim) onDrop(session, victim, "queue_full");
+  if (victim) ctx.onDrop(session, victim, "queue_full");
 }
 
 /** Sends queued messages while the client's receive window has room. */
-export function drain(session: Session, client: Client, onDrop: OnDrop): void {
+export function drain(session: Session, client: ClientConnection, ctx: DeliveryContext): void {
   while (session.queue.length > 0 && client.state === "connected") {
     const next = session.queue[0];
-    if (next.qos > 0 && session.inflight.size >= client.receiveMaximum) return;
+    if (next.qos > 0 && session.inflight.size >= client.negotiated.receiveMaximum) return;
     session.queue.shift();
-    sendOut(client, session, next, onDrop);
+    sendOut(client, session, next, ctx);
   }
   session.releaseWaiters();
 }
 
 /** On reconnect: re-sends unacknowledged PUBLISHes with DUP and PUBRELs, then the queue. */
-export function resume(session: Session, client: Client, onDrop: OnDrop): void {
+export function resume(session: Session, client: ClientConnection, ctx: DeliveryContext): void {
+  const now = ctx.clock.now();
   for (const inflight of session.inflight.values()) {
     if (inflight.state === "pubrel") client.send({ cmd: "pubrel", messageId: inflight.packetId });
-    else client.send(publishPacket(client, inflight, inflight.packetId, true));
+    else {client.send(
+        publishPacket(client, inflight, { packetId: inflight.packetId, dup: true, now }),
+      );}
   }
-  drain(session, client, onDrop);
+  drain(session, client, ctx);
 }
 
-function sendOut(client: Client, session: Session, out: OutboundMessage, onDrop: OnDrop): void {
-  if (isExpired(out.msg, Date.now())) return onDrop(session, out, "expired");
-  client.broker.stats.messagesSent++;
+function sendOut(
+  client: ClientConnection,
+  session: Session,
+  out: OutboundMessage,
+  ctx: DeliveryContext,
+): void {
+  const now = ctx.clock.now();
+  if (isExpired(out.msg, now)) return ctx.onDrop(session, out, "expired");
+  ctx.stats.messagesSent++;
   if (out.qos === 0) {
-    if (!client.send(publishPacket(client, out, undefined, false))) {
-      onDrop(session, out, "too_large");
+    if (!client.send(publishPacket(client, out, { dup: false, now }))) {
+      ctx.onDrop(session, out, "too_large");
     }
     return;
   }
   const packetId = session.nextPacketId();
   const inflight: InflightMessage = { ...out, packetId, state: "publish" };
-  if (!client.send(publishPacket(client, out, packetId, false))) {
-    return onDrop(session, out, "too_large"); // spec 3.1.2.25: discard as if completed
+  if (!client.send(publishPacket(client, out, { packetId, dup: false, now }))) {
+    return ctx.onDrop(session, out, "too_large"); // spec 3.1.2.25: discard as if completed
   }
   session.inflight.set(packetId, inflight);
 }
 
-/** Builds the PUBLISH for `out`, with v5 expiry, subscription ids and an outbound topic alias. */
+/** How one PUBLISH goes out: its packet id (QoS 1/2), whether it is a re-send, the time. */
+export interface PublishSend {
+  packetId?: number;
+  dup: boolean;
+  /** The broker clock's time, for the Message Expiry Interval left. */
+  now: number;
+}
+
+/**
+ * Builds the PUBLISH for `out`, with v5 expiry, subscription ids and an outbound topic alias.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Buffer } from "node:buffer";
+ * import { publishPacket } from "./delivery.ts";
+ * const client = { protocolVersion: 5, negotiated: { topicAliasMaximum: 0 }, flow: {} };
+ * const msg = { topic: "t", payload: Buffer.from("x"), qos: 1, retain: false, properties: {}, expiresAt: 5_000 } as const;
+ * const packet = publishPacket(client as never, { msg, qos: 1, retain: false }, { packetId: 7, dup: false, now: 1_000 });
+ * assert.equal(packet.properties?.messageExpiryInterval, 4);
+ * assert.equal(packet.messageId, 7);
+ * ```
+ */
 export function publishPacket(
-  client: Client,
+  client: ClientConnection,
   out: OutboundMessage,
-  packetId: number | undefined,
-  dup: boolean,
+  { packetId, dup, now }: PublishSend,
 ): IPublishPacket {
   const { msg } = out;
   const packet: IPublishPacket = {
@@ -100,7 +143,7 @@ export function publishPacket(
   };
   if (client.protocolVersion !== 5) return packet;
   const properties: IPublishPacket["properties"] = { ...msg.properties };
-  const expiry = remainingExpiry(msg, Date.now());
+  const expiry = remainingExpiry(msg, now);
   if (expiry !== undefined) properties.messageExpiryInterval = expiry;
   if (out.subscriptionIds?.length) {
     properties.subscriptionIdentifier = out.subscriptionIds.length === 1
@@ -117,14 +160,15 @@ export function publishPacket(
 }
 
 function outboundAlias(
-  client: Client,
+  client: ClientConnection,
   topic: string,
 ): { alias: number; known: boolean } | undefined {
-  if (client.topicAliasMaximum === 0) return undefined;
-  const aliases = client.outboundAliases ??= new Map();
+  const maximum = client.negotiated.topicAliasMaximum;
+  if (maximum === 0) return undefined;
+  const aliases = client.flow.outboundAliases ??= new Map();
   const existing = aliases.get(topic);
   if (existing) return { alias: existing, known: true };
-  if (aliases.size >= client.topicAliasMaximum) return undefined;
+  if (aliases.size >= maximum) return undefined;
   const alias = aliases.size + 1;
   aliases.set(topic, alias);
   return { alias, known: false };

@@ -28,13 +28,17 @@ export interface ExpiryScheduleOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { FakeClock } from "../../lib/fake_clock.ts";
  * import { ExpirySchedule } from "./expiry_schedule.ts";
+ * const clock = new FakeClock();
  * const due: string[] = [];
- * const schedule = new ExpirySchedule<string, number>((key) => due.push(key));
- * schedule.set("soon", Date.now() + 10, 1);
- * schedule.set("later", Date.now() + 60_000, 2);
- * await new Promise((r) => setTimeout(r, 50));
- * if (due.join() !== "soon" || schedule.size !== 1) throw new Error("wrong keys due");
+ * const schedule = new ExpirySchedule<string, number>((key) => due.push(key), { clock });
+ * schedule.set("soon", clock.now() + 10, 1);
+ * schedule.set("later", clock.now() + 60_000, 2);
+ * clock.advance(50);
+ * assert.deepEqual(due, ["soon"]);
+ * assert.equal(schedule.size, 1);
  * schedule.clear(); // drops "later" and its timer
  * ```
  */

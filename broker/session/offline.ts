@@ -6,7 +6,8 @@
  *
  * @module
  */
-import type { Will } from "../client.ts";
+import { systemClock } from "../../lib/clock.ts";
+import type { Will } from "../core_types.ts";
 import { ExpirySchedule, type ExpiryScheduleOptions } from "./expiry_schedule.ts";
 import type { Session } from "./session.ts";
 
@@ -73,7 +74,8 @@ export class OfflineSessions {
    */
   constructor(handlers: OfflineHandlers, opts: ExpiryScheduleOptions = {}) {
     this.#handlers = handlers;
-    this.#now = opts.clock ? () => opts.clock!.now() : Date.now;
+    const clock = opts.clock ?? systemClock;
+    this.#now = () => clock.now();
     this.#wills = new ExpirySchedule((_id, will) => handlers.publishWill(will), opts);
     this.#sessions = new ExpirySchedule((id, session) => this.#expire(id, session), opts);
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import type { Will } from "../client.ts";
+import type { Will } from "../core_types.ts";
 import { FakeClock } from "../../lib/fake_clock.ts";
 import { NEVER_EXPIRES, OfflineSessions } from "./offline.ts";
 import { Session } from "./session.ts";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type Clock, systemClock } from "../../lib/clock.ts";
 import type { ClientInfo } from "../hooks.ts";
 import type { Message, QoS, SubscriptionOptions } from "../message.ts";
 
@@ -33,9 +34,11 @@ export interface InflightMessage extends OutboundMessage {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Session } from "./session.ts";
  * const s = new Session("sensor-1", { maxQueued: 2 });
- * console.assert(s.nextPacketId() === 1 && s.nextPacketId() === 2);
+ * assert.equal(s.nextPacketId(), 1);
+ * assert.equal(s.nextPacketId(), 2);
  * ```
  */
 export class Session {
@@ -83,23 +86,23 @@ export class Session {
    * Whether publishers feeding this session should slow down: its queue is half full while its
    * client is connected. A session stuck like that for {@linkcode CONGESTION_PATIENCE_MS} no
    * longer counts (its client is not keeping up at all; its queue overflows and drops instead).
+   * `now` is the broker clock's time.
    */
-  isCongested(): boolean {
+  isCongested(now: number): boolean {
     if (this.queue.length < this.maxQueued / 2) {
       this.#congestedSince = 0;
       return false;
     }
-    const now = Date.now();
     if (this.#congestedSince === 0) this.#congestedSince = now;
     return now - this.#congestedSince < CONGESTION_PATIENCE_MS;
   }
 
-  /** Resolves when the queue is down to a quarter, or after `ms`. */
-  waitForRoom(ms: number): Promise<void> {
+  /** Resolves when the queue is down to a quarter, or after `ms` on `clock`. */
+  waitForRoom(ms: number, clock: Clock = systemClock): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = clock.setTimer(done, ms);
       function done() {
-        clearTimeout(timer);
+        clock.clearTimer(timer);
         resolve();
       }
       this.#roomWaiters.push(done);

@@ -26,10 +26,11 @@ export interface SessionStore {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemorySessionStore } from "./store.ts";
  * const store = new MemorySessionStore({ maxQueued: 10 });
  * store.create("c1");
- * console.assert(store.get("c1")?.clientId === "c1" && store.size === 1);
+ * assert.ok(store.get("c1")?.clientId === "c1" && store.size === 1);
  * ```
  */
 export class MemorySessionStore implements SessionStore {

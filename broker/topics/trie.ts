@@ -20,13 +20,14 @@ function newNode<V>(): Node<V> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TopicTrie } from "./trie.ts";
  * const trie = new TopicTrie<number>();
  * trie.add("a/+", "c1", 1);
  * trie.add("a/#", "c2", 2);
  * const seen: string[] = [];
  * trie.match("a/b", (owner) => seen.push(owner));
- * console.assert(seen.sort().join() === "c1,c2");
+ * assert.ok(seen.sort().join() === "c1,c2");
  * ```
  */
 export class TopicTrie<V> {

@@ -20,9 +20,9 @@ export interface SharedFilter {
  * @example
  * ```ts
  * import { parseSharedFilter } from "./validate.ts";
- * import { assertEquals } from "node:assert/strict";
- * assertEquals(parseSharedFilter("$share/g/a/#")?.group, "g");
- * assertEquals(parseSharedFilter("a/#"), null);
+ * import { equal } from "node:assert/strict";
+ * equal(parseSharedFilter("$share/g/a/#")?.group, "g");
+ * equal(parseSharedFilter("a/#"), null);
  * ```
  */
 export function parseSharedFilter(filter: string): SharedFilter | null | undefined {

@@ -4,7 +4,7 @@ import type { BindAddress, ListenOptions } from "./options.ts";
 import { formatAddr } from "./address.ts";
 import { ConnectionClosedError, ListenerError } from "./errors.ts";
 import { ConnectionLimit } from "./_limit.ts";
-import { bindFailure, type TlsFiles } from "./_util.ts";
+import { bindFailure, handOver, messageOf, type TlsFiles } from "./_util.ts";
 
 /** A {@linkcode Connection} over a `node:tls` socket. */
 class NodeTlsConnection implements Connection {
@@ -64,29 +64,25 @@ export async function listenNodeTls(
   opts: ListenOptions & { requireClientCert?: boolean },
 ): Promise<Listener> {
   const limit = new ConnectionLimit(opts.maxConnections);
+  const { cert, key, ca } = files;
+  const rejectUnauthorized = opts.requireClientCert === true;
   let server: tls.Server;
   try {
     server = tls.createServer({
-      cert: files.cert,
-      key: files.key,
-      ca: files.ca,
+      cert,
+      key,
+      ca,
       requestCert: true,
-      rejectUnauthorized: opts.requireClientCert === true,
+      rejectUnauthorized,
       ALPNProtocols: ["mqtt"],
     });
   } catch (cause) {
-    const why = cause instanceof Error ? cause.message : String(cause);
+    const why = messageOf(cause);
     throw new ListenerError(name, `cannot use the certificate, key or ca: ${why}`, { cause });
   }
   server.on("secureConnection", (socket: tls.TLSSocket) => {
     if (!limit.tryAcquire()) return void socket.destroy();
-    const conn = new NodeTlsConnection(name, socket, limit.releaser());
-    try {
-      onConnection(conn);
-    } catch (error) {
-      conn.close();
-      if (error instanceof Error) opts.onError?.(error);
-    }
+    handOver(new NodeTlsConnection(name, socket, limit.releaser()), onConnection, opts);
   });
   server.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
     socket.destroy();

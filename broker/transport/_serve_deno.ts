@@ -2,6 +2,7 @@ import type { ConnectionHandler, Listener } from "./connection.ts";
 import type { ListenOptions } from "./options.ts";
 import { DenoConnection, isQuietError } from "./_deno_conn.ts";
 import { ConnectionLimit } from "./_limit.ts";
+import { handOver } from "./_util.ts";
 
 /** Pause after an accept error other than closing (for example too many open files). */
 const ACCEPT_RETRY_MS = 50;
@@ -38,12 +39,7 @@ export function serveDenoListener(
         onClose,
         onError: opts.onError,
       });
-      try {
-        onConnection(wrapped);
-      } catch (error) {
-        wrapped.close();
-        if (error instanceof Error) opts.onError?.(error);
-      }
+      handOver(wrapped, onConnection, opts);
     }
   };
   const loop = accept();

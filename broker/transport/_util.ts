@@ -1,11 +1,30 @@
-import type { BindAddress } from "./options.ts";
+import type { Connection, ConnectionHandler } from "./connection.ts";
+import type { BindAddress, ListenOptions } from "./options.ts";
 import { formatAddr } from "./address.ts";
 import { ListenerError } from "./errors.ts";
 
+/** The message of a thrown value. */
+export function messageOf(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** Hands a new connection to `onConnection`; when that throws, closes it and reports the error. */
+export function handOver(
+  conn: Connection,
+  onConnection: ConnectionHandler,
+  opts: ListenOptions,
+): void {
+  try {
+    onConnection(conn);
+  } catch (error) {
+    conn.close();
+    if (error instanceof Error) opts.onError?.(error);
+  }
+}
+
 /** The reason text for a failed bind. */
 export function bindFailure(addr: BindAddress, cause: unknown): string {
-  const why = cause instanceof Error ? cause.message : String(cause);
-  return `cannot bind ${formatAddr(addr.hostname, addr.port)}: ${why}`;
+  return `cannot bind ${formatAddr(addr.hostname, addr.port)}: ${messageOf(cause)}`;
 }
 
 /** Reads a PEM file named by option `what` (`cert`, `key`, `ca`) of listener `name`. */
@@ -15,7 +34,7 @@ export async function readPem(name: string, what: string, path: string | null): 
   try {
     text = await Deno.readTextFile(path);
   } catch (cause) {
-    const why = cause instanceof Error ? cause.message : String(cause);
+    const why = messageOf(cause);
     throw new ListenerError(name, `cannot read ${what} file "${path}": ${why}`, { cause });
   }
   if (!text.includes("-----BEGIN ")) {

@@ -14,9 +14,10 @@ import type { BindAddress } from "./options.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseBind } from "./address.ts";
  * const { hostname, port } = parseBind("[::1]:1883");
- * console.assert(hostname === "::1" && port === 1883);
+ * assert.deepEqual([hostname, port], ["::1", 1883]);
  * ```
  */
 export function parseBind(bind: string): BindAddress {
@@ -36,9 +37,10 @@ export function parseBind(bind: string): BindAddress {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatAddr } from "./address.ts";
- * console.assert(formatAddr("::1", 1883) === "[::1]:1883");
- * console.assert(formatAddr("127.0.0.1", 1883) === "127.0.0.1:1883");
+ * assert.equal(formatAddr("::1", 1883), "[::1]:1883");
+ * assert.equal(formatAddr("127.0.0.1", 1883), "127.0.0.1:1883");
  * ```
  */
 export function formatAddr(hostname: string, port: number): string {

@@ -10,9 +10,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ListenerError } from "./errors.ts";
  * const err = new ListenerError("secure", 'cannot read cert file "/nope.pem"');
- * console.assert(err.message === 'Cannot start listener "secure": cannot read cert file "/nope.pem"');
+ * assert.equal(err.message, 'Cannot start listener "secure": cannot read cert file "/nope.pem"');
  * ```
  */
 export class ListenerError extends Error {
@@ -32,9 +33,10 @@ export class ListenerError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConnectionClosedError } from "./errors.ts";
  * const err = new ConnectionClosedError("127.0.0.1:50000");
- * console.assert(err.message === "Connection to 127.0.0.1:50000 is closed");
+ * assert.equal(err.message, "Connection to 127.0.0.1:50000 is closed");
  * ```
  */
 export class ConnectionClosedError extends Error {

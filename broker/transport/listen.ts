@@ -24,6 +24,7 @@ import { listenWs, listenWss } from "./ws.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startListener } from "./listen.ts";
  * const listener = await startListener("default", {
  *   type: "tcp",
@@ -35,7 +36,7 @@ import { listenWs, listenWss } from "./ws.ts";
  *   path: "/mqtt",
  *   max_connections: 0,
  * }, (conn) => conn.close());
- * console.assert(listener.port > 0);
+ * assert.ok(listener.port > 0);
  * await listener.close();
  * ```
  */

@@ -40,6 +40,7 @@ let counter = 0;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memoryPair } from "./memory.ts";
  * const [server, client] = memoryPair();
  * await client.write(new Uint8Array([0xc0, 0x00])); // PINGREQ
@@ -47,7 +48,7 @@ let counter = 0;
  *   await server.write(new Uint8Array([0xd0, 0x00])); // PINGRESP
  *   break;
  * }
- * console.assert((await client.read())?.[0] === 0xd0);
+ * assert.equal((await client.read())?.[0], 0xd0);
  * await client.closed;
  * ```
  */

@@ -24,7 +24,7 @@ import { bindFailure } from "./_util.ts";
  * const listener = listenTcp("default", { hostname: "127.0.0.1", port: 0 }, async (conn) => {
  *   for await (const chunk of conn.readable) await conn.write(chunk);
  * });
- * console.log(listener.port);
+ * console.log(`listening on port ${listener.port}`);
  * await listener.close();
  * ```
  */

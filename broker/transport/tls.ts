@@ -9,7 +9,7 @@ import type { BindAddress, ListenOptions } from "./options.ts";
 import { ListenerError } from "./errors.ts";
 import { serveDenoListener } from "./_serve_deno.ts";
 import { listenNodeTls } from "./_node_tls.ts";
-import { bindFailure, readTlsFiles } from "./_util.ts";
+import { bindFailure, messageOf, readTlsFiles } from "./_util.ts";
 
 /** Certificate files of a TLS listener (paths, as in the config). */
 export interface TlsListenOptions extends ListenOptions {
@@ -59,15 +59,11 @@ export async function listenTls(
   if (files.ca !== undefined) {
     return listenNodeTls(name, addr, { ...files, ca: files.ca }, onConnection, opts);
   }
+  const { hostname, port } = addr;
+  const { cert, key } = files;
   let raw: Deno.TlsListener;
   try {
-    raw = Deno.listenTls({
-      hostname: addr.hostname,
-      port: addr.port,
-      cert: files.cert,
-      key: files.key,
-      alpnProtocols: [MQTT_ALPN],
-    });
+    raw = Deno.listenTls({ hostname, port, cert, key, alpnProtocols: [MQTT_ALPN] });
   } catch (cause) {
     throw new ListenerError(name, tlsFailure(addr, cause), { cause });
   }
@@ -82,6 +78,5 @@ function tlsFailure(addr: BindAddress, cause: unknown): string {
   if (cause instanceof Deno.errors.PermissionDenied || cause instanceof Deno.errors.NotCapable) {
     return bindFailure(addr, cause);
   }
-  const why = cause instanceof Error ? cause.message : String(cause);
-  return `cannot use the certificate or key: ${why}`;
+  return `cannot use the certificate or key: ${messageOf(cause)}`;
 }

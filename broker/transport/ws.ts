@@ -10,7 +10,7 @@ import { formatAddr } from "./address.ts";
 import { ListenerError } from "./errors.ts";
 import { ConnectionLimit } from "./_limit.ts";
 import { WsConnection } from "./_ws_conn.ts";
-import { bindFailure, readTlsFiles } from "./_util.ts";
+import { bindFailure, handOver, readTlsFiles } from "./_util.ts";
 
 /** Subprotocols accepted, in order of preference (`mqttv3.1` is what MQTT 3.1 clients send). */
 export const MQTT_SUBPROTOCOLS: readonly string[] = ["mqtt", "mqttv3.1"];
@@ -93,22 +93,15 @@ function serveWs(
   const path = opts.path || DEFAULT_WS_PATH;
   const limit = new ConnectionLimit(opts.maxConnections);
   const handler = (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Response => {
-    if (new URL(req.url).pathname !== path) return text(404, "Not found");
-    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return text(426, "Upgrade to websocket required", { upgrade: "websocket" });
-    }
-    const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",")
-      .map((p) => p.trim()).filter((p) => p !== "");
-    const protocol = MQTT_SUBPROTOCOLS.find((p) => offered.includes(p));
-    if (offered.length > 0 && protocol === undefined) {
-      return text(400, `Unsupported WebSocket subprotocol, expected ${MQTT_SUBPROTOCOLS[0]}`);
-    }
+    const checked = checkUpgrade(req, path);
+    if (checked instanceof Response) return checked;
     if (!limit.tryAcquire()) return text(503, "Too many connections");
     const onClose = limit.releaser();
+    // Read before the upgrade: reading `info` after it makes Deno 2.9 drop the upgrade response.
     const remoteAddr = formatAddr(info.remoteAddr.hostname, info.remoteAddr.port);
     let upgraded: { socket: WebSocket; response: Response };
     try {
-      upgraded = Deno.upgradeWebSocket(req, protocol ? { protocol } : {});
+      upgraded = Deno.upgradeWebSocket(req, checked);
     } catch {
       onClose();
       return text(400, "Bad WebSocket upgrade request");
@@ -119,19 +112,44 @@ function serveWs(
       remoteAddr,
       onClose,
     });
-    upgraded.socket.addEventListener("open", () => {
-      try {
-        onConnection(conn);
-      } catch (error) {
-        conn.close();
-        if (error instanceof Error) opts.onError?.(error);
-      }
-    }, { once: true });
+    const open = () => handOver(conn, onConnection, opts);
+    upgraded.socket.addEventListener("open", open, { once: true });
     return upgraded.response;
   };
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  const server = serve(name, addr, tls, opts, handler);
+  const { hostname, port } = server.addr;
+  return { name, transport, hostname, port, close: () => server.shutdown() };
+}
+
+/**
+ * The refusal of a request that cannot become an MQTT WebSocket on `path` (404 elsewhere, 426
+ * without an upgrade, 400 for other subprotocols), or the upgrade options with the subprotocol
+ * chosen.
+ */
+function checkUpgrade(req: Request, path: string): Response | Deno.UpgradeWebSocketOptions {
+  if (new URL(req.url).pathname !== path) return text(404, "Not found");
+  if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+    return text(426, "Upgrade to websocket required", { upgrade: "websocket" });
+  }
+  const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",")
+    .map((p) => p.trim()).filter((p) => p !== "");
+  const protocol = MQTT_SUBPROTOCOLS.find((p) => offered.includes(p));
+  if (offered.length > 0 && protocol === undefined) {
+    return text(400, `Unsupported WebSocket subprotocol, expected ${MQTT_SUBPROTOCOLS[0]}`);
+  }
+  return protocol ? { protocol } : {};
+}
+
+/** Binds the HTTP server of a WebSocket listener. */
+function serve(
+  name: string,
+  addr: BindAddress,
+  tls: { cert: string; key: string } | undefined,
+  opts: ListenOptions,
+  handler: Deno.ServeHandler<Deno.NetAddr>,
+): Deno.HttpServer<Deno.NetAddr> {
   try {
-    server = Deno.serve({
+    return Deno.serve({
       hostname: addr.hostname,
       port: addr.port,
       ...tls,
@@ -144,13 +162,6 @@ function serveWs(
   } catch (cause) {
     throw new ListenerError(name, bindFailure(addr, cause), { cause });
   }
-  return {
-    name,
-    transport,
-    hostname: server.addr.hostname,
-    port: server.addr.port,
-    close: () => server.shutdown(),
-  };
 }
 
 function text(status: number, body: string, headers: Record<string, string> = {}): Response {

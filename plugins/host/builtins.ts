@@ -12,8 +12,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BUILTIN_PLUGINS } from "./builtins.ts";
- * console.log(Object.keys(BUILTIN_PLUGINS).includes("auth_file")); // true
+ * assert.ok(Object.hasOwn(BUILTIN_PLUGINS, "auth_file"));
  * ```
  */
 export const BUILTIN_PLUGINS: Readonly<Record<string, string>> = {

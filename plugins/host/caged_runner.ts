@@ -1,8 +1,9 @@
 /**
  * Host side of a caged plugin (a Worker or a child process, see cage.ts): exactly the declared
  * permissions, pipelined RPC, timeouts, a ping watchdog, and restart with exponential backoff
- * after a crash. Every frame and message from the plugin is untrusted: a malformed one is the
- * plugin's fault (logged, counted, the plugin restarted), never an exception in the broker.
+ * after a crash. Every frame and message from the plugin is untrusted and read against the wire
+ * tables (protocol.ts, wire_checks.ts): a malformed frame is the plugin's fault (logged, counted,
+ * the plugin restarted), never an exception in the broker.
  *
  * @module
  */
@@ -17,17 +18,13 @@ import {
   type WorkerPermissions,
   workerPermissions,
 } from "./permissions.ts";
+import { type MessageHandlers, type PluginWire, serveMessages } from "./protocol.ts";
+import type { HealthReport, HostMessages } from "./protocol.ts";
 import { RemoteError, RpcClosedError, RpcPeer, RpcTimeoutError } from "./rpc.ts";
-import {
-  type CallOutcome,
-  type HealthReport,
-  type Logger,
-  type Runner,
-  RunnerBase,
-} from "./runner.ts";
+import { type CallOutcome, type Logger, type Runner, RunnerBase } from "./runner.ts";
 import type { PluginServices } from "./services.ts";
-import type { LogLevel } from "./context.ts";
 import { TokenBucket } from "./token_bucket.ts";
+import { HOST_MESSAGES, PLUGIN_ANSWERS } from "./wire_checks.ts";
 
 /** Log and fault messages a plugin may send per second; the rest are dropped and counted. */
 const MESSAGES_PER_SECOND = 500;
@@ -41,30 +38,6 @@ export interface CagedRunnerOptions {
   startTimeoutMs: number;
   /** Restart delay: `initialMs * 2^n`, at most `maxMs`. */
   backoff: { initialMs: number; maxMs: number };
-}
-
-const LEVELS: readonly string[] = ["debug", "info", "warn", "error"];
-
-/** A `log` message from a plugin, checked; null when it is not one. */
-function logMessage(
-  a: unknown,
-): { level: LogLevel; msg: string; fields?: Record<string, unknown> } | null {
-  if (a === null || typeof a !== "object") return null;
-  const { level, msg, fields } = a as Record<string, unknown>;
-  if (typeof level !== "string" || !LEVELS.includes(level) || typeof msg !== "string") return null;
-  const ok = fields === undefined ||
-    (fields !== null && typeof fields === "object" && !Array.isArray(fields));
-  return ok
-    ? { level: level as LogLevel, msg, fields: fields as Record<string, unknown> | undefined }
-    : null;
-}
-
-/** A `fault` message from a plugin, checked; null when it is not one. */
-function faultMessage(a: unknown): { hook: string | null; message: string } | null {
-  if (a === null || typeof a !== "object") return null;
-  const { hook, message } = a as Record<string, unknown>;
-  if ((hook !== null && typeof hook !== "string") || typeof message !== "string") return null;
-  return { hook: hook === null ? null : hook.slice(0, 100), message: message.slice(0, 2000) };
 }
 
 /**
@@ -82,7 +55,7 @@ function faultMessage(a: unknown): { hook: string | null; message: string } | nu
 export class CagedRunner extends RunnerBase implements Runner {
   #opts: CagedRunnerOptions;
   #handle: CageHandle | null = null;
-  #peer: RpcPeer | null = null;
+  #peer: RpcPeer<PluginWire> | null = null;
   #declared: WorkerPermissions | null = null;
   #config: Record<string, unknown> = {};
   #pingSince: number | null = null;
@@ -95,6 +68,12 @@ export class CagedRunner extends RunnerBase implements Runner {
   #droppedMessages = 0;
   /** Cages being terminated; close() waits for them. */
   #ending = new Set<Promise<void>>();
+
+  /** What the host does with each one-way message of a plugin (already read and rate-held). */
+  #messageHandlers: MessageHandlers<HostMessages> = {
+    log: ({ level, msg, fields }) => this.#opts.services.log(level, msg, fields),
+    fault: ({ hook, message }) => void this.fault(hook, "error", message),
+  };
 
   constructor(alias: string, entry: PluginEntryConfig, opts: CagedRunnerOptions) {
     super(alias, entry, opts.log);
@@ -109,7 +88,7 @@ export class CagedRunner extends RunnerBase implements Runner {
     const { handle, peer } = this.#spawn(workerPermissions({}), true);
     try {
       const args = { alias: this.alias, source: this.#opts.cage.source };
-      const manifest = await peer.call("load", args, this.#opts.startTimeoutMs) as Manifest;
+      const manifest = await peer.call("load", args, this.#opts.startTimeoutMs);
       const declared = parsePermissions(manifest.permissions);
       this.#declared = workerPermissions(
         scopedPermissions(declared, parsePermissions(this.entry.permissions)),
@@ -153,8 +132,8 @@ export class CagedRunner extends RunnerBase implements Runner {
     if (this.state !== "running" || !this.#peer) return { applied: false };
     try {
       const out = await this.#peer.call("configure", config, this.#opts.startTimeoutMs);
-      if ((out as { applied: boolean }).applied) this.#config = config;
-      return out as { applied: boolean };
+      if (out.applied) this.#config = config;
+      return out;
     } catch (err) {
       throw new Error((err as Error).message);
     }
@@ -162,7 +141,7 @@ export class CagedRunner extends RunnerBase implements Runner {
 
   async health(): Promise<HealthReport | null> {
     if (this.state !== "running" || !this.#peer) return null;
-    return await this.#peer.call("health", null, this.entry.timeout_ms) as HealthReport | null;
+    return await this.#peer.call("health", null, this.entry.timeout_ms);
   }
 
   notify(hook: HookpointName, event: unknown): void {
@@ -221,41 +200,35 @@ export class CagedRunner extends RunnerBase implements Runner {
   }
 
   /** Opens a cage; `probe` cages only answer `load` and report problems by failing it. */
-  #spawn(permissions: WorkerPermissions, probe: boolean): { handle: CageHandle; peer: RpcPeer } {
-    const services = this.#opts.services;
+  #spawn(
+    permissions: WorkerPermissions,
+    probe: boolean,
+  ): { handle: CageHandle; peer: RpcPeer<PluginWire> } {
     // Problems of this cage: a probe fails its call, a running plugin crashes (and restarts).
     const broken = (reason: string) => {
       if (!probe && this.#peer === peer) this.#crash(reason);
       else peer.close(new RpcClosedError(`plugin ${reason}`));
     };
-    const peer: RpcPeer = new RpcPeer({ postMessage: (b) => handle.port.postMessage(b) }, {
+    const violation = (reason: string) => {
+      this.metrics.errors++;
+      broken(`protocol violation: ${reason}`);
+    };
+    const services = this.#opts.services;
+    const messages = serveMessages(HOST_MESSAGES, this.#messageHandlers, (m) => {
+      this.fault(null, "error", `malformed ${m} message`);
+    });
+    const peer = new RpcPeer<PluginWire>({ postMessage: (b) => handle.port.postMessage(b) }, {
       request: (m, a) => {
         if (probe) throw new Error("context services are not available while the plugin is probed");
         return services.invoke(m, a);
       },
-      message: (m, a) => {
-        if (!this.#messages.take()) return void this.#dropMessage();
-        if (m === "log") {
-          const x = logMessage(a);
-          if (x) services.log(x.level, x.msg, x.fields);
-          else this.fault(null, "error", "malformed log message");
-        } else if (m === "fault") {
-          const f = faultMessage(a);
-          this.fault(f?.hook ?? null, "error", f?.message ?? "malformed fault message");
-        }
-      },
-      invalid: (reason) => {
-        this.metrics.errors++;
-        broken(`protocol violation: ${reason}`);
-      },
-    });
+      message: (m, a) => this.#messages.take() ? messages(m, a) : this.#dropMessage(),
+      invalid: violation,
+    }, PLUGIN_ANSWERS);
     const handle: CageHandle = this.#opts.cage.open(permissions, {
       receive: (batch) => peer.receive(batch),
-      crash: (reason) => broken(reason),
-      invalid: (reason) => {
-        this.metrics.errors++;
-        broken(`protocol violation: ${reason}`);
-      },
+      crash: broken,
+      invalid: violation,
     });
     return { handle, peer };
   }

@@ -31,8 +31,11 @@ export type ChainMember = Pick<Runner, "alias" | "entry" | "call"> & {
  * @example
  * ```ts
  * import { normalizeDecision } from "./chain.ts";
- * console.log(normalizeDecision(true), normalizeDecision(undefined), normalizeDecision("yes"));
- * // { result: "allow" } { result: "ignore" } null
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(normalizeDecision(true), { result: "allow" });
+ * assert.deepEqual(normalizeDecision(undefined), { result: "ignore" });
+ * assert.equal(normalizeDecision("yes"), null);
  * ```
  */
 export function normalizeDecision(value: unknown): Decision | null {
@@ -67,8 +70,19 @@ function fallback(choice: FallbackDecision, why: string): Decision {
  * When all ignore, `whenAllIgnore` decides (`by: null`).
  *
  * @example
- * ```ts ignore
- * const outcome = await runDecide(members, "client.authorize", event, "deny");
+ * ```ts
+ * import { type ChainMember, runDecide } from "./chain.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const member = (alias: string, value: unknown) => ({
+ *   alias,
+ *   entry: { on_error: "deny", on_timeout: "deny" },
+ *   call: () => Promise.resolve({ ok: true, value }),
+ *   fault: () => ({ ok: false }),
+ * }) as unknown as ChainMember;
+ * const members = [member("quiet", undefined), member("acl", false)];
+ * const outcome = await runDecide(members, "client.authorize", {}, "allow");
+ * assert.deepEqual(outcome, { result: "deny", by: "acl" });
  * ```
  */
 export async function runDecide(
@@ -126,8 +140,16 @@ export type TransformOutcome =
  * (value kept), as is a result of the wrong shape (counted as an error).
  *
  * @example
- * ```ts ignore
- * const out = await runTransform(members, "message.publish", msg, null, true);
+ * ```ts
+ * import { type ChainMember, runTransform } from "./chain.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dropper = {
+ *   alias: "taboo",
+ *   call: () => Promise.resolve({ ok: true, value: { drop: true, reason: "taboo" } }),
+ * } as unknown as ChainMember;
+ * const out = await runTransform([dropper], "message.publish", {}, null, true);
+ * assert.deepEqual(out, { dropped: true, by: "taboo", reason: "taboo" });
  * ```
  */
 export async function runTransform(

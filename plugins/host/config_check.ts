@@ -1,75 +1,31 @@
 /**
- * Checks a config an operator submits at run time against the plugin's Avro schema (with
- * {@linkcode validateAvro}: field paths, defaults filled, unknown keys refused) and the EMQX `$ui`
- * rules on its fields (`pattern`, `range`, `length`), so that what the dashboard form promises the
- * server enforces.
+ * The one validator of a plugin's own config, used when a plugin starts (boot or reload) and when
+ * an operator submits a config at run time: the plugin's Avro schema checked with
+ * {@linkcode validateAvro} (field paths, defaults filled, unknown keys refused), then the EMQX
+ * `$ui` rules on its fields (`required`, `pattern`, `range`, `length`), so that what the dashboard
+ * form promises the server enforces.
  *
  * @module
  */
 
 import { type AvroIssue, validateAvro } from "../../schema/mod.ts";
-
-/** One `$ui.rules` entry (EMQX dashboard form hint). */
-export interface UiRule {
-  type: "pattern" | "range" | "length";
-  /** For `pattern`: a regular expression the whole string must match. */
-  value?: string;
-  min?: number;
-  max?: number;
-  message?: string;
-}
-
-interface Field {
-  name: string;
-  type: unknown;
-  $ui?: { required?: boolean; rules?: UiRule[] };
-}
-
-function ruleError(rule: UiRule, value: unknown): string | null {
-  const fail = (why: string) => rule.message ?? why;
-  if (rule.type === "pattern" && typeof value === "string" && rule.value) {
-    return new RegExp(`^(?:${rule.value})$`).test(value) ? null : fail(`must match ${rule.value}`);
-  }
-  const n = rule.type === "length"
-    ? (typeof value === "string" || Array.isArray(value) ? value.length : null)
-    : (typeof value === "number" ? value : null);
-  if (n === null) return null;
-  if (rule.min !== undefined && n < rule.min) return fail(`must be at least ${rule.min}`);
-  if (rule.max !== undefined && n > rule.max) return fail(`must be at most ${rule.max}`);
-  return null;
-}
-
-/** Walks record fields (nested records included) and applies `$ui.required` and `$ui.rules`. */
-function uiIssues(type: unknown, value: unknown, path: string, out: AvroIssue[]): void {
-  const t = type as { type?: string; fields?: Field[] } | null;
-  if (!t || t.type !== "record" || typeof value !== "object" || value === null) return;
-  for (const f of t.fields ?? []) {
-    const v = (value as Record<string, unknown>)[f.name];
-    const at = path ? `${path}.${f.name}` : f.name;
-    if (f.$ui?.required && (v === undefined || v === null || v === "")) {
-      out.push({ path: at, message: "is required" });
-      continue;
-    }
-    for (const rule of f.$ui?.rules ?? []) {
-      const why = ruleError(rule, v);
-      if (why) out.push({ path: at, message: why });
-    }
-    const inner = Array.isArray(f.type) ? f.type.find((x) => typeof x === "object") : f.type;
-    uiIssues(inner, v, at, out);
-  }
-}
+import { uiIssues } from "./_ui_rules.ts";
 
 /**
- * Validates `config` (merged over `defaults`) against `schema`; null schema accepts any object.
+ * Validates `config` (merged over `defaults`) against `schema`; a null schema accepts any object.
  *
  * @example
  * ```ts
  * import { checkPluginConfig } from "./config_check.ts";
+ * import assert from "node:assert/strict";
+ *
  * const schema = { type: "record", name: "C", fields: [
  *   { name: "prefix", type: "string", default: "a/", $ui: { rules: [{ type: "pattern", value: "[a-z/]+" }] } },
  * ] };
- * console.log(checkPluginConfig(schema, {}, { prefix: "B" }).errors);
- * // [ { path: "prefix", message: "must match [a-z/]+" } ]
+ * assert.deepEqual(checkPluginConfig(schema, {}, { prefix: "B" }).errors, [
+ *   { path: "prefix", message: "must match [a-z/]+" },
+ * ]);
+ * assert.deepEqual(checkPluginConfig(schema, {}, {}).value, { prefix: "a/" });
  * ```
  */
 export function checkPluginConfig(
@@ -82,4 +38,53 @@ export function checkPluginConfig(
   const { value, errors } = validateAvro<Record<string, unknown>>(schema, merged);
   uiIssues(schema, value, "", errors);
   return { value, errors };
+}
+
+/**
+ * The issues of {@linkcode checkPluginConfig} as one line: `path: what was expected`, joined by
+ * `; `; an issue about the whole config is named `(config)`.
+ *
+ * @example
+ * ```ts
+ * import { describeConfigIssues } from "./config_check.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   describeConfigIssues([
+ *     { path: "limits.max", message: '"lots" is not an integer' },
+ *     { path: "", message: "42 is not an object" },
+ *   ]),
+ *   'limits.max: "lots" is not an integer; (config): 42 is not an object',
+ * );
+ * ```
+ */
+export function describeConfigIssues(issues: readonly AvroIssue[]): string {
+  return issues.map((e) => `${e.path || "(config)"}: ${e.message}`).join("; ");
+}
+
+/**
+ * {@linkcode checkPluginConfig} for a plugin about to start: the valid config, defaults filled.
+ *
+ * @throws {TypeError} `invalid config: <path>: <what was expected>; ...` when it is not valid.
+ * @example
+ * ```ts
+ * import { resolveConfig } from "./config_check.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const schema = { type: "record", name: "C", fields: [{ name: "n", type: "int", default: 3 }] };
+ * assert.deepEqual(resolveConfig(schema, {}, {}), { n: 3 });
+ * assert.throws(() => resolveConfig(schema, {}, { n: "x" }), {
+ *   name: "TypeError",
+ *   message: 'invalid config: n: "x" is not an integer',
+ * });
+ * ```
+ */
+export function resolveConfig(
+  schema: Record<string, unknown> | null,
+  defaults: Record<string, unknown>,
+  config: Record<string, unknown>,
+): Record<string, unknown> {
+  const { value, errors } = checkPluginConfig(schema, defaults, config);
+  if (errors.length > 0) throw new TypeError(`invalid config: ${describeConfigIssues(errors)}`);
+  return value;
 }

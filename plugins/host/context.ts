@@ -1,28 +1,22 @@
 /**
- * Builds the `ctx` object a plugin receives, over any transport: in a worker `invoke` is an RPC
- * call to the host, in-process it calls the host services directly.
+ * Builds the `ctx` object a plugin receives, over any transport: in a cage `call` is an RPC call
+ * to the host, in-process it calls the host services directly. Either way the methods are the
+ * rows of {@linkcode ContextRequests} (protocol.ts).
  *
  * @module
  */
 
-import type { JsonValue, PluginContext, PublishOptions } from "../sdk/plugin.ts";
-import type { ClientInfo, Message } from "../sdk/events.ts";
-import type { BrokerStats, PluginStatusView } from "../sdk/stats.ts";
+import type { PluginContext } from "../sdk/plugin.ts";
+import type { ContextMethod, ContextRequests, LogLevel, ParamsOf, ResultOf } from "./protocol.ts";
 
-/** Log levels, in order. */
-export type LogLevel = "debug" | "info" | "warn" | "error";
-
-/** The host-side operations behind a context, by method name. */
+/** The host-side operations behind a context. */
 export interface ContextTransport {
-  invoke(method: string, args: unknown): Promise<unknown>;
+  /** Runs one context method. */
+  call<M extends ContextMethod>(
+    method: M,
+    params: ParamsOf<ContextRequests, M>,
+  ): Promise<ResultOf<ContextRequests, M>>;
   log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void;
-}
-
-/** Arguments of the `publish` method. */
-export interface PublishArgs {
-  topic: string;
-  payload: Uint8Array;
-  options: PublishOptions;
 }
 
 /**
@@ -30,9 +24,16 @@ export interface PublishArgs {
  *
  * @example
  * ```ts
- * import { makeContext } from "./context.ts";
- * const ctx = makeContext("a", {}, { invoke: async () => [], log: (l, m) => console.log(l, m) });
- * ctx.log.info("hello"); // info hello
+ * import assert from "node:assert/strict";
+ * import { type ContextTransport, makeContext } from "./context.ts";
+ * const lines: string[] = [];
+ * const transport: ContextTransport = {
+ *   call: () => Promise.reject(new Error("no services here")),
+ *   log: (level, msg) => void lines.push(`${level} ${msg}`),
+ * };
+ * const ctx = makeContext("a", {}, transport);
+ * ctx.log.info("hello");
+ * assert.deepEqual(lines, ["info hello"]);
  * ```
  */
 export function makeContext<C>(
@@ -40,7 +41,7 @@ export function makeContext<C>(
   config: C,
   transport: ContextTransport,
 ): PluginContext<C> {
-  const { invoke, log } = transport;
+  const { call, log } = transport;
   const encoder = new TextEncoder();
   return {
     alias,
@@ -53,19 +54,19 @@ export function makeContext<C>(
     },
     publish: async (topic, payload, options = {}) => {
       const bytes = typeof payload === "string" ? encoder.encode(payload) : payload;
-      await invoke("publish", { topic, payload: bytes, options } satisfies PublishArgs);
+      await call("publish", { topic, payload: bytes, options });
     },
     broker: {
-      clients: () => invoke("clients", null) as Promise<ClientInfo[]>,
-      retained: (topicFilter) => invoke("retained", topicFilter) as Promise<Message[]>,
-      stats: () => invoke("stats", null) as Promise<BrokerStats>,
-      plugins: () => invoke("plugins", null) as Promise<PluginStatusView[]>,
+      clients: () => call("clients", null),
+      retained: (topicFilter) => call("retained", topicFilter),
+      stats: () => call("stats", null),
+      plugins: () => call("plugins", null),
     },
     store: {
-      get: (key) => invoke("store.get", { key }) as Promise<JsonValue | undefined>,
-      set: async (key, value) => void await invoke("store.set", { key, value }),
-      delete: (key) => invoke("store.delete", { key }) as Promise<boolean>,
-      list: (prefix) => invoke("store.list", { prefix }) as Promise<string[]>,
+      get: (key) => call("store.get", { key }),
+      set: (key, value) => call("store.set", { key, value }),
+      delete: (key) => call("store.delete", { key }),
+      list: (prefix) => call("store.list", { prefix }),
     },
   };
 }

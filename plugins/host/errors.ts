@@ -9,9 +9,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PluginError } from "./errors.ts";
  * const e = new PluginError("acl", "hook threw: boom", "client.authorize");
- * console.log(e.alias, e.hook, e.message);
+ * assert.equal(e.alias, "acl");
+ * assert.equal(e.hook, "client.authorize");
  * ```
  */
 export class PluginError extends Error {
@@ -33,9 +35,10 @@ export class PluginError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PluginLoadError } from "./errors.ts";
- * console.log(new PluginLoadError("x", "integrity mismatch").message);
- * // Cannot load plugin "x": integrity mismatch
+ * const e = new PluginLoadError("x", "integrity mismatch");
+ * assert.equal(e.message, 'Cannot load plugin "x": integrity mismatch');
  * ```
  */
 export class PluginLoadError extends PluginError {

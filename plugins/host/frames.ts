@@ -28,10 +28,10 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeFrame, encodeFrame } from "./frames.ts";
  * const frame = encodeFrame({ topic: "a/b", payload: new Uint8Array([1, 2]) });
- * const back = decodeFrame(frame.subarray(4)) as { payload: Uint8Array };
- * if (back.payload[1] !== 2) throw new Error("round trip failed");
+ * assert.deepEqual(decodeFrame(frame.subarray(4)), { topic: "a/b", payload: new Uint8Array([1, 2]) });
  * ```
  */
 export function encodeFrame(value: unknown): Uint8Array {
@@ -67,13 +67,9 @@ export function encodeFrame(value: unknown): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeFrame, FrameError } from "./frames.ts";
- * try {
- *   decodeFrame(new Uint8Array([0, 0, 0, 9, 1]));
- *   throw new Error("accepted a truncated frame");
- * } catch (e) {
- *   if (!(e instanceof FrameError)) throw e;
- * }
+ * assert.throws(() => decodeFrame(new Uint8Array([0, 0, 0, 9, 1])), FrameError);
  * ```
  */
 export function decodeFrame(body: Uint8Array): unknown {
@@ -114,12 +110,12 @@ export function decodeFrame(body: Uint8Array): unknown {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeFrame, FrameReader } from "./frames.ts";
  * const bytes = encodeFrame(["hello"]);
  * const reader = new FrameReader(1024);
- * const first = reader.push(bytes.subarray(0, 3));
- * const second = reader.push(bytes.subarray(3));
- * if (first.length !== 0 || (second[0] as string[])[0] !== "hello") throw new Error("bad");
+ * assert.deepEqual(reader.push(bytes.subarray(0, 3)), []);
+ * assert.deepEqual(reader.push(bytes.subarray(3)), [["hello"]]);
  * ```
  */
 export class FrameReader {

@@ -5,7 +5,14 @@
  * @module
  */
 
-import type { AuthConfig, PluginEntryConfig, TopicCheckConfig } from "./entry.ts";
+import {
+  AUTH_DEFAULTS,
+  type AuthConfig,
+  type PluginEntryInput,
+  TOPIC_CHECK_DEFAULTS,
+  type TopicCheckConfig,
+  withEntryDefaults,
+} from "./entry.ts";
 import type { AuthenticateEvent, AuthorizeEvent } from "../sdk/events.ts";
 import {
   type DecideHookpoint,
@@ -16,73 +23,22 @@ import {
   type TransformHookpoint,
   type TransformValue,
 } from "../sdk/hookpoints.ts";
-import { BUILTIN_PLUGINS } from "./builtins.ts";
 import { type DecisionOutcome, runDecide, runTransform } from "./chain.ts";
+import { instantiateDeps, type PluginHostOptions } from "./host_options.ts";
+import { type PluginStatus, slotStatus } from "./host_status.ts";
 import {
-  ENTRY_LIMITS,
   instantiate,
   type InstantiateDeps,
   type PluginSlot,
   probeManifest,
 } from "./instantiate.ts";
 import type { Manifest } from "./manifest.ts";
-import type { HealthReport, Logger, PluginMetrics, PluginState, Runner } from "./runner.ts";
-import type { BrokerServices } from "./services.ts";
-import type { HookMetrics } from "../sdk/stats.ts";
+import type { HealthReport, Logger, Runner } from "./runner.ts";
+import { Watchdog } from "./watchdog.ts";
 
-/** A `plugins:` entry; omitted fields take the documented defaults. */
-export type PluginEntryInput = Partial<PluginEntryConfig> & { source: string };
-
-/** Defaults of a plugin entry. */
-export const ENTRY_DEFAULTS: Omit<PluginEntryConfig, "source"> = {
-  permissions: {},
-  config: {},
-  priority: 0,
-  enabled: true,
-  timeout_ms: 5000,
-  integrity: null,
-  isolation: "auto",
-  limits: ENTRY_LIMITS,
-  on_error: "deny",
-  on_timeout: "deny",
-};
-
-/** Everything `PluginHost.start` needs. */
-export interface PluginHostOptions {
-  /** The `plugins:` map; key order is config order (breaks priority ties). */
-  plugins: Record<string, PluginEntryInput>;
-  auth?: AuthConfig;
-  topicCheck?: TopicCheckConfig;
-  /** Plugin stores go to `<dataDir>/plugins/<alias>/store.json`; null keeps them in memory. */
-  dataDir?: string | null;
-  /** Directory relative `source` paths resolve against (the config file's); default cwd. */
-  baseDir?: string;
-  log: Logger;
-  services: BrokerServices;
-  /** Built-in name -> module URL; default builtins.ts. */
-  builtins?: Readonly<Record<string, string>>;
-  /** Watchdog ping period, ms (default 1000). A worker silent for its `timeout_ms` is restarted. */
-  watchdogIntervalMs?: number;
-  /** Limit for import + setup + start, ms (default 10000). */
-  startTimeoutMs?: number;
-  /** Restart backoff after a crash (default 500 ms doubling to 30 s). */
-  restartBackoff?: { initialMs: number; maxMs: number };
-}
-
-/** One row of `host.status()`. */
-export interface PluginStatus {
-  alias: string;
-  name: string | null;
-  version: string | null;
-  state: PluginState;
-  error?: string;
-  /** How it runs (`auto` resolved). */
-  isolation: "process" | "worker" | "none";
-  priority: number;
-  hooks: HookpointName[];
-  /** Totals plus, per hookpoint, calls, errors, timeouts and latency (p50/p99, histogram). */
-  metrics: PluginMetrics & { hooks: Record<string, HookMetrics> };
-}
+export { ENTRY_DEFAULTS, type PluginEntryInput } from "./entry.ts";
+export type { PluginHostOptions } from "./host_options.ts";
+export type { PluginStatus } from "./host_status.ts";
 
 /**
  * The plugin host.
@@ -101,8 +57,7 @@ export class PluginHost {
   #chains = new Map<HookpointName, Runner[]>();
   #auth: AuthConfig;
   #topicCheck: TopicCheckConfig;
-  #watchdog: ReturnType<typeof setInterval> | undefined;
-  #watchdogMs: number;
+  #watchdog: Watchdog;
   #deps: InstantiateDeps;
   #inflight = new Set<Promise<unknown>>();
   #closed = false;
@@ -110,32 +65,20 @@ export class PluginHost {
   private constructor(slots: PluginSlot[], opts: PluginHostOptions, deps: InstantiateDeps) {
     this.#slots = slots;
     this.#deps = deps;
-    this.#watchdogMs = opts.watchdogIntervalMs ?? 1000;
-    this.#auth = opts.auth ?? { allow_anonymous: false, plugins: null };
-    this.#topicCheck = opts.topicCheck ?? { enable: false, plugins: null };
+    this.#watchdog = new Watchdog(opts.watchdogIntervalMs ?? 1000, (now) => {
+      for (const s of this.#slots) s.runner?.tick(now);
+    });
+    this.#auth = opts.auth ?? AUTH_DEFAULTS;
+    this.#topicCheck = opts.topicCheck ?? TOPIC_CHECK_DEFAULTS;
     this.#rebuild();
-    for (const [role, cfg] of [["auth", this.#auth], ["topic_check", this.#topicCheck]] as const) {
-      for (const alias of cfg.plugins ?? []) {
-        if (!slots.some((s) => s.alias === alias)) {
-          opts.log.warn(`${role}.plugins names "${alias}", which is not a configured plugin`);
-        }
-      }
-    }
+    this.#warnUnknownMembers(opts.log);
   }
 
   /** Loads and starts every enabled plugin (concurrently); a broken plugin never throws here. */
   static async start(opts: PluginHostOptions): Promise<PluginHost> {
-    const deps = {
-      baseDir: opts.baseDir ?? Deno.cwd(),
-      dataDir: opts.dataDir ?? null,
-      builtins: opts.builtins ?? BUILTIN_PLUGINS,
-      services: opts.services,
-      log: opts.log,
-      startTimeoutMs: opts.startTimeoutMs ?? 10_000,
-      backoff: opts.restartBackoff ?? { initialMs: 500, maxMs: 30_000 },
-    };
+    const deps = instantiateDeps(opts);
     const entries = Object.entries(opts.plugins)
-      .map(([alias, e]) => [alias, { ...ENTRY_DEFAULTS, ...e }] as const)
+      .map(([alias, e]) => [alias, withEntryDefaults(e)] as const)
       .filter(([, e]) => e.enabled);
     const slots = await Promise.all(entries.map(([alias, e]) => instantiate(alias, e, deps)));
     return new PluginHost(slots, opts, deps);
@@ -225,31 +168,14 @@ export class PluginHost {
 
   /** One row per configured, enabled plugin, in config order. */
   status(): PluginStatus[] {
-    return this.#slots.map((s) => {
-      const r = s.runner;
-      const error = s.error ?? r?.error;
-      return {
-        alias: s.alias,
-        name: s.manifest?.name ?? null,
-        version: s.manifest?.version ?? null,
-        state: s.error ? "failed" : r?.state ?? "failed",
-        ...(error ? { error } : {}),
-        isolation: s.isolation,
-        priority: s.entry.priority,
-        hooks: s.manifest?.hooks ?? [],
-        metrics: {
-          ...(r?.metrics ?? { calls: 0, errors: 0, timeouts: 0, restarts: 0 }),
-          hooks: r?.hookMetrics.snapshot() ?? {},
-        },
-      };
-    });
+    return this.#slots.map(slotStatus);
   }
 
   /** Stops every plugin (calling `stop`), terminates workers, flushes stores. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#watchdog);
+    this.#watchdog.stop();
     await Promise.all(this.#slots.map((s) => s.runner?.close()));
     await Promise.all(this.#slots.map((s) => s.store?.flush()));
   }
@@ -259,7 +185,7 @@ export class PluginHost {
    * stopped first). Never throws for a broken plugin: its row in `status()` says why.
    */
   async load(alias: string, entry: PluginEntryInput): Promise<PluginStatus> {
-    const slot = await instantiate(alias, { ...ENTRY_DEFAULTS, ...entry }, this.#deps);
+    const slot = await instantiate(alias, withEntryDefaults(entry), this.#deps);
     const at = this.#slots.findIndex((s) => s.alias === alias);
     if (at >= 0) this.#slots[at] = slot;
     else this.#slots.push(slot);
@@ -286,7 +212,7 @@ export class PluginHost {
 
   /** The manifest of a plugin imported in a throwaway worker without permissions (no setup). */
   probe(alias: string, entry: PluginEntryInput): Promise<Manifest> {
-    return probeManifest(alias, { ...ENTRY_DEFAULTS, ...entry }, this.#deps);
+    return probeManifest(alias, withEntryDefaults(entry), this.#deps);
   }
 
   /** Puts the plugins in this order (ties in priority run in it); unknown aliases are ignored. */
@@ -331,15 +257,17 @@ export class PluginHost {
         this.#chains.set(hook, chain);
       }
     }
-    const caged = this.#slots.some((s) => s.runner && s.isolation !== "none");
-    if (caged && !this.#watchdog && !this.#closed) {
-      this.#watchdog = setInterval(() => {
-        const now = Date.now();
-        for (const s of this.#slots) s.runner?.tick(now);
-      }, this.#watchdogMs);
-    } else if (!caged && this.#watchdog) {
-      clearInterval(this.#watchdog);
-      this.#watchdog = undefined;
+    this.#watchdog.need(this.#slots.some((s) => s.runner && s.isolation !== "none"));
+  }
+
+  /** Warns about `auth.plugins` / `topic_check.plugins` aliases that name no plugin. */
+  #warnUnknownMembers(log: Logger): void {
+    for (const [role, cfg] of [["auth", this.#auth], ["topic_check", this.#topicCheck]] as const) {
+      for (const alias of cfg.plugins ?? []) {
+        if (!this.#slots.some((s) => s.alias === alias)) {
+          log.warn(`${role}.plugins names "${alias}", which is not a configured plugin`);
+        }
+      }
     }
   }
 

@@ -12,15 +12,10 @@ import type { Plugin, PluginContext } from "../sdk/plugin.ts";
 import { makeContext } from "./context.ts";
 import type { LoadedSource } from "./loader.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
+import { callHook, configure } from "./plugin_calls.ts";
+import type { HealthReport } from "./protocol.ts";
 import { RpcTimeoutError } from "./rpc.ts";
-import {
-  type CallOutcome,
-  type HealthReport,
-  type Logger,
-  type Runner,
-  RunnerBase,
-} from "./runner.ts";
-import { configure } from "./worker_bootstrap.ts";
+import { type CallOutcome, type Logger, type Runner, RunnerBase } from "./runner.ts";
 import type { PluginServices } from "./services.ts";
 
 /** Settings of an in-process plugin. */
@@ -31,15 +26,14 @@ export interface InProcessRunnerOptions {
   startTimeoutMs: number;
 }
 
-type AnyHook = (event: unknown, ctx: PluginContext) => unknown;
-
 /**
  * Races `p` against a timer; the timer is always cleared.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { withTimeout } from "./inprocess_runner.ts";
- * console.log(await withTimeout(Promise.resolve(1), 100, "x")); // 1
+ * assert.equal(await withTimeout(Promise.resolve(1), 100, "x"), 1);
  * ```
  */
 export function withTimeout<T>(p: Promise<T>, ms: number, label: string): Promise<T> {
@@ -111,7 +105,8 @@ export class InProcessRunner extends RunnerBase implements Runner {
     }
     this.metrics.calls++;
     try {
-      const run = async () => await this.#hook(hook)(structuredClone(event), this.#ctx!);
+      const run = async () =>
+        await callHook(this.#plugin!, hook, structuredClone(event), this.#ctx!);
       return { ok: true, value: await withTimeout(run(), this.entry.timeout_ms, hook) };
     } catch (err) {
       const kind = err instanceof RpcTimeoutError ? "timeout" : "error";
@@ -137,7 +132,7 @@ export class InProcessRunner extends RunnerBase implements Runner {
     this.hookMetrics.call(hook);
     queueMicrotask(async () => {
       try {
-        await this.#hook(hook)(structuredClone(event), this.#ctx!);
+        await callHook(this.#plugin!, hook, structuredClone(event), this.#ctx!);
       } catch (err) {
         this.fault(hook, "error", (err as Error)?.message ?? String(err));
       }
@@ -159,9 +154,5 @@ export class InProcessRunner extends RunnerBase implements Runner {
       }
     }
     if (this.state !== "failed") this.state = "stopped";
-  }
-
-  #hook(hook: HookpointName): AnyHook {
-    return this.#plugin!.hooks[hook] as AnyHook;
   }
 }

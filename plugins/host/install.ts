@@ -17,6 +17,7 @@ import type { Manifest } from "./manifest.ts";
 import { type PackageInfo, unpackPackage } from "./package.ts";
 import { checkName, packageFolder } from "./package_names.ts";
 import { missingGrants, parsePermissions } from "./permissions.ts";
+import { checkPins } from "./pins.ts";
 import type { PluginRecord, Registry } from "./registry.ts";
 import type { PluginPermissions } from "../sdk/plugin.ts";
 
@@ -145,3 +146,21 @@ function defaultsOf(r: PluginRecord): Record<string, unknown> {
   const { value, errors } = checkPluginConfig(schema, r.manifest?.config.defaults ?? {}, {});
   return errors.length === 0 ? value : { ...r.manifest?.config.defaults };
 }
+
+/** Why an installed package may not start (its files changed since install), or null. */
+export function pinProblem(r: PluginRecord): Promise<string | null> {
+  if (r.origin !== "install" || !r.package) return Promise.resolve(null);
+  return checkPins(r.package.dir, r.package.files);
+}
+
+/**
+ * Deletes what installing `r` wrote, once it left the registry: its package folder (unless
+ * another alias still uses it) and its data folder (store, config history).
+ */
+export async function removeInstalled(registry: Registry, r: PluginRecord): Promise<void> {
+  const shared = registry.list().some((x) => x.package?.dir === r.package?.dir);
+  if (r.package && !shared) await Deno.remove(r.package.dir, { recursive: true }).catch(noop);
+  if (registry.dir) await Deno.remove(join(registry.dir, r.alias), { recursive: true }).catch(noop);
+}
+
+function noop(): void {}

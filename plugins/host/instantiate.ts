@@ -5,12 +5,17 @@
  * @module
  */
 
-import type { Isolation, PluginEntryConfig, PluginLimits } from "./entry.ts";
+import {
+  ENTRY_DEFAULTS,
+  type Isolation,
+  type PluginEntryConfig,
+  type PluginLimits,
+} from "./entry.ts";
 import { PluginLoadError } from "./errors.ts";
 import { loadSource } from "./loader.ts";
 import type { Manifest } from "./manifest.ts";
 import { missingGrants, parsePermissions } from "./permissions.ts";
-import { resolveConfig } from "./config.ts";
+import { resolveConfig } from "./config_check.ts";
 import { InProcessRunner } from "./inprocess_runner.ts";
 import type { Logger, Runner } from "./runner.ts";
 import { type BrokerServices, PluginServices } from "./services.ts";
@@ -22,11 +27,7 @@ import { prepareDependencies, ProcessCage } from "./process_cage.ts";
 import { WorkerCage } from "./worker_cage.ts";
 
 /** Defaults of `limits` (the schema's, for entries made in code). */
-export const ENTRY_LIMITS: PluginLimits = {
-  memory_mb: 128,
-  store_mb: 16,
-  publish_per_second: 1000,
-};
+export const ENTRY_LIMITS: PluginLimits = ENTRY_DEFAULTS.limits;
 
 /** One configured plugin as the host keeps it. */
 export interface PluginSlot {
@@ -98,7 +99,7 @@ function loadError(alias: string, err: unknown): PluginLoadError {
  * @example
  * ```ts ignore
  * const slot = await instantiate("acl", entry, deps);
- * console.log(slot.runner?.state ?? slot.error);
+ * if (!slot.runner) log.error("Plugin not loaded", { error: slot.error });
  * ```
  */
 export async function instantiate(
@@ -165,7 +166,7 @@ export async function instantiate(
  * @example
  * ```ts ignore
  * const manifest = await probeManifest("p", { source: "/tmp/p.js" }, deps);
- * console.log(manifest.permissions);
+ * const asked = manifest.permissions; // what the operator must grant
  * ```
  */
 export async function probeManifest(

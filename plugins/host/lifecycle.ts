@@ -10,19 +10,17 @@
  * @module
  */
 
-import { join } from "node:path";
 import type { InstallRequest } from "./install_source.ts";
 import { AdminError } from "./admin_errors.ts";
-import { checkPluginConfig } from "./config_check.ts";
+import { checkPluginConfig, describeConfigIssues } from "./config_check.ts";
 import {
   type PluginEntryInput,
   PluginHost,
   type PluginHostOptions,
   type PluginStatus,
 } from "./host.ts";
-import { installPlugin } from "./install.ts";
+import { installPlugin, pinProblem, removeInstalled } from "./install.ts";
 import type { Manifest } from "./manifest.ts";
-import { checkPins } from "./pins.ts";
 import { type PluginDetails, type PluginView, viewOf } from "./plugin_view.ts";
 import { type PluginRecord, Registry } from "./registry.ts";
 
@@ -176,10 +174,7 @@ export class PluginManager {
       this.#refused.delete(alias);
       this.#registry.remove(alias);
       await this.#registry.save();
-      const dir = this.#registry.dir;
-      const shared = this.#registry.list().some((x) => x.package?.dir === r.package?.dir);
-      if (r.package && !shared) await Deno.remove(r.package.dir, { recursive: true }).catch(noop);
-      if (dir) await Deno.remove(join(dir, alias), { recursive: true }).catch(noop);
+      await removeInstalled(this.#registry, r);
     });
   }
 
@@ -235,7 +230,7 @@ export class PluginManager {
     const { schema, defaults } = this.schema(r.alias);
     const { value, errors } = checkPluginConfig(schema, defaults, config);
     if (errors.length > 0) {
-      const list = errors.map((e) => `${e.path || "(config)"}: ${e.message}`).join("; ");
+      const list = describeConfigIssues(errors);
       throw new AdminError("BAD_CONFIG", `Invalid config for "${r.alias}": ${list}`, { errors });
     }
     return value;
@@ -292,12 +287,6 @@ export class PluginManager {
   #view(r: PluginRecord, row: PluginStatus | undefined): PluginView {
     return viewOf(r, row, this.#refused.get(r.alias));
   }
-}
-
-/** Why an installed package may not start (its files changed since install), or null. */
-function pinProblem(r: PluginRecord): Promise<string | null> {
-  if (r.origin !== "install" || !r.package) return Promise.resolve(null);
-  return checkPins(r.package.dir, r.package.files);
 }
 
 function noop(): void {}

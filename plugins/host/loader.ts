@@ -44,9 +44,12 @@ export interface LoaderOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sriSha256 } from "./loader.ts";
- * console.log(await sriSha256(new TextEncoder().encode("")));
- * // sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=
+ * assert.equal(
+ *   await sriSha256(new TextEncoder().encode("")),
+ *   "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+ * );
  * ```
  */
 export async function sriSha256(bytes: Uint8Array): Promise<string> {
@@ -61,8 +64,10 @@ export async function sriSha256(bytes: Uint8Array): Promise<string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mediaTypeOf } from "./loader.ts";
- * console.log(mediaTypeOf("https://x/p.ts", "text/plain")); // application/typescript
+ * assert.equal(mediaTypeOf("https://x/p.ts", "text/plain"), "application/typescript");
+ * assert.equal(mediaTypeOf("https://x/p", "text/javascript"), "text/javascript");
  * ```
  */
 export function mediaTypeOf(url: string, contentType?: string | null): MediaType {
@@ -79,9 +84,10 @@ export function mediaTypeOf(url: string, contentType?: string | null): MediaType
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveSource } from "./loader.ts";
- * console.log(resolveSource("./p.ts", { baseDir: "/etc/aviary", builtins: {} }));
- * // file:///etc/aviary/p.ts
+ * const opts = { baseDir: "/etc/aviary", builtins: {} };
+ * assert.equal(resolveSource("./p.ts", opts), "file:///etc/aviary/p.ts");
  * ```
  */
 export function resolveSource(source: string, opts: LoaderOptions): string {
@@ -102,9 +108,10 @@ export function resolveSource(source: string, opts: LoaderOptions): string {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { loadSource } from "./loader.ts";
  * const src = await loadSource("acl", { source: "./acl.ts" }, { baseDir: Deno.cwd(), builtins: {} });
- * console.log(src.kind); // "code"
+ * assert.equal(src.kind, "code");
  * ```
  */
 export async function loadSource(

@@ -26,8 +26,15 @@ export interface Manifest {
  * @example
  * ```ts
  * import { readManifest } from "./manifest.ts";
- * const { manifest } = readManifest({ default: { name: "p", version: "1", hooks: { "client.connected": () => {} } } });
- * console.log(manifest.hooks); // [ "client.connected" ]
+ * import assert from "node:assert/strict";
+ *
+ * const { manifest } = readManifest({
+ *   default: { name: "p", version: "1", hooks: { "client.connected": () => {} } },
+ * });
+ * assert.deepEqual(manifest.hooks, ["client.connected"]);
+ * assert.throws(() => readManifest({ default: { name: "p", version: "1", hooks: { "x.y": () => {} } } }), {
+ *   message: 'unknown hookpoint "x.y"',
+ * });
  * ```
  */
 export function readManifest(mod: unknown): { plugin: Plugin; manifest: Manifest } {

@@ -41,8 +41,9 @@ interface HookCounters {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { percentile } from "./metrics.ts";
- * console.log(percentile([1, 2.5], [3, 1, 0], 0.5, 2)); // 1
+ * assert.equal(percentile([1, 2.5], [3, 1, 0], 0.5, 2), 1);
  * ```
  */
 export function percentile(
@@ -67,12 +68,13 @@ export function percentile(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HookMetricsRecorder } from "./metrics.ts";
  * const m = new HookMetricsRecorder();
  * m.call("client.authorize", 0.3);
  * m.fault("client.authorize", "timeout");
  * const s = m.snapshot()["client.authorize"];
- * console.log(s.calls, s.timeouts, s.p50); // 1 1 0.3
+ * assert.deepEqual([s.calls, s.timeouts, s.p50], [1, 1, 0.3]);
  * ```
  */
 export class HookMetricsRecorder {

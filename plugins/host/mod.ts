@@ -1,12 +1,13 @@
 /**
- * The plugin host: loads plugins, cages each in a Worker, runs hook chains. The broker imports
- * only this module.
+ * The plugin host: loads plugins, cages each in a Worker, runs hook chains. The application
+ * (`server/`) imports it through this module.
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { PluginHost } from "./mod.ts";
  * const host = await PluginHost.start({ plugins: {}, log: console, services });
- * console.log(host.has("message.publish")); // false
+ * assert.equal(host.has("message.publish"), false);
  * await host.close();
  * ```
  *

@@ -78,7 +78,7 @@ function parseJson<T>(file: TarFile | undefined, what: string): T | null {
  * @example
  * ```ts ignore
  * const pkg = await unpackPackage(bytes, "/var/lib/aviary/plugins/packages/prefixer-1.0.0");
- * console.log(pkg.release.name, pkg.main);
+ * const { release, main } = pkg; // release.json's name and version, the module to load
  * ```
  */
 export async function unpackPackage(bytes: Uint8Array, dir: string): Promise<PackageInfo> {

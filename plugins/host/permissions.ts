@@ -19,8 +19,13 @@ export type WorkerPermissions = Record<PermissionName, boolean | string[]>;
  * @example
  * ```ts
  * import { parsePermissions } from "./permissions.ts";
- * parsePermissions({ net: ["example.com:443"] }); // ok
- * try { parsePermissions({ nett: true }); } catch (e) { console.log((e as Error).message); }
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parsePermissions({ net: ["example.com:443"] }), { net: ["example.com:443"] });
+ * assert.throws(() => parsePermissions({ nett: true }), {
+ *   name: "TypeError",
+ *   message: 'unknown permission "nett" (known: net, read, write, env, run, ffi, sys, import)',
+ * });
  * ```
  */
 export function parsePermissions(value: unknown): PluginPermissions {
@@ -67,8 +72,12 @@ function covers(name: PermissionName, granted: string, wanted: string): boolean 
  * @example
  * ```ts
  * import { missingGrants } from "./permissions.ts";
- * console.log(missingGrants({ net: ["a.com", "b.com"], env: true }, { net: ["a.com"] }));
- * // [ 'net ["b.com"]', "env" ]
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(
+ *   missingGrants({ net: ["a.com", "b.com"], env: true }, { net: ["a.com"] }),
+ *   ['net ["b.com"]', "env"],
+ * );
  * ```
  */
 export function missingGrants(
@@ -99,8 +108,10 @@ export function missingGrants(
  * @example
  * ```ts
  * import { scopedPermissions } from "./permissions.ts";
- * console.log(scopedPermissions({ read: true }, { read: ["/etc/aviary/passwd"] }).read);
- * // [ "/etc/aviary/passwd" ]
+ * import assert from "node:assert/strict";
+ *
+ * const scoped = scopedPermissions({ read: true }, { read: ["/etc/aviary/passwd"] });
+ * assert.deepEqual(scoped.read, ["/etc/aviary/passwd"]);
  * ```
  */
 export function scopedPermissions(
@@ -121,7 +132,10 @@ export function scopedPermissions(
  * @example
  * ```ts
  * import { workerPermissions } from "./permissions.ts";
- * console.log(workerPermissions({ net: ["a.com:443"] }).read); // false
+ * import assert from "node:assert/strict";
+ *
+ * const permissions = workerPermissions({ net: ["a.com:443"] });
+ * assert.deepEqual([permissions.net, permissions.read], [["a.com:443"], false]);
  * ```
  */
 export function workerPermissions(declared: PluginPermissions): WorkerPermissions {

@@ -23,8 +23,8 @@ import { PluginLoadError } from "./errors.ts";
 import { encodeFrame, FrameReader } from "./frames.ts";
 import type { LoadedSource } from "./loader.ts";
 import type { WorkerPermissions } from "./permissions.ts";
+import { permissionFlags } from "./process_flags.ts";
 import type { Logger } from "./runner.ts";
-import { PERMISSION_NAMES, type PermissionName } from "../sdk/plugin.ts";
 
 const BOOTSTRAP = new URL("./worker_bootstrap.ts", import.meta.url).href;
 const CHANNEL = new URL("./process_channel.ts", import.meta.url).href;
@@ -65,78 +65,16 @@ function rootModule(source: LoadedSource): string {
   return `data:application/javascript;base64,${btoa(code)}`;
 }
 
-type Descriptor = Deno.PermissionDescriptor;
-
-function descriptor(name: PermissionName, value: string | null): Descriptor {
-  if (value === null) return { name } as Descriptor;
-  switch (name) {
-    case "net":
-    case "import":
-      return { name, host: value } as Descriptor;
-    case "read":
-    case "write":
-    case "ffi":
-      return { name, path: value };
-    case "env":
-      return { name, variable: value };
-    case "run":
-      return { name, command: value };
-    case "sys":
-      return { name, kind: value } as Descriptor;
-  }
-}
-
-/**
- * The `--allow-*` flags granting exactly `permissions`. Throws PluginLoadError when a value
- * cannot be written as a flag or when the broker itself does not hold it.
- *
- * @example
- * ```ts
- * import { permissionFlags } from "./process_cage.ts";
- * import { workerPermissions } from "./permissions.ts";
- * const flags = permissionFlags("p", workerPermissions({ env: ["TZ"] }), () => true);
- * if (flags.join(" ") !== "--allow-env=TZ") throw new Error(flags.join(" "));
- * ```
- */
-export function permissionFlags(
-  alias: string,
-  permissions: WorkerPermissions,
-  held: (d: Descriptor) => boolean = (d) => Deno.permissions.querySync(d).state === "granted",
-): string[] {
-  const flags: string[] = [];
-  for (const name of PERMISSION_NAMES) {
-    const value = permissions[name];
-    if (value === false || (Array.isArray(value) && value.length === 0)) continue;
-    const values = value === true ? [null] : value;
-    for (const v of values) {
-      if (v !== null && /[,\s=]/.test(v)) {
-        throw new PluginLoadError(
-          alias,
-          `permission ${name} value ${JSON.stringify(v)} is invalid`,
-        );
-      }
-      if (!held(descriptor(name, v))) {
-        throw new PluginLoadError(
-          alias,
-          `the broker process itself lacks permission ${name}${v === null ? "" : ` ${v}`}; ` +
-            `start the broker with the matching --allow-${name} flag`,
-        );
-      }
-    }
-    flags.push(value === true ? `--allow-${name}` : `--allow-${name}=${value.join(",")}`);
-  }
-  return flags;
-}
-
 /**
  * Remote and npm specifiers a module imports literally (static imports, `import("…")` with a
  * literal): what `--cached-only` needs resolved before the plugin runs.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { remoteSpecifiers } from "./process_cage.ts";
  * const code = 'import x from "npm:left-pad@1.3.0";\nconst y = await import("https://e.x/y.js");';
- * if (remoteSpecifiers(code).length !== 2) throw new Error("missed one");
+ * assert.deepEqual(remoteSpecifiers(code), ["npm:left-pad@1.3.0", "https://e.x/y.js"]);
  * ```
  */
 export function remoteSpecifiers(code: string): string[] {

@@ -53,10 +53,11 @@ interface StateFile {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Registry } from "./registry.ts";
  * const r = await Registry.open(null, { a: { source: "./a.ts" }, b: { source: "./b.ts" } });
  * r.move("b", "front");
- * console.log(r.list().map((p) => p.alias)); // [ "b", "a" ]
+ * assert.deepEqual(r.list().map((p) => p.alias), ["b", "a"]);
  * ```
  */
 export class Registry {

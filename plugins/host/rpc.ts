@@ -5,15 +5,15 @@
  * cost one structured clone each way instead of 1000 messages. Requests carry ids; answers may
  * come back in any order. One-way frames (`send`) are batched the same way and never answered.
  *
+ * Calls and one-way messages are typed by the other side's table (protocol.ts); every batch that
+ * arrives is checked frame by frame (`frameProblem`) before it is dispatched, and answers are read
+ * by the caller's answer readers when it has them (the host reads a plugin's answers).
+ *
  * @module
  */
 
-/** One message frame. */
-export type Frame =
-  | { t: "req"; id: number; m: string; a: unknown }
-  | { t: "res"; id: number; ok: true; v: unknown }
-  | { t: "res"; id: number; ok: false; e: { name: string; message: string } }
-  | { t: "msg"; m: string; a: unknown };
+import type { Frame, ParamsOf, ResultOf, ResultReaders, Wire } from "./protocol.ts";
+import { frameProblem } from "./wire_checks.ts";
 
 /** Anything with `postMessage`: a Worker, or `self` inside one. */
 export interface Port {
@@ -34,47 +34,13 @@ export interface RpcHandlers {
 }
 
 /**
- * Why `frame` is not a well-formed Frame, or null when it is. Everything a plugin sends is checked
- * here before anything else looks at it.
- *
- * @example
- * ```ts
- * import { frameProblem } from "./rpc.ts";
- * if (frameProblem({ t: "msg", m: "log", a: 1 }) !== null) throw new Error("rejected a good frame");
- * if (frameProblem(null) === null) throw new Error("accepted null");
- * ```
- */
-export function frameProblem(frame: unknown): string | null {
-  if (frame === null || typeof frame !== "object" || Array.isArray(frame)) {
-    return `frame is ${frame === null ? "null" : typeof frame}, not an object`;
-  }
-  const f = frame as Record<string, unknown>;
-  const id = () => Number.isSafeInteger(f.id) && (f.id as number) > 0;
-  switch (f.t) {
-    case "req":
-      return id() && typeof f.m === "string" ? null : "request frame needs an id and a method";
-    case "msg":
-      return typeof f.m === "string" ? null : "message frame needs a method";
-    case "res": {
-      if (!id()) return "response frame needs an id";
-      if (f.ok === true) return null;
-      const e = f.e as Record<string, unknown> | null;
-      const shaped = f.ok === false && e !== null && typeof e === "object" &&
-        typeof e.name === "string" && typeof e.message === "string";
-      return shaped ? null : "error response needs e: {name, message} strings";
-    }
-    default:
-      return `unknown frame type ${JSON.stringify(f.t)?.slice(0, 40)}`;
-  }
-}
-
-/**
  * The call did not answer in time.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RpcTimeoutError } from "./rpc.ts";
- * console.log(new RpcTimeoutError("hook", 200).message); // hook did not answer within 200 ms
+ * assert.equal(new RpcTimeoutError("hook", 200).message, "hook did not answer within 200 ms");
  * ```
  */
 export class RpcTimeoutError extends Error {
@@ -89,9 +55,11 @@ export class RpcTimeoutError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RemoteError } from "./rpc.ts";
  * const e = new RemoteError({ name: "TypeError", message: "x is undefined" });
- * console.log(e.remoteName, e.message);
+ * assert.equal(e.remoteName, "TypeError");
+ * assert.equal(e.message, "x is undefined");
  * ```
  */
 export class RemoteError extends Error {
@@ -109,8 +77,9 @@ export class RemoteError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RpcClosedError } from "./rpc.ts";
- * console.log(new RpcClosedError("worker terminated").message);
+ * assert.equal(new RpcClosedError("worker terminated").message, "worker terminated");
  * ```
  */
 export class RpcClosedError extends Error {
@@ -119,6 +88,8 @@ export class RpcClosedError extends Error {
 
 interface Pending {
   resolve(v: unknown): void;
+  /** Reads the answer (untrusted side); absent when the other side is trusted. */
+  read: ((raw: unknown) => unknown) | undefined;
   reject(e: Error): void;
   method: string;
   timeoutMs: number | undefined;
@@ -130,29 +101,44 @@ interface Pending {
 const SWEEP_MS = 20;
 
 /**
- * One end of the channel.
+ * One end of the channel; `Remote` is the wire the other side serves, which types `call` and
+ * `send`. `answers` reads the other side's answers when it is not trusted.
  *
  * @example Two peers wired back to back
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RpcPeer } from "./rpc.ts";
+ * import { serveRequests } from "./protocol.ts";
+ * type Doubler = { double: { params: number; result: number } };
  * let b: RpcPeer;
- * const a = new RpcPeer({ postMessage: (m) => b.receive(m) }, {});
- * b = new RpcPeer({ postMessage: (m) => a.receive(m) }, { request: (_m, x) => (x as number) * 2 });
- * console.log(await a.call("double", 21)); // 42
+ * const a = new RpcPeer<{ requests: Doubler; messages: Record<never, never> }>(
+ *   { postMessage: (m) => b.receive(m) },
+ *   {},
+ * );
+ * b = new RpcPeer({ postMessage: (m) => a.receive(m) }, {
+ *   request: serveRequests<Doubler>({ double: (x) => x * 2 }),
+ * });
+ * assert.equal(await a.call("double", 21), 42);
  * ```
  */
-export class RpcPeer {
+export class RpcPeer<Remote extends Wire = Wire> {
   #port: Port;
   #handlers: RpcHandlers;
+  #answers: Partial<ResultReaders<Remote["requests"]>>;
   #nextId = 1;
   #pending = new Map<number, Pending>();
   #outbox: Frame[] = [];
   #closed: Error | null = null;
   #sweeper: ReturnType<typeof setInterval> | undefined;
 
-  constructor(port: Port, handlers: RpcHandlers) {
+  constructor(
+    port: Port,
+    handlers: RpcHandlers,
+    answers: Partial<ResultReaders<Remote["requests"]>> = {},
+  ) {
     this.#port = port;
     this.#handlers = handlers;
+    this.#answers = answers;
   }
 
   /** Calls in flight. */
@@ -161,19 +147,26 @@ export class RpcPeer {
   }
 
   /** Sends a request; rejects with RpcTimeoutError after `timeoutMs` (no limit when omitted). */
-  call(method: string, args: unknown, timeoutMs?: number): Promise<unknown> {
+  call<M extends keyof Remote["requests"] & string>(
+    method: M,
+    args: ParamsOf<Remote["requests"], M>,
+    timeoutMs?: number,
+  ): Promise<ResultOf<Remote["requests"], M>> {
     if (this.#closed) return Promise.reject(this.#closed);
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
+    const read = Object.hasOwn(this.#answers, method) ? this.#answers[method] : undefined;
+    return new Promise<ResultOf<Remote["requests"], M>>((resolve, reject) => {
       const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
-      this.#pending.set(id, { resolve, reject, method, timeoutMs, deadline });
+      // The answer is the row's result: read by `read`, or sent by a trusted side.
+      const settle = resolve as (v: unknown) => void;
+      this.#pending.set(id, { resolve: settle, read, reject, method, timeoutMs, deadline });
       if (timeoutMs !== undefined) this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS);
       this.#queue({ t: "req", id, m: method, a: args });
     });
   }
 
   /** Sends a one-way message. */
-  send(method: string, args: unknown): void {
+  send<M extends keyof Remote["messages"] & string>(method: M, args: Remote["messages"][M]): void {
     if (!this.#closed) this.#queue({ t: "msg", m: method, a: args });
   }
 
@@ -214,14 +207,22 @@ export class RpcPeer {
       if (!p) return; // timed out already
       this.#pending.delete(frame.id);
       if (this.#pending.size === 0) this.#stopSweeper();
-      if (frame.ok) p.resolve(frame.v);
-      else p.reject(new RemoteError({ name: frame.e.name, message: frame.e.message }));
+      if (!frame.ok) p.reject(new RemoteError({ name: frame.e.name, message: frame.e.message }));
+      else this.#settle(p, frame.v);
     } else if (frame.t === "req") {
       this.#answer(frame.id, frame.m, frame.a);
     } else if (frame.t === "msg") {
       try {
         this.#handlers.message?.(frame.m, frame.a);
       } catch { /* one-way: nobody to tell */ }
+    }
+  }
+
+  #settle(p: Pending, value: unknown): void {
+    try {
+      p.resolve(p.read ? p.read(value) : value);
+    } catch (err) {
+      p.reject(err instanceof Error ? err : new TypeError(String(err)));
     }
   }
 

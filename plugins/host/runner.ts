@@ -7,8 +7,12 @@
 
 import type { PluginEntryConfig } from "./entry.ts";
 import type { HookpointName } from "../sdk/hookpoints.ts";
+import type { PluginLogger } from "../sdk/plugin.ts";
 import type { Manifest } from "./manifest.ts";
 import { HookMetricsRecorder } from "./metrics.ts";
+import type { ConfigureAnswer, HealthReport } from "./protocol.ts";
+
+export type { HealthReport } from "./protocol.ts";
 
 /** Life of a plugin as `host.status()` reports it. */
 export type PluginState = "starting" | "running" | "crashed" | "failed" | "stopped";
@@ -17,12 +21,6 @@ export type PluginState = "starting" | "running" | "crashed" | "failed" | "stopp
 export type CallOutcome =
   | { ok: true; value: unknown }
   | { ok: false; reason: "error" | "timeout" | "unavailable"; message: string };
-
-/** What a plugin's `healthCheck` answered. */
-export interface HealthReport {
-  ok: boolean;
-  message?: string;
-}
 
 /** Counters per plugin. */
 export interface PluginMetrics {
@@ -36,13 +34,8 @@ export interface PluginMetrics {
   restarts: number;
 }
 
-/** The host's logger: `{debug, info, warn, error}(msg, fields?)`. */
-export interface Logger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
+/** The host's logger: `{debug, info, warn, error}(msg, fields?)`, the shape a plugin's has. */
+export type Logger = PluginLogger;
 
 /** One loaded plugin instance. */
 export interface Runner {
@@ -59,7 +52,7 @@ export interface Runner {
   start(config: Record<string, unknown>): Promise<void>;
   call(hook: HookpointName, event: unknown): Promise<CallOutcome>;
   /** Offers a new config to `configChanged`; rejects with its refusal. `applied: false` = no hook. */
-  configure(config: Record<string, unknown>): Promise<{ applied: boolean }>;
+  configure(config: Record<string, unknown>): Promise<ConfigureAnswer>;
   /** Runs `healthCheck`; null when the plugin has none. */
   health(): Promise<HealthReport | null>;
   notify(hook: HookpointName, event: unknown): void;

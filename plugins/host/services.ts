@@ -14,14 +14,25 @@
 
 import type { PluginLimits } from "./entry.ts";
 import { guardFields } from "../../lib/log.ts";
-import { isValidTopicFilter, isValidTopicName } from "../sdk/topics.ts";
 import type { ClientInfo, Message } from "../sdk/events.ts";
-import type { JsonValue } from "../sdk/plugin.ts";
 import type { BrokerStats, PluginStatusView } from "../sdk/stats.ts";
-import type { ContextTransport, LogLevel } from "./context.ts";
+import type { ContextTransport } from "./context.ts";
+import { CONTEXT_PARAMS, shown } from "./context_params.ts";
+import {
+  type ContextMethod,
+  type ContextRequests,
+  hasRow,
+  type LogLevel,
+  type ParamsOf,
+  type PublishArgs,
+  type RequestHandlers,
+  type ResultOf,
+} from "./protocol.ts";
 import type { Logger } from "./runner.ts";
 import type { KvStore } from "./store.ts";
 import { TokenBucket } from "./token_bucket.ts";
+
+export { PUBLISH_PAYLOAD_MAX_BYTES } from "./context_params.ts";
 
 /** What the broker lends the plugin host. */
 export interface BrokerServices {
@@ -37,10 +48,6 @@ export interface BrokerServices {
   plugins?(): PluginStatusView[] | Promise<PluginStatusView[]>;
 }
 
-/** Largest payload a plugin may publish (the broker's `max_packet_size` applies as well). */
-export const PUBLISH_PAYLOAD_MAX_BYTES: number = 256 * 1024 * 1024;
-/** Longest topic or filter, in UTF-8 bytes (an MQTT string). */
-const TOPIC_MAX_BYTES = 65_535;
 /** Default `ctx.publish` calls per second (and burst). */
 export const DEFAULT_PUBLISH_PER_SECOND = 1000;
 /** Log fields a plugin cannot set: the host's own. */
@@ -62,6 +69,7 @@ export interface ServiceCounters {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PluginServices } from "./services.ts";
  * import { KvStore } from "./store.ts";
  * const broker = { publish() {}, clients: () => [], retained: () => [] };
@@ -70,11 +78,10 @@ export interface ServiceCounters {
  *   publish_per_second: 1,
  * });
  * await s.invoke("store.set", { key: "k", value: 1 });
- * if (await s.invoke("store.get", { key: "k" }) !== 1) throw new Error("not stored");
+ * assert.equal(await s.invoke("store.get", { key: "k" }), 1);
  * const bytes = new Uint8Array(1);
  * await s.invoke("publish", { topic: "t", payload: bytes, options: {} });
- * const refused = await s.invoke("publish", { topic: "t", payload: bytes }).catch((e: Error) => e);
- * if (!(refused instanceof RangeError)) throw new Error("not limited");
+ * await assert.rejects(s.invoke("publish", { topic: "t", payload: bytes }), RangeError);
  * ```
  */
 export class PluginServices implements ContextTransport {
@@ -82,19 +89,20 @@ export class PluginServices implements ContextTransport {
   readonly counters: ServiceCounters = { publishRefused: 0, badCalls: 0 };
   #bucket: TokenBucket;
   #lastWarn = -Infinity;
-  #methods: Record<string, (args: unknown) => unknown> = {
+  /** One handler per context method, typed by its row (params already read). */
+  #handlers: RequestHandlers<ContextRequests> = {
     publish: (a) => this.#publish(a),
     clients: () => this.broker.clients(),
-    retained: (a) => this.broker.retained(this.#filter(a)),
+    retained: (filter) => this.broker.retained(filter),
     stats: () => {
       if (!this.broker.stats) throw new TypeError("stats() is not available in this host");
       return this.broker.stats();
     },
     plugins: () => this.broker.plugins?.() ?? [],
-    "store.get": (a) => this.store.get(this.#key(a)),
-    "store.set": (a) => this.store.set(this.#key(a), field(a, "value") as JsonValue),
-    "store.delete": (a) => this.store.delete(this.#key(a)),
-    "store.list": (a) => this.store.list(this.#prefix(a)),
+    "store.get": ({ key }) => this.store.get(key),
+    "store.set": ({ key, value }) => this.store.set(key, value),
+    "store.delete": ({ key }) => this.store.delete(key),
+    "store.list": ({ prefix }) => this.store.list(prefix),
   };
 
   /** `limits` defaults: `publish_per_second` 1000 (0 disables `ctx.publish`). */
@@ -112,14 +120,32 @@ export class PluginServices implements ContextTransport {
     this.#bucket = new TokenBucket(rate);
   }
 
-  /** Runs one context method; rejects (never throws) on an unknown method or bad arguments. */
-  async invoke(method: unknown, args: unknown): Promise<unknown> {
-    if (typeof method !== "string" || !Object.hasOwn(this.#methods, method)) {
+  /**
+   * The entry point of a plugin's context calls, as they arrive from its cage: rejects (never
+   * throws) on an unknown method or bad arguments.
+   */
+  invoke(method: unknown, args: unknown): Promise<unknown> {
+    if (!hasRow(this.#handlers, method)) {
       this.counters.badCalls++;
-      throw new TypeError(`Unknown context method ${shown(method)}`);
+      return Promise.reject(new TypeError(`Unknown context method ${shown(method)}`));
     }
-    return await this.#methods[method](args);
+    return this.call(method, args);
   }
+
+  /** Runs one context method; its params are checked all the same (a plugin is JavaScript). */
+  call = async <M extends ContextMethod>(
+    method: M,
+    params: ParamsOf<ContextRequests, M> | unknown,
+  ): Promise<ResultOf<ContextRequests, M>> => {
+    let read: ParamsOf<ContextRequests, M>;
+    try {
+      read = CONTEXT_PARAMS[method](params);
+    } catch (err) {
+      if (err instanceof TypeError) this.counters.badCalls++;
+      throw err;
+    }
+    return await this.#handlers[method](read);
+  };
 
   /** Forwards a plugin log line, tagged with the alias; never throws, whatever it is given. */
   log = (level: unknown, msg: unknown, fields?: unknown): void => {
@@ -133,10 +159,16 @@ export class PluginServices implements ContextTransport {
     this.logger[lvl](text, { plugin: this.alias, ...guardFields(fields, HOST_LOG_KEYS) });
   };
 
-  async #publish(args: unknown): Promise<void> {
-    const message = this.#message(args);
-    if (!this.#bucket.take()) throw this.#refusePublish(message.topic);
-    await this.broker.publish(message);
+  async #publish({ topic, payload, options }: PublishArgs): Promise<void> {
+    if (!this.#bucket.take()) throw this.#refusePublish(topic);
+    await this.broker.publish({
+      topic,
+      payload,
+      qos: options.qos ?? 0,
+      retain: options.retain === true,
+      ...(options.properties ? { properties: options.properties } : {}),
+      from: { clientId: `$plugin/${this.alias}`, username: null },
+    });
   }
 
   #refusePublish(topic: string): RangeError {
@@ -160,93 +192,4 @@ export class PluginServices implements ContextTransport {
           `${rate} messages a second (limits.publish_per_second); retry later`,
     );
   }
-
-  #message(args: unknown): Message {
-    const a = this.#args(args, "publish");
-    const topic = this.#mqttString(a.topic, "publish topic");
-    if (!isValidTopicName(topic)) this.#bad(`publish topic ${shown(topic)} is not a topic name`);
-    const payload = a.payload;
-    if (!(payload instanceof Uint8Array)) {
-      this.#bad(`publish payload must be a Uint8Array or a string, got ${kind(payload)}`);
-    }
-    if (payload.byteLength > PUBLISH_PAYLOAD_MAX_BYTES) {
-      throw new RangeError(
-        `publish payload is ${payload.byteLength} bytes, over the limit of ${PUBLISH_PAYLOAD_MAX_BYTES}`,
-      );
-    }
-    const o = a.options === undefined || a.options === null ? {} : this.#args(a.options, "options");
-    const qos = o.qos ?? 0;
-    if (qos !== 0 && qos !== 1 && qos !== 2) this.#bad(`publish qos must be 0, 1 or 2`);
-    if (o.retain !== undefined && typeof o.retain !== "boolean") {
-      this.#bad("publish retain must be a boolean");
-    }
-    if (o.properties !== undefined) this.#args(o.properties, "publish properties");
-    return {
-      topic,
-      payload,
-      qos,
-      retain: o.retain === true,
-      ...(o.properties ? { properties: o.properties as Message["properties"] } : {}),
-      from: { clientId: `$plugin/${this.alias}`, username: null },
-    };
-  }
-
-  #filter(args: unknown): string {
-    const filter = this.#mqttString(args, "retained() topic filter");
-    if (!isValidTopicFilter(filter)) this.#bad(`retained() filter ${shown(filter)} is not valid`);
-    return filter;
-  }
-
-  #key(args: unknown): string {
-    const key = this.#args(args, "store call").key;
-    if (typeof key !== "string" || key === "") this.#bad("store key must be a non-empty string");
-    return key;
-  }
-
-  #prefix(args: unknown): string {
-    const prefix = args === undefined || args === null
-      ? undefined
-      : this.#args(args, "store.list").prefix;
-    if (prefix === undefined || prefix === null) return "";
-    if (typeof prefix !== "string") this.#bad("store.list prefix must be a string");
-    return prefix;
-  }
-
-  #mqttString(value: unknown, what: string): string {
-    if (typeof value !== "string") this.#bad(`${what} must be a string, got ${kind(value)}`);
-    if (
-      value.length > TOPIC_MAX_BYTES || new TextEncoder().encode(value).length > TOPIC_MAX_BYTES
-    ) {
-      this.#bad(`${what} is over ${TOPIC_MAX_BYTES} UTF-8 bytes`);
-    }
-    return value;
-  }
-
-  #args(value: unknown, what: string): Record<string, unknown> {
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      this.#bad(`${what} arguments must be an object, got ${kind(value)}`);
-    }
-    return value as Record<string, unknown>;
-  }
-
-  #bad(message: string): never {
-    this.counters.badCalls++;
-    throw new TypeError(message);
-  }
-}
-
-function field(args: unknown, name: string): unknown {
-  return (args as Record<string, unknown>)[name];
-}
-
-function kind(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return (value as object).constructor?.name ?? "an object";
-  return typeof value;
-}
-
-function shown(value: unknown): string {
-  const text = typeof value === "string" ? value : String(kind(value));
-  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
 }

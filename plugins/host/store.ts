@@ -18,8 +18,9 @@
  * @module
  */
 
-import { DatabaseSync } from "node:sqlite";
 import type { JsonValue } from "../sdk/plugin.ts";
+import { exists, migrate, SqliteFile } from "./_store_file.ts";
+import { JsonWalk, utf8Length } from "./_store_json.ts";
 
 const MiB = 1024 * 1024;
 /** Default size of one plugin's store (`limits.store_mb`). */
@@ -30,8 +31,6 @@ export const STORE_KEY_MAX_BYTES = 1024;
 export const STORE_VALUE_MAX_BYTES: number = MiB;
 /** Most bytes written in one transaction before yielding to the event loop. */
 export const STORE_SLICE_BYTES: number = 256 * 1024;
-/** Deepest nesting accepted in a value. */
-const DEPTH_MAX = 64;
 /** Delay before retrying after a failed write. */
 const RETRY_MS = 1000;
 
@@ -46,12 +45,12 @@ export interface KvStoreOptions {
  *
  * @example In memory
  * ```ts
+ * import assert from "node:assert/strict";
  * import { KvStore } from "./store.ts";
  * const s = await KvStore.open(null, { quotaBytes: 64 });
  * await s.set("a", 1);
- * if (await s.get("a") !== 1) throw new Error("not stored");
- * const refused = await s.set("b", "x".repeat(100)).catch((e) => e);
- * if (!(refused instanceof RangeError)) throw new Error("quota not enforced");
+ * assert.equal(await s.get("a"), 1);
+ * await assert.rejects(s.set("b", "x".repeat(100)), RangeError);
  * ```
  */
 export class KvStore {
@@ -212,71 +211,6 @@ export class KvStore {
   }
 }
 
-/** The SQLite file behind a store: opened when needed, one transaction per write. */
-class SqliteFile {
-  #db: DatabaseSync | null = null;
-
-  constructor(readonly path: string) {}
-
-  readAll(): [string, string][] {
-    const rows = this.#open().prepare("SELECT key, value FROM kv").all();
-    return rows.map((r) => [String(r.key), String(r.value)]);
-  }
-
-  write(batch: Iterable<[string, string | null]>): void {
-    const db = this.#open();
-    const put = db.prepare("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)");
-    const del = db.prepare("DELETE FROM kv WHERE key = ?");
-    db.exec("BEGIN");
-    try {
-      for (const [key, text] of batch) text === null ? del.run(key) : put.run(key, text);
-      db.exec("COMMIT");
-    } catch (err) {
-      db.exec("ROLLBACK");
-      throw err;
-    }
-  }
-
-  close(): void {
-    this.#db?.close();
-    this.#db = null;
-  }
-
-  #open(): DatabaseSync {
-    if (this.#db) return this.#db;
-    const dir = this.path.slice(0, this.path.lastIndexOf("/"));
-    if (dir) Deno.mkdirSync(dir, { recursive: true });
-    const db = new DatabaseSync(this.path);
-    db.exec(
-      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; " +
-        `PRAGMA journal_size_limit = ${4 * MiB}; ` +
-        "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    );
-    return this.#db = db;
-  }
-}
-
-/** Imports a `store.json` (an object of JSON values) into `file` and `data`, then renames it. */
-async function migrate(path: string, file: SqliteFile, data: Map<string, string>): Promise<void> {
-  const obj = JSON.parse(await Deno.readTextFile(path));
-  if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
-    throw new TypeError(`Cannot import ${path}: it is not a JSON object`);
-  }
-  const entries = Object.entries(obj).map(([k, v]) => [k, JSON.stringify(v)] as [string, string]);
-  file.write(entries);
-  for (const [k, v] of entries) data.set(k, v);
-  await Deno.rename(path, `${path}.migrated`);
-}
-
-function exists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
-}
-
 function checkKey(key: unknown): string {
   if (typeof key !== "string" || key === "") {
     throw new TypeError("Store key must be a non-empty string");
@@ -307,65 +241,6 @@ function valueTooLarge(key: string, max: number, bytes: number): RangeError {
     `Cannot set store key ${shown(key)}: one value may hold ${size(max)} of JSON, ` +
       `this one holds ${size(bytes)} or more`,
   );
-}
-
-/** One validation walk: the path and the parents of the node being checked. */
-class JsonWalk {
-  #path: (string | number)[] = [];
-  #parents: object[] = [];
-
-  /** Checks `v`; returns a lower bound of its JSON length. */
-  check(v: unknown, depth: number): number {
-    switch (typeof v) {
-      case "string":
-        return v.length + 2;
-      case "boolean":
-        return 4;
-      case "number":
-        return Number.isFinite(v) ? 1 : this.#refuse(`${v} is not a finite number`);
-      case "object":
-        return v === null ? 4 : this.#object(v, depth);
-      default:
-        return this.#refuse(`${typeof v === "bigint" ? "BigInt" : typeof v} is not a JSON type`);
-    }
-  }
-
-  #object(v: object, depth: number): number {
-    if (this.#parents.includes(v)) this.#refuse("it contains itself (a cycle)");
-    if (depth >= DEPTH_MAX) this.#refuse(`nested deeper than ${DEPTH_MAX} levels`);
-    const proto = Object.getPrototypeOf(v);
-    const array = Array.isArray(v);
-    if (!array && proto !== Object.prototype && proto !== null) {
-      this.#refuse(`a ${proto?.constructor?.name ?? "class"} instance is not a plain object`);
-    }
-    this.#parents.push(v);
-    let n = 2;
-    const entries: [string | number, unknown][] = array
-      ? Array.from(v as unknown[], (x, i) => [i, x])
-      : Object.entries(v);
-    for (const [k, x] of entries) {
-      this.#path.push(k);
-      n += this.check(x, depth + 1) + (array ? 1 : String(k).length + 4);
-      this.#path.pop();
-    }
-    this.#parents.pop();
-    return n;
-  }
-
-  #refuse(why: string): never {
-    const at = this.#path.map((k) => typeof k === "number" ? `[${k}]` : `.${k}`).join("");
-    throw new TypeError(`Store value${at} is not JSON: ${why}`);
-  }
-}
-
-/** Scratch space for measuring: 3 bytes per UTF-16 unit of the longest string measured. */
-const scratch = new Uint8Array(3 * STORE_VALUE_MAX_BYTES + 3);
-const encoder = new TextEncoder();
-
-/** UTF-8 length of `s` (a lone surrogate counts as U+FFFD, 3 bytes). */
-function utf8Length(s: string): number {
-  if (s.length > STORE_VALUE_MAX_BYTES) return encoder.encode(s).length; // imported data only
-  return encoder.encodeInto(s, scratch).written;
 }
 
 function size(bytes: number): string {

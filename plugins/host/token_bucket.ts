@@ -4,9 +4,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TokenBucket } from "./token_bucket.ts";
  * const bucket = new TokenBucket(2);
- * if (!bucket.take() || !bucket.take() || bucket.take()) throw new Error("burst is not 2");
+ * assert.deepEqual([bucket.take(), bucket.take(), bucket.take()], [true, true, false]);
  * ```
  *
  * @module

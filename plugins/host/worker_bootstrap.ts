@@ -3,9 +3,10 @@
  * built at run time, so every import the plugin makes is checked against the worker's own
  * permissions), then serves hook calls over rpc.ts.
  *
- * Requests from the host: `load` (import, answer the manifest), `start` (setup + start), `hook`,
- * `configure` (configChanged), `health` (healthCheck), `stop`, `ping`. One-way: `notify`. Towards the host: `log`, `fault` (one-way), and the context
- * services (`publish`, `clients`, `retained`, `store.*`) as requests.
+ * It serves the rows of {@linkcode PluginRequests} (load: import, answer the manifest; start:
+ * setup + start; hook; configure: configChanged; health: healthCheck; stop; ping) and of
+ * {@linkcode PluginMessages} (notify); towards the host it sends the messages of `HostMessages`
+ * (log, fault) and calls the context methods of `ContextRequests` (protocol.ts).
  *
  * @module
  */
@@ -15,13 +16,22 @@ import { makeContext } from "./context.ts";
 import { readManifest } from "./manifest.ts";
 import type { LoadedSource } from "./loader.ts";
 import type { Plugin, PluginContext } from "../sdk/plugin.ts";
+import { callHook, configure } from "./plugin_calls.ts";
+import {
+  type HostWire,
+  type MessageHandlers,
+  type PluginMessages,
+  type PluginRequests,
+  type RequestHandlers,
+  serveMessages,
+  serveRequests,
+} from "./protocol.ts";
 
-type AnyHook = (event: unknown, ctx: PluginContext) => unknown;
-
-/** Arguments of the `load` request. */
-export interface LoadArgs {
+/** The plugin this cage runs, once loaded and started. */
+interface Instance {
   alias: string;
-  source: LoadedSource;
+  plugin: Plugin | null;
+  ctx: PluginContext | null;
 }
 
 const RELATIVE_HINT =
@@ -94,63 +104,74 @@ function hardenGlobals(log: (level: "info" | "warn", msg: string) => void): void
  * ```
  */
 export function runWorker(preloaded: unknown, channel: Channel = workerChannel()): void {
-  let plugin: Plugin | null = null;
-  let ctx: PluginContext | null = null;
-  let alias = "?";
+  const it: Instance = { alias: "?", plugin: null, ctx: null };
+  const host = () => peer;
+  const peer = new RpcPeer<HostWire>(channel.port, {
+    request: serveRequests(requestHandlers(it, preloaded, host)),
+    message: serveMessages(null, messageHandlers(it, host)),
+  });
+  channel.listen((batch) => peer.receive(batch));
+  hardenGlobals((level, msg) => peer.send("log", { level, msg: `console: ${msg}` }));
+  reportUncaught(peer);
+}
 
-  const peer: RpcPeer = new RpcPeer(channel.port, {
-    async request(method, args) {
-      switch (method) {
-        case "ping":
-          return "pong";
-        case "load": {
-          const a = args as LoadArgs;
-          alias = a.alias;
-          const read = readManifest(await importSource(a.source, preloaded));
-          plugin = read.plugin;
-          return read.manifest;
-        }
-        case "start": {
-          if (!plugin) throw new Error("start before load");
-          ctx = makeContext(alias, args as Record<string, unknown>, {
-            invoke: (m, x) => peer.call(m, x),
-            log: (level, msg, fields) => peer.send("log", { level, msg, fields }),
-          });
-          await plugin.setup?.(ctx);
-          await plugin.start?.(ctx);
-          return null;
-        }
-        case "hook": {
-          const { h, e } = args as { h: string; e: unknown };
-          return await (plugin!.hooks[h as keyof Plugin["hooks"]] as AnyHook)(e, ctx!);
-        }
-        case "configure":
-          return await configure(plugin, ctx, args as Record<string, unknown>);
-        case "health":
-          return plugin?.healthCheck && ctx ? await plugin.healthCheck(ctx) : null;
-        case "stop":
-          if (plugin && ctx) await plugin.stop?.(ctx);
-          return null;
-        default:
-          throw new Error(`unknown request ${method}`);
-      }
+/** The host's requests, served for one plugin instance. */
+function requestHandlers(
+  it: Instance,
+  preloaded: unknown,
+  host: () => RpcPeer<HostWire>,
+): RequestHandlers<PluginRequests> {
+  return {
+    ping: () => "pong",
+    load: async ({ alias, source }) => {
+      it.alias = alias;
+      const read = readManifest(await importSource(source, preloaded));
+      it.plugin = read.plugin;
+      return read.manifest;
     },
-    message(method, args) {
-      if (method !== "notify" || !plugin || !ctx) return;
-      const { h, e } = args as { h: string; e: unknown };
+    start: async (config) => {
+      if (!it.plugin) throw new Error("start before load");
+      const ctx = it.ctx = makeContext(it.alias, config, {
+        call: (method, params) => host().call(method, params),
+        log: (level, msg, fields) => host().send("log", { level, msg, fields }),
+      });
+      await it.plugin.setup?.(ctx);
+      await it.plugin.start?.(ctx);
+      return null;
+    },
+    hook: async ({ h, e }) => await callHook(it.plugin!, h, e, it.ctx!),
+    configure: (config) => configure(it.plugin, it.ctx, config),
+    health: async () =>
+      it.plugin?.healthCheck && it.ctx ? await it.plugin.healthCheck(it.ctx) : null,
+    stop: async () => {
+      if (it.plugin && it.ctx) await it.plugin.stop?.(it.ctx);
+      return null;
+    },
+  } satisfies RequestHandlers<PluginRequests>;
+}
+
+/** The host's one-way messages: notify hooks, whose failures go back as `fault`. */
+function messageHandlers(
+  it: Instance,
+  host: () => RpcPeer<HostWire>,
+): MessageHandlers<PluginMessages> {
+  return {
+    notify: ({ h, e }) => {
+      if (!it.plugin || !it.ctx) return;
       const fail = (err: unknown) =>
-        peer.send("fault", { hook: h, message: (err as Error)?.message ?? String(err) });
+        host().send("fault", { hook: h, message: (err as Error)?.message ?? String(err) });
       try {
-        const r = (plugin.hooks[h as keyof Plugin["hooks"]] as AnyHook)(e, ctx);
+        const r = callHook(it.plugin, h, e, it.ctx);
         if (r instanceof Promise) r.catch(fail);
       } catch (err) {
         fail(err);
       }
     },
-  });
-  channel.listen((batch) => peer.receive(batch));
-  hardenGlobals((level, msg) => peer.send("log", { level, msg: `console: ${msg}` }));
-  // Errors escaping the plugin's own timers and promises: report, keep the worker alive.
+  } satisfies MessageHandlers<PluginMessages>;
+}
+
+/** Errors escaping the plugin's own timers and promises: report, keep the worker alive. */
+function reportUncaught(peer: RpcPeer<HostWire>): void {
   globalThis.addEventListener("unhandledrejection", (e) => {
     e.preventDefault();
     peer.send("fault", {
@@ -162,27 +183,4 @@ export function runWorker(preloaded: unknown, channel: Channel = workerChannel()
     e.preventDefault();
     peer.send("fault", { hook: null, message: `uncaught error: ${e.message}` });
   });
-}
-
-/**
- * Offers `next` to the plugin's `configChanged`: a `false` return or a throw refuses it (the
- * message reaches the operator); otherwise `ctx.config` becomes `next`. Without the hook nothing
- * changes and `applied` is false (the host restarts the plugin instead).
- *
- * @example
- * ```ts ignore
- * await configure(plugin, ctx, { prefix: "b/" }); // { applied: true }
- * ```
- */
-export async function configure(
-  plugin: Plugin | null,
-  ctx: PluginContext | null,
-  next: Record<string, unknown>,
-): Promise<{ applied: boolean }> {
-  if (!plugin || !ctx) throw new Error("configure before start");
-  if (!plugin.configChanged) return { applied: false };
-  const answer = await plugin.configChanged(ctx.config, next, ctx);
-  if (answer === false) throw new Error("the plugin refused the new config");
-  ctx.config = next;
-  return { applied: true };
 }

@@ -3,13 +3,7 @@
  * and what it maps to in EMQX and aMQTT. Types, host dispatch and `docs/hookpoints.md` derive
  * from it, so a hookpoint cannot exist without its rule.
  *
- * Kinds:
- * - `decide`: allow / deny / ignore. Plugins run in priority order; the first answer that is not
- *   `ignore` wins; when all ignore, the caller's fallback applies (`whenAllIgnore` by default).
- * - `transform`: each plugin gets the previous plugin's output (`value` names the rewritable field,
- *   `null` = the whole event) and returns a replacement or nothing (keep). `droppable` hookpoints
- *   also accept `{ drop: true }`, which ends the chain.
- * - `notify`: fire-and-forget; return values ignored, errors logged and counted, never propagated.
+ * The chain rule of each kind is written in `hookpoint_spec.ts`.
  *
  * @module
  */
@@ -32,47 +26,7 @@ import type {
   SubscriptionEvent,
   UnsubscribeEvent,
 } from "./events.ts";
-
-/** The three chain kinds. */
-export type HookpointKind = "decide" | "transform" | "notify";
-
-/** What every hookpoint row must declare; checked with `satisfies`. */
-export type HookpointSpec =
-  & {
-    /** Carries the event type only (always `undefined` at run time). */
-    event: unknown;
-    /** One line for the docs. */
-    description: string;
-    /** The EMQX hookpoint this is, or null. */
-    emqx: string | null;
-    /** The aMQTT event or plugin method this is, or null. */
-    amqtt: string | null;
-  }
-  & (
-    | {
-      kind: "decide";
-      /** Answer when every plugin ignores and the caller passes no fallback. */
-      whenAllIgnore: "allow" | "deny";
-      /** aMQTT role whose `plugins:` list picks the participants, or null for all. */
-      role: "auth" | "topic_check" | null;
-    }
-    | { kind: "transform"; value: string | null; droppable: boolean }
-    | { kind: "notify" }
-  );
-
-/**
- * Carries a type into the table without a run-time value.
- *
- * @example Declaring the event type of a row
- * ```ts
- * import { shape } from "./hookpoints.ts";
- * const row = { event: shape<{ topic: string }>() };
- * console.log(row.event); // undefined
- * ```
- */
-export function shape<T>(): T {
-  return undefined as T;
-}
+import { type HookpointKind, type HookpointSpec, shape } from "./hookpoint_spec.ts";
 
 /**
  * Every hookpoint Aviary calls, in connect/publish flow order.
@@ -80,7 +34,9 @@ export function shape<T>(): T {
  * @example Reading a hookpoint's kind
  * ```ts
  * import { HOOKPOINTS } from "./hookpoints.ts";
- * console.log(HOOKPOINTS["client.authorize"].kind); // "decide"
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(HOOKPOINTS["client.authorize"].kind, "decide");
  * ```
  */
 export const HOOKPOINTS = {
@@ -316,18 +272,13 @@ export type EventOf<H extends HookpointName> = Hookpoints[H]["event"];
 export type TransformValue<H extends TransformHookpoint> = Hookpoints[H]["value"] extends
   keyof EventOf<H> ? EventOf<H>[Hookpoints[H]["value"]] : EventOf<H>;
 
-// Compile-time check: every transform row's `value` names a field of its event (or is null).
-type _ValueKeysAreFields = {
-  [H in TransformHookpoint]: Hookpoints[H]["value"] extends keyof EventOf<H> | null ? true : never;
-};
-const _valueKeysAreFields: _ValueKeysAreFields = {
-  "client.connack": true,
-  "client.subscribe": true,
-  "client.unsubscribe": true,
-  "message.publish": true,
-  "message.delivered": true,
-};
-void _valueKeysAreFields;
+// Compile-time check: every transform row's `value` names a field of its event (or is null);
+// a row that does not makes this a type error naming it.
+type _BadValueKeys = {
+  [H in TransformHookpoint]: Hookpoints[H]["value"] extends keyof EventOf<H> | null ? never : H;
+}[TransformHookpoint];
+const _noBadValueKeys: [_BadValueKeys] extends [never] ? true : _BadValueKeys = true;
+void _noBadValueKeys;
 
 /** Every hookpoint name, in table order. */
 export const HOOKPOINT_NAMES: readonly HookpointName[] = Object.keys(HOOKPOINTS) as HookpointName[];
@@ -338,7 +289,10 @@ export const HOOKPOINT_NAMES: readonly HookpointName[] = Object.keys(HOOKPOINTS)
  * @example
  * ```ts
  * import { isHookpoint } from "./hookpoints.ts";
- * console.log(isHookpoint("message.publish"), isHookpoint("message.publsh")); // true false
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isHookpoint("message.publish"), true);
+ * assert.equal(isHookpoint("message.publsh"), false);
  * ```
  */
 export function isHookpoint(name: string): name is HookpointName {

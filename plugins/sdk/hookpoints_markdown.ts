@@ -5,7 +5,8 @@
  * @module
  */
 
-import { HOOKPOINT_NAMES, HOOKPOINTS, type HookpointSpec } from "./hookpoints.ts";
+import type { HookpointSpec } from "./hookpoint_spec.ts";
+import { HOOKPOINT_NAMES, HOOKPOINTS } from "./hookpoints.ts";
 
 function rule(spec: HookpointSpec): string {
   if (spec.kind === "decide") {
@@ -25,7 +26,11 @@ function rule(spec: HookpointSpec): string {
  * @example
  * ```ts
  * import { hookpointsMarkdown } from "./hookpoints_markdown.ts";
- * console.log(hookpointsMarkdown().split("\n")[0]);
+ * import assert from "node:assert/strict";
+ *
+ * const [header, , first] = hookpointsMarkdown().split("\n");
+ * assert.equal(header, "| hookpoint | kind | chain rule | EMQX | aMQTT | when |");
+ * assert.match(first, /^\| `broker.starting` \| notify \| fire-and-forget \|/);
  * ```
  */
 export function hookpointsMarkdown(): string {

@@ -18,16 +18,15 @@
  */
 
 export * from "./events.ts";
+export type { HookpointKind, HookpointSpec } from "./hookpoint_spec.ts";
 export {
   type DecideHookpoint,
   type EventOf,
   HOOKPOINT_NAMES,
-  type HookpointKind,
   type HookpointName,
   type HookpointOfKind,
   HOOKPOINTS,
   type Hookpoints,
-  type HookpointSpec,
   isHookpoint,
   type NotifyHookpoint,
   type TransformHookpoint,

@@ -61,9 +61,10 @@ async function pbkdf2(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hashPassword } from "./password.ts";
  * const h = await hashPassword("secret", 1000);
- * console.log(h.startsWith("$pbkdf2-sha512$i=1000$")); // true
+ * assert.ok(h.startsWith("$pbkdf2-sha512$i=1000$"));
  * ```
  */
 export async function hashPassword(
@@ -80,9 +81,10 @@ export async function hashPassword(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHash } from "./password.ts";
- * console.log(parseHash("$7$101$c2FsdA==$aGFzaA==")?.iterations); // 101
- * console.log(parseHash("plain")); // null
+ * assert.equal(parseHash("$7$101$c2FsdA==$aGFzaA==")?.iterations, 101);
+ * assert.equal(parseHash("plain"), null);
  * ```
  */
 export function parseHash(text: string): PasswordHash | null {
@@ -105,8 +107,10 @@ export function parseHash(text: string): PasswordHash | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { timingSafeEqual } from "./password.ts";
- * console.log(timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2]))); // true
+ * assert.equal(timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2])), true);
+ * assert.equal(timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 3])), false);
  * ```
  */
 export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -121,9 +125,11 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hashPassword, parseHash, verifyPassword } from "./password.ts";
  * const h = parseHash(await hashPassword("secret", 1000))!;
- * console.log(await verifyPassword(new TextEncoder().encode("secret"), h)); // true
+ * assert.equal(await verifyPassword(new TextEncoder().encode("secret"), h), true);
+ * assert.equal(await verifyPassword(new TextEncoder().encode("guess"), h), false);
  * ```
  */
 export async function verifyPassword(password: Uint8Array, stored: PasswordHash): Promise<boolean> {

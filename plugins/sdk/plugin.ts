@@ -149,13 +149,17 @@ export interface Plugin<Config = Record<string, unknown>> {
   start?(ctx: PluginContext<Config>): Awaitable<void>;
   /** Runs when the host closes. */
   stop?(ctx: PluginContext<Config>): Awaitable<void>;
-  /** Called with the new config; return false to refuse it. (Not yet called by the host.) */
+  /**
+   * Called when the operator submits a new config at run time (admin API), after it passed the
+   * schema: return false (or throw) to refuse it and keep the previous config. A plugin without
+   * this method is restarted with the new config instead.
+   */
   configChanged?(
     previous: Config,
     next: Config,
     ctx: PluginContext<Config>,
   ): Awaitable<boolean | void>;
-  /** Health probe. (Not yet called by the host.) */
+  /** Health probe, called when the admin API asks for the plugin's health. */
   healthCheck?(ctx: PluginContext<Config>): Awaitable<{ ok: boolean; message?: string }>;
 }
 
@@ -166,13 +170,17 @@ export interface Plugin<Config = Record<string, unknown>> {
  * @example A plugin that denies publishing under `secret/`
  * ```ts
  * import { definePlugin } from "./plugin.ts";
- * export default definePlugin({
+ * import assert from "node:assert/strict";
+ *
+ * const plugin = definePlugin({
  *   name: "no-secrets",
  *   version: "1.0.0",
  *   hooks: {
  *     "client.authorize": (e) => e.action === "publish" && e.topic.startsWith("secret/") ? false : undefined,
  *   },
  * });
+ * assert.deepEqual(Object.keys(plugin.hooks), ["client.authorize"]);
+ * export default plugin;
  * ```
  */
 export function definePlugin<Config = Record<string, unknown>>(

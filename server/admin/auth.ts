@@ -22,9 +22,11 @@ export { DEFAULT_ITERATIONS };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hashSecret, verifySecret } from "./auth.ts";
  * const hash = await hashSecret("s3cret", 1000);
- * console.log(hash.startsWith("$pbkdf2-sha512$i=1000$"), await verifySecret("s3cret", hash)); // true true
+ * assert.ok(hash.startsWith("$pbkdf2-sha512$i=1000$"));
+ * assert.equal(await verifySecret("s3cret", hash), true);
  * ```
  */
 export function hashSecret(secret: string, iterations = DEFAULT_ITERATIONS): Promise<string> {

@@ -1,48 +1,51 @@
 /**
- * `/api/v1/clients`, `/subscriptions`, `/retained`, `/stats`: read-only views of the broker.
+ * `/api/v1/clients`, `/subscriptions`, `/retained`, `/stats`: the broker's read-only view
+ * ({@linkcode ReadOnlyBroker}, the one plugins get as `ctx.broker`), served as JSON.
  *
  * @module
  */
 
-import type { Broker } from "../../broker/broker.ts";
+import type { ReadOnlyBroker } from "../read_only_broker.ts";
 import { json } from "./http.ts";
-import type { Route } from "./routes.ts";
+import type { Route } from "./route.ts";
 
 const text = new TextDecoder();
 
-/** Broker counters plus gauges, as `/api/v1/stats` returns them. */
-export function statsOf(broker: Broker): Record<string, number> {
+/**
+ * The `/api/v1/stats` body: every counter, then the gauges under the names the dashboard reads
+ * (`clients`, `sessions`, `subscriptions`, `retained`, `uptimeMs`) and the reading time `at`,
+ * all derived from the view's figures.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Broker } from "../../broker/broker.ts";
+ * import { parseConfig } from "../config/mod.ts";
+ * import { readOnlyBroker } from "../read_only_broker.ts";
+ * import { statsOf } from "./broker_api.ts";
+ * const broker = new Broker(parseConfig("", "empty.yaml"));
+ * const stats = statsOf(readOnlyBroker(broker));
+ * assert.equal(stats.clients, 0);
+ * assert.equal(stats.messagesReceived, 0);
+ * await broker.close();
+ * ```
+ */
+export function statsOf(broker: ReadOnlyBroker): Record<string, number> {
+  const s = broker.stats();
+  const at = broker.now();
   return {
-    ...broker.stats,
-    clients: broker.clients.size,
-    sessions: broker.sessions.size,
-    subscriptions: broker.subscriptions.size,
-    retained: broker.retained.size,
-    uptimeMs: Date.now() - broker.startedAt,
-    at: Date.now(),
+    ...broker.counters(),
+    clients: s.clientsConnected,
+    sessions: s.clientsConnected + s.clientsDisconnected,
+    subscriptions: s.subscriptions,
+    retained: s.retained,
+    uptimeMs: at - s.startedAt,
+    at,
   };
 }
 
-function clients(broker: Broker) {
-  return [...broker.clients.values()].map((c) => ({
-    ...c.info(),
-    connectedAt: c.connectedAt,
-    subscriptions: broker.sessions.get(c.info().clientId)?.subscriptions.size ?? 0,
-  }));
-}
-
-function subscriptions(broker: Broker) {
-  const out = [];
-  for (const session of broker.sessions.all()) {
-    for (const [topic, opts] of session.subscriptions) {
-      out.push({ clientId: session.clientId, topic, qos: opts.qos });
-    }
-  }
-  return out;
-}
-
-function retained(broker: Broker, filter: string) {
-  return broker.retained.match(filter, Date.now()).map((m) => ({
+function retained(broker: ReadOnlyBroker, filter: string) {
+  return broker.retained(filter).map((m) => ({
     topic: m.topic,
     qos: m.qos,
     payload: text.decode(m.payload),
@@ -55,13 +58,13 @@ export const BROKER_ROUTES: Route[] = [
     method: "GET",
     body: "none",
     path: "/clients",
-    handler: (ctx) => json({ data: clients(ctx.broker) }),
+    handler: (ctx) => json({ data: ctx.broker.connections() }),
   },
   {
     method: "GET",
     body: "none",
     path: "/subscriptions",
-    handler: (ctx) => json({ data: subscriptions(ctx.broker) }),
+    handler: (ctx) => json({ data: ctx.broker.subscriptions() }),
   },
   {
     method: "GET",

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { ApiError } from "./http.ts";
+import { AdminError } from "../../plugins/host/admin_errors.ts";
 
 /** What a route accepts as a body: nothing, JSON, or the install forms (multipart or JSON). */
 export type BodyKind = "none" | "json" | "install";
@@ -87,8 +87,7 @@ export function checkHost(req: Request, self: AdminSelf): string {
   const ok = host !== null && (self.hosts.has(host.host) ||
     (self.anyIp && isIpLiteral(host.hostname) && host.host.endsWith(`:${self.port}`)));
   if (!ok) {
-    throw new ApiError(
-      421,
+    throw new AdminError(
       "MISDIRECTED_REQUEST",
       `Host "${raw}" is not this admin listener (${[...self.hosts].join(", ")}); ` +
         "use its own address",
@@ -105,8 +104,7 @@ export function checkOrigin(req: Request, host: string): void {
   if (SAFE_METHODS.has(req.method)) return;
   const site = req.headers.get("sec-fetch-site");
   if (site !== null && site !== "same-origin" && site !== "none") {
-    throw new ApiError(
-      403,
+    throw new AdminError(
       "CROSS_ORIGIN",
       `Sec-Fetch-Site "${site}" is refused: changes must come from the admin's own pages`,
     );
@@ -120,8 +118,7 @@ export function checkOrigin(req: Request, host: string): void {
     given = `${url.protocol}//${url.host}`;
   } catch { /* "null" or garbage: never equal */ }
   if (given !== own) {
-    throw new ApiError(
-      403,
+    throw new AdminError(
       "CROSS_ORIGIN",
       `Origin "${origin}" is not this admin listener's origin (${own})`,
     );
@@ -143,8 +140,7 @@ export function checkMediaType(req: Request, kind: BodyKind, path: string): void
   if (header === null && (kind === "none" || req.body === null)) return;
   const type = (header ?? "").split(";")[0].trim().toLowerCase();
   if (!ACCEPTS[kind].includes(type)) {
-    throw new ApiError(
-      415,
+    throw new AdminError(
       "UNSUPPORTED_MEDIA_TYPE",
       `${req.method} ${path} takes ${ACCEPTS[kind].join(" or ")}, not ${header ?? "no type"}`,
     );

@@ -1,49 +1,24 @@
 /**
- * JSON responses and the one mapping from errors to HTTP statuses and stable error codes.
+ * JSON responses and the one mapping from errors to HTTP answers: an {@linkcode AdminError}
+ * carries its status and stable code; anything else is a 500 `INTERNAL_ERROR`.
  *
  * @module
  */
 
-import { AdminError, type AdminErrorCode } from "../../plugins/host/mod.ts";
+import { AdminError } from "../../plugins/host/admin_errors.ts";
 import { readCapped } from "../../plugins/host/package_limits.ts";
 
 /** The largest JSON body the API reads (413 TOO_LARGE beyond). */
 export const MAX_JSON_BYTES = 1024 * 1024;
-
-/** An API refusal: HTTP status, stable `code`, message, extra fields for the body. */
-export class ApiError extends Error {
-  override name = "ApiError";
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
-const STATUS: Record<AdminErrorCode, number> = {
-  NOT_FOUND: 404,
-  ALREADY_EXISTS: 409,
-  IN_CONFIG_FILE: 409,
-  BAD_REQUEST: 400,
-  BAD_PACKAGE: 400,
-  BAD_POSITION: 400,
-  BAD_CONFIG: 400,
-  CONFIG_REFUSED: 400,
-  GRANT_REQUIRED: 403,
-  START_FAILED: 422,
-  TOO_LARGE: 413,
-};
 
 /**
  * A JSON response.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { json } from "./http.ts";
- * console.log(json({ ok: true }).headers.get("content-type")); // application/json
+ * assert.equal(json({ ok: true }).headers.get("content-type"), "application/json");
  * ```
  */
 export function json(body: unknown, status = 200): Response {
@@ -59,17 +34,15 @@ export function json(body: unknown, status = 200): Response {
  *
  * @example
  * ```ts
- * import { ApiError, errorResponse } from "./http.ts";
- * console.log(errorResponse(new ApiError(404, "NOT_FOUND", "No route")).status); // 404
+ * import assert from "node:assert/strict";
+ * import { AdminError } from "../../plugins/host/admin_errors.ts";
+ * import { errorResponse } from "./http.ts";
+ * assert.equal(errorResponse(new AdminError("NOT_FOUND", "No route")).status, 404);
+ * assert.equal(errorResponse(new Error("boom")).status, 500);
  * ```
  */
 export function errorResponse(err: unknown): Response {
-  if (err instanceof ApiError) {
-    return json({ code: err.code, message: err.message, ...err.details }, err.status);
-  }
-  if (err instanceof AdminError) {
-    return json({ code: err.code, message: err.message, ...err.details }, STATUS[err.code]);
-  }
+  if (err instanceof AdminError) return json(err.body(), err.status);
   return json({ code: "INTERNAL_ERROR", message: (err as Error)?.message ?? String(err) }, 500);
 }
 
@@ -80,10 +53,10 @@ export async function readJson(req: Request): Promise<Record<string, unknown>> {
   try {
     body = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    throw new ApiError(400, "BAD_REQUEST", "The body must be JSON");
+    throw new AdminError("BAD_REQUEST", "The body must be JSON");
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new ApiError(400, "BAD_REQUEST", "The body must be a JSON object");
+    throw new AdminError("BAD_REQUEST", "The body must be a JSON object");
   }
   return body as Record<string, unknown>;
 }

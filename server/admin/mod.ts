@@ -4,7 +4,7 @@
  * @example
  * ```ts ignore
  * import { startAdmin } from "./mod.ts";
- * const admin = await startAdmin(config.admin, { broker, manager, log });
+ * const admin = await startAdmin(config.admin, { broker: readOnlyBroker(broker), manager, log });
  * await admin.close();
  * ```
  *

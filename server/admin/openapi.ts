@@ -1,6 +1,7 @@
 /**
  * The OpenAPI 3 document of the admin API (served at `GET /api/v1/openapi.json`);
- * `openapi_test.ts` checks that it lists exactly the routes of routes.ts.
+ * `tests/admin/rest_test.ts` ("OpenAPI document lists every route and nothing else") checks that
+ * it lists exactly the routes of routes.ts.
  *
  * @module
  */

@@ -6,11 +6,12 @@
 
 import type { InstallRequest, PluginManager } from "../../plugins/host/mod.ts";
 import { PACKAGE_LIMITS, readCapped, tooLarge } from "../../plugins/host/package_limits.ts";
-import { ApiError, json, readJson } from "./http.ts";
-import type { Route, RouteContext } from "./routes.ts";
+import { AdminError } from "../../plugins/host/admin_errors.ts";
+import { json, readJson } from "./http.ts";
+import type { Route, RouteContext } from "./route.ts";
 
 function manager(ctx: RouteContext): PluginManager {
-  if (!ctx.manager) throw new ApiError(503, "NO_PLUGIN_HOST", "The broker runs without plugins");
+  if (!ctx.manager) throw new AdminError("NO_PLUGIN_HOST", "The broker runs without plugins");
   return ctx.manager;
 }
 
@@ -20,7 +21,7 @@ function grantOf(value: unknown): InstallRequest["grant"] {
     try {
       return JSON.parse(value);
     } catch {
-      throw new ApiError(400, "BAD_REQUEST", "grant must be a JSON object");
+      throw new AdminError("BAD_REQUEST", "grant must be a JSON object");
     }
   }
   return value as InstallRequest["grant"];
@@ -44,7 +45,7 @@ async function readForm(req: Request, type: string): Promise<FormData> {
       headers: { "content-type": type },
     }).formData();
   } catch {
-    throw new ApiError(400, "BAD_REQUEST", "The body is not a valid multipart form");
+    throw new AdminError("BAD_REQUEST", "The body is not a valid multipart form");
   }
 }
 
@@ -55,7 +56,7 @@ async function install(ctx: RouteContext): Promise<Response> {
   if (type.toLowerCase().startsWith("multipart/form-data")) {
     const form = await readForm(ctx.req, type);
     const file = [...form.values()].find((v): v is File => v instanceof File);
-    if (!file) throw new ApiError(400, "BAD_REQUEST", "The form has no package file");
+    if (!file) throw new AdminError("BAD_REQUEST", "The form has no package file");
     const alias = form.get("alias");
     req = {
       bytes: new Uint8Array(await file.arrayBuffer()),
@@ -65,7 +66,7 @@ async function install(ctx: RouteContext): Promise<Response> {
   } else {
     const body = await readJson(ctx.req);
     if (typeof body.source !== "string" || body.source === "") {
-      throw new ApiError(400, "BAD_REQUEST", "source must be a URL or a path");
+      throw new AdminError("BAD_REQUEST", "source must be a URL or a path");
     }
     req = {
       source: body.source,
@@ -153,11 +154,7 @@ export const PLUGIN_ROUTES: Route[] = [
     handler: async (ctx) => {
       const { position } = await readJson(ctx.req);
       if (typeof position !== "string") {
-        throw new ApiError(
-          400,
-          "BAD_POSITION",
-          "position must be front, rear, before:X or after:X",
-        );
+        throw new AdminError("BAD_POSITION", "position must be front, rear, before:X or after:X");
       }
       return json({ data: await manager(ctx).move(ctx.params.alias, position) });
     },

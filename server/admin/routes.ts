@@ -5,31 +5,12 @@
  * @module
  */
 
-import type { Broker } from "../../broker/broker.ts";
-import type { PluginManager } from "../../plugins/host/mod.ts";
-import { PLUGIN_ROUTES } from "./plugins_api.ts";
+import { AdminError } from "../../plugins/host/admin_errors.ts";
 import { BROKER_ROUTES } from "./broker_api.ts";
-import type { BodyKind } from "./guard.ts";
-import { ApiError } from "./http.ts";
+import { PLUGIN_ROUTES } from "./plugins_api.ts";
+import type { Route } from "./route.ts";
 
-/** What a handler gets. */
-export interface RouteContext {
-  req: Request;
-  params: Record<string, string>;
-  url: URL;
-  broker: Broker;
-  /** Null when the broker runs without a plugin host. */
-  manager: PluginManager | null;
-}
-
-/** One route: method, path template (`{name}` segments), the body it takes, and handler. */
-export interface Route {
-  method: "GET" | "POST" | "PUT" | "DELETE";
-  path: string;
-  /** Anything else is refused with 415 (guard.ts). */
-  body: BodyKind;
-  handler(ctx: RouteContext): Promise<Response> | Response;
-}
+export type { Route, RouteContext } from "./route.ts";
 
 /** Every API route. */
 export const ROUTES: Route[] = [...PLUGIN_ROUTES, ...BROKER_ROUTES];
@@ -40,8 +21,10 @@ export const ROUTES: Route[] = [...PLUGIN_ROUTES, ...BROKER_ROUTES];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matchRoute, ROUTES } from "./routes.ts";
- * console.log(matchRoute(ROUTES, "GET", "/plugins/acl").params); // { alias: "acl" }
+ * assert.deepEqual(matchRoute(ROUTES, "GET", "/plugins/acl").params, { alias: "acl" });
+ * assert.deepEqual(matchRoute(ROUTES, "DELETE", "/stats").allowed, ["GET"]);
  * ```
  */
 export function matchRoute(
@@ -73,6 +56,6 @@ function decodeParam(part: string): string {
   try {
     return decodeURIComponent(part);
   } catch {
-    throw new ApiError(400, "BAD_REQUEST", `Path segment "${part}" is not valid percent-encoding`);
+    throw new AdminError("BAD_REQUEST", `Path segment "${part}" is not valid percent-encoding`);
   }
 }

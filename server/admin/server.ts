@@ -5,15 +5,16 @@
  * @module
  */
 
-import type { Broker } from "../../broker/broker.ts";
 import type { AdminConfig } from "../config/types.ts";
 import { parseBind } from "../config/bind.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { PluginManager } from "../../plugins/host/mod.ts";
+import type { ReadOnlyBroker } from "../read_only_broker.ts";
 import { checkRouteAlias } from "../../plugins/host/package_names.ts";
 import { AdminAuth } from "./auth.ts";
 import { type AdminSelf, adminSelf, checkHost, checkMediaType, checkOrigin } from "./guard.ts";
-import { ApiError, errorResponse, json } from "./http.ts";
+import { AdminError } from "../../plugins/host/admin_errors.ts";
+import { errorResponse, json } from "./http.ts";
 import { OPENAPI } from "./openapi.ts";
 import { matchRoute, ROUTES } from "./routes.ts";
 import { serveDashboard } from "./static.ts";
@@ -29,7 +30,8 @@ export interface AdminServer {
 
 /** What the admin API serves. */
 export interface AdminDeps {
-  broker: Broker;
+  /** The broker, read-only. */
+  broker: ReadOnlyBroker;
   manager: PluginManager | null;
   log: Logger;
 }
@@ -60,14 +62,14 @@ export async function handleAdmin(
     checkOrigin(req, host);
     if (path === "/openapi.json" && req.method === "GET") return json(OPENAPI);
     if (auth.configured && !(await auth.check(req.headers.get("authorization")))) {
-      throw new ApiError(401, "UNAUTHORIZED", "Give a user (basic auth) or an API key");
+      throw new AdminError("UNAUTHORIZED", "Give a user (basic auth) or an API key");
     }
     const { route, params, allowed } = matchRoute(ROUTES, req.method, path);
     if (!route) {
       if (allowed.length > 0) {
-        throw new ApiError(405, "METHOD_NOT_ALLOWED", `Use ${allowed.join(" or ")} on ${path}`);
+        throw new AdminError("METHOD_NOT_ALLOWED", `Use ${allowed.join(" or ")} on ${path}`);
       }
-      throw new ApiError(404, "NOT_FOUND", `No route ${req.method} ${url.pathname}`);
+      throw new AdminError("NOT_FOUND", `No route ${req.method} ${url.pathname}`);
     }
     if (params.alias !== undefined) checkRouteAlias(params.alias);
     checkMediaType(req, route.body, path);
@@ -84,8 +86,8 @@ export async function handleAdmin(
  *
  * @example
  * ```ts ignore
- * const admin = await startAdmin(config.admin, { broker, manager, log });
- * console.log(admin.url); // http://127.0.0.1:18083
+ * const admin = await startAdmin(config.admin, { broker: readOnlyBroker(broker), manager, log });
+ * await fetch(`${admin.url}/api/v1/stats`); // admin.url is http://127.0.0.1:18083
  * await admin.close();
  * ```
  */

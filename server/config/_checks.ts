@@ -6,21 +6,32 @@ import type { BrokerConfig, ListenerConfig } from "./types.ts";
 
 type Range = readonly [path: string, min: number, max: number];
 
+const INT_MAX = 2147483647;
+
+/** The ranges of the fields of one section, as {@linkcode Range}s under `prefix`. */
+function within(prefix: string, ranges: Record<string, readonly [number, number]>): Range[] {
+  return Object.entries(ranges).map(([field, [min, max]]) => [`${prefix}.${field}`, min, max]);
+}
+
 /** Numeric limits; `*` stands for every listener name or plugin alias. */
 const RANGES: readonly Range[] = [
-  ["listeners.*.max_connections", 0, Number.MAX_SAFE_INTEGER],
-  ["mqtt.max_packet_size", 20, 268435460],
-  ["mqtt.max_keepalive", 0, 65535],
-  ["mqtt.connect_timeout_ms", 1, 2147483647],
-  ["mqtt.receive_maximum", 1, 65535],
-  ["mqtt.max_inflight", 1, 65535],
-  ["mqtt.topic_alias_maximum", 0, 65535],
-  ["mqtt.max_queued_messages", 0, 2147483647],
-  ["mqtt.max_session_expiry", 0, 4294967295],
-  ["plugins.*.timeout_ms", 1, 2147483647],
-  ["plugins.*.limits.memory_mb", 16, 65536],
-  ["plugins.*.limits.store_mb", 1, 65536],
-  ["plugins.*.limits.publish_per_second", 0, 1000000],
+  ...within("listeners.*", { max_connections: [0, Number.MAX_SAFE_INTEGER] }),
+  ...within("mqtt", {
+    max_packet_size: [20, 268435460],
+    max_keepalive: [0, 65535],
+    connect_timeout_ms: [1, INT_MAX],
+    receive_maximum: [1, 65535],
+    max_inflight: [1, 65535],
+    topic_alias_maximum: [0, 65535],
+    max_queued_messages: [0, INT_MAX],
+    max_session_expiry: [0, 4294967295],
+  }),
+  ...within("plugins.*", {
+    timeout_ms: [1, INT_MAX],
+    "limits.memory_mb": [16, 65536],
+    "limits.store_mb": [1, 65536],
+    "limits.publish_per_second": [0, 1000000],
+  }),
 ];
 
 const INTEGRITY = /^sha(256|384|512)-[A-Za-z0-9+/]+={0,2}$/;

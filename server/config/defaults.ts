@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { type AvroValue, BROKER_SCHEMA, validateAvro } from "../../schema/mod.ts";
 import type { ListenerConfig } from "./types.ts";
 
 /**
@@ -14,12 +15,12 @@ import type { ListenerConfig } from "./types.ts";
  * @example
  * ```ts
  * import { DEFAULT_CONFIG_YAML } from "./defaults.ts";
- * import { parseConfig } from "./load.ts";
+ * import { parse } from "yaml";
  * import assert from "node:assert/strict";
  *
- * const cfg = parseConfig(DEFAULT_CONFIG_YAML, "(built-in default)");
- * assert.equal(cfg.listeners.default.bind, "127.0.0.1:1883");
- * assert.equal(cfg.auth.allow_anonymous, true);
+ * const raw = parse(DEFAULT_CONFIG_YAML);
+ * assert.equal(raw.listeners.default.bind, "127.0.0.1:1883");
+ * assert.equal(raw.auth.allow_anonymous, true);
  * ```
  */
 export const DEFAULT_CONFIG_YAML = `\
@@ -42,27 +43,27 @@ auth:
 /** The name under which errors in {@linkcode DEFAULT_CONFIG_YAML} are reported. */
 export const DEFAULT_CONFIG_NAME = "(built-in default)";
 
+/** The schema's defaults of a `listeners:` entry (`type` and `bind` are required, so given). */
+const { type: _type, bind: _bind, ...LISTENER_DEFAULTS } = validateAvro<
+  AvroValue<typeof BROKER_SCHEMA>
+>(BROKER_SCHEMA, { listeners: { _: { type: "tcp", bind: "" } } }).value.listeners._;
+
 /**
- * A listener entry with every default filled in (what the schema gives a `listeners:` entry that
- * names only `type` and `bind`), for code that adds listeners.
+ * A listener entry with every default filled in from the schema (what a `listeners:` entry that
+ * names only `type` and `bind` becomes), for code that adds listeners.
  *
  * @example
  * ```ts
  * import { listenerConfig } from "./defaults.ts";
+ * import assert from "node:assert/strict";
+ *
  * const ws = listenerConfig({ type: "ws", bind: "127.0.0.1:8080" });
- * console.assert(ws.path === "/mqtt" && ws.cert === null);
+ * assert.equal(ws.path, "/mqtt");
+ * assert.equal(ws.cert, null);
  * ```
  */
 export function listenerConfig(
   fields: Pick<ListenerConfig, "type" | "bind"> & Partial<ListenerConfig>,
 ): ListenerConfig {
-  return {
-    cert: null,
-    key: null,
-    ca: null,
-    require_client_cert: false,
-    path: "/mqtt",
-    max_connections: 0,
-    ...fields,
-  };
+  return { ...LISTENER_DEFAULTS, ...fields };
 }

@@ -7,11 +7,15 @@
 
 import { LineCounter, parseDocument } from "yaml";
 import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
-import { BROKER_SCHEMA, validateAvro } from "../../schema/mod.ts";
+import { grantedOnly } from "../../plugins/host/entry.ts";
+import { type AvroValue, BROKER_SCHEMA, validateAvro } from "../../schema/mod.ts";
 import { checkConfig } from "./_checks.ts";
 import { DEFAULT_CONFIG_NAME, DEFAULT_CONFIG_YAML } from "./defaults.ts";
 import { ConfigError, ConfigSyntaxError } from "./errors.ts";
-import type { BrokerConfig, PermissionGrant } from "./types.ts";
+import type { BrokerConfig } from "./types.ts";
+
+/** A config as the schema validates it, before {@linkcode normalize}. */
+type Validated = AvroValue<typeof BROKER_SCHEMA>;
 
 /** aMQTT spelling: `allow-anonymous` is `allow_anonymous` (record keys only, not names). */
 const underscored = (key: string): string => key.replaceAll("-", "_");
@@ -43,7 +47,7 @@ const underscored = (key: string): string => key.replaceAll("-", "_");
  */
 export function parseConfig(text: string, file: string): BrokerConfig {
   const raw = parseYaml(text, file) ?? {};
-  const { value, errors } = validateAvro<BrokerConfig>(BROKER_SCHEMA, raw, {
+  const { value, errors } = validateAvro<Validated>(BROKER_SCHEMA, raw, {
     fieldKey: underscored,
     nullAsMissing: true,
   });
@@ -102,7 +106,7 @@ function parseYaml(text: string, file: string): unknown {
 }
 
 /** Drops permission keys left null (not granted); resolves certificate and plugin paths. */
-function normalize(cfg: BrokerConfig, baseDir: string): BrokerConfig {
+function normalize(cfg: Validated, baseDir: string): BrokerConfig {
   const resolve = (path: string | null) =>
     path === null || isAbsolute(path) ? path : join(baseDir, path);
   for (const listener of Object.values(cfg.listeners)) {
@@ -110,12 +114,14 @@ function normalize(cfg: BrokerConfig, baseDir: string): BrokerConfig {
     listener.key = resolve(listener.key);
     listener.ca = resolve(listener.ca);
   }
-  for (const plugin of Object.values(cfg.plugins)) {
-    const granted = Object.entries(plugin.permissions).filter(([, v]) => v !== null);
-    plugin.permissions = Object.fromEntries(granted) as Partial<PermissionGrant>;
-    if (plugin.source.startsWith("./") || plugin.source.startsWith("../")) {
-      plugin.source = resolvePath(baseDir, plugin.source);
-    }
-  }
-  return cfg;
+  const plugins = Object.entries(cfg.plugins).map(([alias, plugin]) => {
+    const { source, permissions } = plugin;
+    const relative = source.startsWith("./") || source.startsWith("../");
+    return [alias, {
+      ...plugin,
+      source: relative ? resolvePath(baseDir, source) : source,
+      permissions: grantedOnly(permissions),
+    }] as const;
+  });
+  return { ...cfg, plugins: Object.fromEntries(plugins) };
 }

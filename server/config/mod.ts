@@ -5,9 +5,10 @@
  * @example
  * ```ts
  * import { applyOverrides, loadConfig } from "./mod.ts";
+ * import assert from "node:assert/strict";
  *
  * const cfg = applyOverrides(await loadConfig(), { port: 1884, logLevel: "debug" });
- * if (cfg.listeners.default.bind !== "127.0.0.1:1884") throw new Error("unexpected");
+ * assert.equal(cfg.listeners.default.bind, "127.0.0.1:1884");
  * ```
  *
  * @module

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { BROKER_SCHEMA, validateAvro } from "../../schema/mod.ts";
 import { formatBind, parseBind } from "./bind.ts";
 import { listenerConfig } from "./defaults.ts";
 import { ConfigError } from "./errors.ts";
@@ -21,7 +22,6 @@ export interface ConfigOverrides {
   logLevel?: LogConfig["level"];
 }
 
-const LOG_LEVELS: readonly string[] = ["debug", "info", "warn", "error"];
 const SOURCE = "(command line)";
 
 /**
@@ -33,7 +33,8 @@ const SOURCE = "(command line)";
  * @throws {ConfigError} (file `(command line)`) for a port outside 0-65535 or an unknown level.
  * @example
  * ```ts
- * import { applyOverrides, loadConfig } from "./mod.ts";
+ * import { loadConfig } from "./load.ts";
+ * import { applyOverrides } from "./overrides.ts";
  * import assert from "node:assert/strict";
  *
  * const cfg = applyOverrides(await loadConfig(), { host: "0.0.0.0", wsPort: 8080 });
@@ -76,11 +77,9 @@ function checkOverrides({ port, wsPort, logLevel }: ConfigOverrides): void {
       issues.push({ path: flag, message: `${value} is not a port (0 to 65535)` });
     }
   }
-  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) {
-    issues.push({
-      path: "--log-level",
-      message: `"${logLevel}" is not one of ${LOG_LEVELS.join(", ")}`,
-    });
+  if (logLevel !== undefined) {
+    const { errors } = validateAvro(BROKER_SCHEMA, { log: { level: logLevel } });
+    issues.push(...errors.map(({ message }) => ({ path: "--log-level", message })));
   }
   if (issues.length > 0) throw new ConfigError(SOURCE, issues);
 }

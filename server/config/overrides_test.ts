@@ -32,16 +32,10 @@ Deno.test("applyOverrides() puts --ws-port on the tcp listener's host", () => {
   assert.equal(out.listeners.web.bind, "10.0.0.1:8080");
   assert.equal(out.listeners.web.path, "/ws");
   const added = applyOverrides(parseConfig("", "a.yaml"), { host: "0.0.0.0", wsPort: 8080 });
-  assert.deepEqual(added.listeners.ws, {
-    type: "ws",
-    bind: "0.0.0.0:8080",
-    cert: null,
-    key: null,
-    ca: null,
-    require_client_cert: false,
-    path: "/mqtt",
-    max_connections: 0,
-  });
+  // The added listener is what the same entry in a config file would be, defaults included.
+  const written = parseConfig("listeners:\n  ws: {type: ws, bind: '0.0.0.0:8080'}\n", "a.yaml");
+  assert.deepEqual(added.listeners.ws, written.listeners.ws);
+  assert.equal(added.listeners.ws.path, "/mqtt");
 });
 
 Deno.test("applyOverrides() sets the log level", () => {

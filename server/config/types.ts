@@ -2,7 +2,10 @@
  * The broker configuration after validation and defaults: what the rest of the broker reads.
  *
  * The YAML shape is declared in `schema/broker.avsc` (the `BROKER_SCHEMA` constant of
- * `schema/broker_schema.ts`); this type mirrors it. Reference: `server/config/REFERENCE.md`.
+ * `schema/broker_schema.ts`). These types, and the sections they take from `broker/` and
+ * `plugins/host/entry.ts`, are written by hand with their docs; `types_test.ts` checks at compile
+ * time that each equals the type read out of the schema (`AvroValue`), field by field.
+ * Reference: `server/config/REFERENCE.md`.
  *
  * @module
  */

@@ -5,7 +5,7 @@ import { roundTrip } from "../helpers.ts";
 import { adminSelf, handleAdmin, OPENAPI, ROUTES, startAdmin } from "../../server/admin/mod.ts";
 import { AdminAuth } from "../../server/admin/auth.ts";
 import { silentLogger } from "../../lib/log.ts";
-import type { Broker } from "../../broker/broker.ts";
+import type { ReadOnlyBroker } from "../../server/read_only_broker.ts";
 import {
   api,
   buildPackage,
@@ -165,7 +165,7 @@ Deno.test("OpenAPI document lists every route and nothing else", () => {
 });
 
 Deno.test("Admin API refuses a non-loopback bind without credentials", async () => {
-  const deps = { broker: {} as Broker, manager: null, log: silentLogger };
+  const deps = { broker: {} as ReadOnlyBroker, manager: null, log: silentLogger };
   await assert.rejects(
     () => startAdmin({ enable: true, bind: "0.0.0.0:0", users: [], api_keys: [] }, deps),
     /needs admin.users or admin.api_keys/,

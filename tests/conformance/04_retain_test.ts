@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { MqttClient } from "mqtt";
-import { collect, connect, delay, end, subscribe, waitFor } from "../helpers.ts";
-import { withBroker } from "./_util.ts";
+import { collect, connect, end, subscribe, waitFor } from "../helpers.ts";
+import { withBroker, withFakeTime } from "./_util.ts";
 
 type Got = ReturnType<typeof collect>;
 
@@ -144,14 +144,14 @@ Deno.test("v5 No Local: a client's own messages do not come back to it [MQTT-3.8
 });
 
 Deno.test("v5 retained message past its Message Expiry Interval is not delivered [MQTT-3.3.2-5]", async () => {
-  await withBroker("", async ({ url }) => {
+  await withFakeTime("", async ({ url }, clock) => {
     const pub = await connect(url, { protocolVersion: 5 });
     await pub.publishAsync("exp/t", "short", {
       qos: 1,
       retain: true,
       properties: { messageExpiryInterval: 1 },
     });
-    await delay(1500); // the expiry is wall-clock time in a black-box test
+    clock.advance(1500);
     const sub = await connect(url, { protocolVersion: 5 });
     const got = collect(sub);
     await subscribe(sub, "exp/t", { qos: 1 });
@@ -163,14 +163,14 @@ Deno.test("v5 retained message past its Message Expiry Interval is not delivered
 });
 
 Deno.test("v5 Message Expiry Interval is sent decremented by the time the message waited [MQTT-3.3.2-6]", async () => {
-  await withBroker("", async ({ url }) => {
+  await withFakeTime("", async ({ url }, clock) => {
     const pub = await connect(url, { protocolVersion: 5 });
     await pub.publishAsync("exp/d", "long", {
       qos: 1,
       retain: true,
       properties: { messageExpiryInterval: 10 },
     });
-    await delay(1100);
+    clock.advance(1100);
     const sub = await connect(url, { protocolVersion: 5 });
     const got = collect(sub);
     await subscribe(sub, "exp/d", { qos: 1 });

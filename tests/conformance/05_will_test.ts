@@ -3,7 +3,7 @@ import type { IClientOptions, MqttClient } from "mqtt";
 import type { IDisconnectPacket } from "mqtt-packet";
 import { collect, connect, delay, end, startTestBroker, subscribe, waitFor } from "../helpers.ts";
 import { rawConnect } from "./_raw.ts";
-import { uniqueId, withBroker } from "./_util.ts";
+import { uniqueId, withBroker, withFakeTime } from "./_util.ts";
 
 /** Kills the client's socket without a DISCONNECT, as a crash or a lost network would. */
 async function crash(client: MqttClient): Promise<void> {
@@ -32,7 +32,7 @@ Deno.test("The will is published when the connection drops without DISCONNECT [M
 });
 
 Deno.test("v5 keep alive timeout sends DISCONNECT 0x8D and publishes the will [MQTT-3.1.2-22]", async () => {
-  await withBroker("", async ({ port, url }) => {
+  await withFakeTime("", async ({ port, url }, clock) => {
     const watcher = await connect(url, { protocolVersion: 5 });
     await subscribe(watcher, "will/ka", { qos: 1 });
     const got = collect(watcher);
@@ -42,7 +42,8 @@ Deno.test("v5 keep alive timeout sends DISCONNECT 0x8D and publishes the will [M
       keepalive: 1,
       will: { topic: "will/ka", payload: "gone", qos: 1, retain: false },
     });
-    const disconnect = await client.next<IDisconnectPacket>("disconnect", 4000);
+    clock.advance(1500);
+    const disconnect = await client.next<IDisconnectPacket>("disconnect");
     assert.equal(disconnect.reasonCode, 0x8d);
     await client.closed();
     await waitFor(() => got.length === 1, "the will");
@@ -105,29 +106,30 @@ const delayed = (clientId: string) => ({
 });
 
 Deno.test("v5 Will Delay Interval: the will waits for the delay [MQTT-3.1.3-9]", async () => {
-  await withBroker("", async ({ url }) => {
+  await withFakeTime("", async ({ url, broker }, clock) => {
     const watcher = await connect(url, { protocolVersion: 5 });
     await subscribe(watcher, "will/d", { qos: 1 });
     const got = collect(watcher);
     const victim = await connect(url, delayed(uniqueId("delay")));
-    const gone = Date.now();
     await crash(victim);
-    await waitFor(() => got.length === 1, "the delayed will", 4000);
-    const took = Date.now() - gone;
-    assert.ok(took >= 900, `will after ${took} ms`);
+    await waitFor(() => broker.offline.pendingWills === 1, "the broker to hold the will");
+    clock.advance(999);
+    assert.equal(broker.offline.pendingWills, 1, "the will waits for its delay");
+    clock.advance(1);
+    await waitFor(() => got.length === 1, "the delayed will");
     await end(watcher);
   });
 });
 
 Deno.test("v5 reconnecting within the Will Delay Interval cancels the will [MQTT-3.1.3-9]", async () => {
-  await withBroker("", async ({ url }) => {
+  await withFakeTime("", async ({ url }, clock) => {
     const watcher = await connect(url, { protocolVersion: 5 });
     await subscribe(watcher, "will/#", { qos: 1 });
     const got = collect(watcher);
     const clientId = uniqueId("delay");
     await crash(await connect(url, delayed(clientId)));
     const back = await connect(url, { ...delayed(clientId), will: undefined });
-    await delay(1300); // past the 1 s will delay: absence can only be shown by waiting
+    clock.advance(1300); // past the 1 s will delay
     await back.publishAsync("will/marker", "marker", { qos: 1 });
     await waitFor(() => got.length > 0, "the marker");
     assert.deepEqual(got.map((m) => m.payload), ["marker"]);

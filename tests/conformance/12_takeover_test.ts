@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { IPublishPacket } from "mqtt-packet";
-import { collect, connect, delay, end, subscribe, waitFor } from "../helpers.ts";
+import { collect, connect, end, subscribe, waitFor } from "../helpers.ts";
 import { type RawClient, rawConnect, type RawConnectOptions } from "./_raw.ts";
-import { uniqueId, withBroker } from "./_util.ts";
+import { uniqueId, withBroker, withFakeTime } from "./_util.ts";
 
 /** Connects with `opts` and subscribes to `x` at QoS 1; the connection stays open. */
 async function subscribedToX(port: number, opts: RawConnectOptions): Promise<RawClient> {
@@ -96,7 +96,7 @@ function delayedWill(clientId: string): RawConnectOptions {
 }
 
 Deno.test("v5 takeover resuming the session before the Will Delay Interval sends no will [MQTT-3.1.3-9]", async () => {
-  await withBroker("", async ({ port, url }) => {
+  await withFakeTime("", async ({ port, url }, clock) => {
     const watcher = await connect(url, { protocolVersion: 5 });
     await subscribe(watcher, "will/#", { qos: 1 });
     const got = collect(watcher);
@@ -106,7 +106,7 @@ Deno.test("v5 takeover resuming the session before the Will Delay Interval sends
     assert.equal(second.connack.sessionPresent, true);
     await first.client.closed();
     await first.client.close();
-    await delay(100);
+    clock.advance(31_000); // past the 30 s will delay
     await watcher.publishAsync("will/marker", "marker", { qos: 1 });
     await waitFor(() => got.length > 0, "the marker");
     assert.deepEqual(got.map((m) => m.topic), ["will/marker"]);

@@ -13,6 +13,7 @@ import { Buffer } from "node:buffer";
 import mqttPacket, { type IConnackPacket, type IConnectPacket, type Packet } from "mqtt-packet";
 import { framedLength } from "../../broker/codec.ts";
 import { withBroker } from "./_util.ts";
+import { connectPacket } from "./_raw.ts";
 
 /** A raw v5 connection that records every packet with its size on the wire. */
 class SizedClient {
@@ -29,15 +30,7 @@ class SizedClient {
   static async connect(port: number, fields: Partial<IConnectPacket>): Promise<SizedClient> {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
     const client = new SizedClient(conn);
-    await client.send({
-      cmd: "connect",
-      protocolId: "MQTT",
-      protocolVersion: 5,
-      clientId: "sized",
-      clean: true,
-      keepalive: 0,
-      ...fields,
-    } as IConnectPacket);
+    await client.send(connectPacket({ protocolVersion: 5, clientId: "sized", ...fields }));
     return client;
   }
 

@@ -12,7 +12,7 @@ import { Buffer } from "node:buffer";
 import mqttPacket, { type IDisconnectPacket, type Packet } from "mqtt-packet";
 import { defaultHooks } from "../../broker/hooks.ts";
 import { startTestBroker, type TestBroker } from "../helpers.ts";
-import { type ProtocolVersion, type RawClient, rawOpen } from "./_raw.ts";
+import { connectPacket, type ProtocolVersion, type RawClient, rawOpen } from "./_raw.ts";
 import { uniqueId, withBroker } from "./_util.ts";
 
 const hex = (s: string) => Buffer.from(s.replaceAll(" ", ""), "hex");
@@ -27,14 +27,7 @@ function oneWrite(version: ProtocolVersion, packets: Packet[], tail: Uint8Array)
 }
 
 function connect(version: ProtocolVersion): Packet {
-  return {
-    cmd: "connect",
-    protocolId: "MQTT",
-    protocolVersion: version,
-    clientId: uniqueId("order"),
-    clean: true,
-    keepalive: 0,
-  };
+  return connectPacket({ protocolVersion: version, clientId: uniqueId("order") });
 }
 
 function publish1(messageId: number): Packet {

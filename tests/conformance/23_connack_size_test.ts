@@ -12,6 +12,7 @@ import { Buffer } from "node:buffer";
 import mqttPacket, { type IConnackPacket, type IConnectPacket, type Packet } from "mqtt-packet";
 import { framedLength } from "../../broker/codec.ts";
 import { withBroker } from "./_util.ts";
+import { connectPacket } from "./_raw.ts";
 
 /** What the broker sent on one connection, each packet with its size, and whether it closed. */
 interface Answer {
@@ -27,15 +28,7 @@ async function answerTo(
   ms = 300,
 ): Promise<Answer> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const connect = {
-    cmd: "connect",
-    protocolId: "MQTT",
-    protocolVersion: 5,
-    clientId: "sized",
-    clean: true,
-    keepalive: 0,
-    ...fields,
-  } as IConnectPacket;
+  const connect = connectPacket({ protocolVersion: 5, clientId: "sized", ...fields });
   const bytes = Buffer.concat(
     [connect, ...after].map((p) => mqttPacket.generate(p, { protocolVersion: 5 })),
   );

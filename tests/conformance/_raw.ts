@@ -8,6 +8,8 @@
 import { Buffer } from "node:buffer";
 import mqttPacket, { type IConnackPacket, type IConnectPacket, type Packet } from "mqtt-packet";
 
+export { frame, utf8Field } from "../../fuzz/bytes.ts";
+
 /** MQTT protocol level: 3 (3.1), 4 (3.1.1) or 5. */
 export type ProtocolVersion = 3 | 4 | 5;
 
@@ -46,14 +48,13 @@ export async function rawOpen(port: number, opts: RawOptions = {}): Promise<RawC
 /** CONNECT fields for {@linkcode rawConnect}; `protocolVersion` also sets the codec. */
 export type RawConnectOptions = Partial<Omit<IConnectPacket, "cmd">> & RawOptions;
 
-/** Opens a connection, sends CONNECT and waits for CONNACK. */
-export async function rawConnect(
-  port: number,
-  opts: RawConnectOptions = {},
-): Promise<{ client: RawClient; connack: IConnackPacket }> {
-  const { read, protocolVersion = 4, ...fields } = opts;
-  const client = await rawOpen(port, { protocolVersion, read });
-  await client.send({
+/**
+ * A CONNECT of `fields.protocolVersion` (default 4, with the protocol name of that level): clean,
+ * no keep alive and an empty client id unless `fields` say otherwise.
+ */
+export function connectPacket(fields: Partial<Omit<IConnectPacket, "cmd">> = {}): IConnectPacket {
+  const protocolVersion = fields.protocolVersion ?? 4;
+  return {
     cmd: "connect",
     protocolId: protocolVersion === 3 ? "MQIsdp" : "MQTT",
     protocolVersion,
@@ -61,7 +62,17 @@ export async function rawConnect(
     clean: true,
     keepalive: 0,
     ...fields,
-  });
+  };
+}
+
+/** Opens a connection, sends CONNECT and waits for CONNACK. */
+export async function rawConnect(
+  port: number,
+  opts: RawConnectOptions = {},
+): Promise<{ client: RawClient; connack: IConnackPacket }> {
+  const { read, protocolVersion = 4, ...fields } = opts;
+  const client = await rawOpen(port, { protocolVersion, read });
+  await client.send(connectPacket({ protocolVersion, ...fields }));
   if (read === false) return { client, connack: { cmd: "connack", sessionPresent: false } };
   const connack = await client.next<IConnackPacket>("connack");
   return { client, connack };
@@ -166,23 +177,4 @@ class Raw implements RawClient {
       this.#conn.close();
     }
   }
-}
-
-/** Encodes a UTF-8 string with its two-byte length prefix (spec 1.5.4). */
-export function utf8Field(text: string | Uint8Array): Uint8Array {
-  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
-  return new Uint8Array([bytes.length >> 8, bytes.length & 0xff, ...bytes]);
-}
-
-/** Builds a packet from its first byte and body, encoding the Remaining Length. */
-export function frame(first: number, body: Uint8Array): Uint8Array {
-  const len: number[] = [];
-  let n = body.length;
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    len.push(byte);
-  } while (n > 0);
-  return new Uint8Array([first, ...len, ...body]);
 }

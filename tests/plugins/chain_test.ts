@@ -141,7 +141,7 @@ Deno.test("config: schema defaults filled, bad fields named by path", async () =
   assertEquals(bad.state, "failed");
   assertEquals(
     bad.error,
-    'Cannot load plugin "bad": config field "limits.max": expected int, got "lots"',
+    'Cannot load plugin "bad": invalid config: limits.max: "lots" is not an integer',
   );
   await host.close();
 });

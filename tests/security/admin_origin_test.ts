@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { adminSelf, handleAdmin } from "../../server/admin/mod.ts";
 import { AdminAuth } from "../../server/admin/auth.ts";
-import type { Broker } from "../../broker/broker.ts";
+import type { ReadOnlyBroker } from "../../server/read_only_broker.ts";
 import { silentLogger } from "../../lib/log.ts";
 import { BASIC, call, startAdminBroker, Watcher } from "./fixtures/admin_broker.ts";
 import { prefixerPackage, rawHttp, upload } from "./fixtures/admin_tar.ts";
@@ -216,7 +216,7 @@ Deno.test("Admin: valid credentials do not make a cross-origin change acceptable
 });
 
 Deno.test("Admin: a wildcard bind answers to IP literals and loopback names, never a DNS name", async () => {
-  const deps = { broker: {} as Broker, manager: null, log: silentLogger };
+  const deps = { broker: {} as ReadOnlyBroker, manager: null, log: silentLogger };
   const auth = new AdminAuth({ users: [], api_keys: [] });
   const self = adminSelf(["0.0.0.0"], 18083);
   const get = (host: string) =>

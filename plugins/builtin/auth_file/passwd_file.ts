@@ -16,9 +16,11 @@ export interface PasswordFile {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePasswordFile } from "./passwd_file.ts";
  * const f = parsePasswordFile("# users\nalice:$7$101$c2FsdA==$aGFzaA==\nbroken\n");
- * console.log([...f.users.keys()], f.problems[0].line); // [ "alice" ] 3
+ * assert.deepEqual([...f.users.keys()], ["alice"]);
+ * assert.equal(f.problems[0].line, 3);
  * ```
  */
 export function parsePasswordFile(text: string): PasswordFile {
@@ -44,8 +46,9 @@ export function parsePasswordFile(text: string): PasswordFile {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatPasswordFile } from "./passwd_file.ts";
- * console.log(formatPasswordFile(new Map([["alice", "$7$1$a$b"]]))); // "alice:$7$1$a$b\n"
+ * assert.equal(formatPasswordFile(new Map([["alice", "$7$1$a$b"]])), "alice:$7$1$a$b\n");
  * ```
  */
 export function formatPasswordFile(users: Map<string, string>): string {
@@ -57,8 +60,9 @@ export function formatPasswordFile(users: Map<string, string>): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkUsername } from "./passwd_file.ts";
- * console.log(checkUsername("a:b")); // username must not contain ":"
+ * assert.equal(checkUsername("a:b"), 'username must not contain ":"');
  * ```
  */
 export function checkUsername(user: string): string | null {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { PluginContext } from "../../sdk/mod.ts";
+import type { AvroSchema, PluginContext } from "../../sdk/mod.ts";
 
 /** Where a logger plugin writes: the broker log (`ctx.log`) or its own stdout lines. */
 export interface OutputConfig {
@@ -25,9 +25,11 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { plain } from "./format.ts";
- * console.log(plain({ topic: "a", payload: new Uint8Array([104, 105]) }, true));
- * // { topic: "a", payload: "hi" }
+ * const payload = new Uint8Array([104, 105]);
+ * assert.deepEqual(plain({ topic: "a", payload }, true), { topic: "a", payload: "hi" });
+ * assert.deepEqual(plain({ topic: "a", payload }), { topic: "a", payload: { bytes: 2 } });
  * ```
  */
 export function plain(value: unknown, payloads = false, depth = 0): unknown {
@@ -78,6 +80,48 @@ export function emit(
     `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`
   );
   console.log(`${time} ${level.toUpperCase()} [${ctx.alias}] ${msg} ${extra.join(" ")}`.trimEnd());
+}
+
+/** What a logger plugin's config holds besides its {@linkcode OutputConfig}. */
+export interface LoggerFilters {
+  /** Log payloads as text (when UTF-8) instead of their length. */
+  payloads: boolean;
+}
+
+/**
+ * The `config` section of a logger plugin whose config is `C`: the {@linkcode OutputConfig}
+ * fields (at `level` by default), the list `filter` of names to log (empty = all) and `payloads`.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { loggerConfig, type OutputConfig } from "./format.ts";
+ * type Config = OutputConfig & { topics: string[]; payloads: boolean };
+ * const { defaults } = loggerConfig<Config>("TopicLoggerConfig", "info", "topics");
+ * deepStrictEqual(defaults, {
+ *   level: "info",
+ *   output: "log",
+ *   format: "text",
+ *   topics: [],
+ *   payloads: false,
+ * });
+ * ```
+ */
+export function loggerConfig<C extends OutputConfig & LoggerFilters>(
+  schemaName: string,
+  level: OutputConfig["level"],
+  filter: Exclude<keyof C, keyof OutputConfig | keyof LoggerFilters> & string,
+): { schema: AvroSchema; defaults: C } {
+  const fields = [
+    ...outputFields(level),
+    { name: filter, type: { type: "array", items: "string" }, default: [] },
+    { name: "payloads", type: "boolean", default: false },
+  ];
+  const defaults = { level, output: "log", format: "text", [filter]: [], payloads: false };
+  return {
+    schema: { type: "record", name: schemaName, fields },
+    defaults: defaults as unknown as C,
+  };
 }
 
 /** Avro fields of {@linkcode OutputConfig}, for a plugin's config schema. */

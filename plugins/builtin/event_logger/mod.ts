@@ -13,14 +13,12 @@
  */
 
 import { definePlugin, type PluginContext } from "../../sdk/mod.ts";
-import { emit, type OutputConfig, outputFields, plain } from "./format.ts";
+import { emit, loggerConfig, type LoggerFilters, type OutputConfig, plain } from "./format.ts";
 
 /** Config of `event_logger`. */
-export interface EventLoggerConfig extends OutputConfig {
+export interface EventLoggerConfig extends OutputConfig, LoggerFilters {
   /** Hookpoints to log; empty = all it knows. */
   events: string[];
-  /** Log message payloads as text (when UTF-8) instead of their length. */
-  payloads: boolean;
 }
 
 function log(name: string) {
@@ -42,18 +40,7 @@ export default definePlugin<EventLoggerConfig>({
   name: "event_logger",
   version: "1.0.0",
   description: "Logs broker events (connections, sessions, subscriptions, drops)",
-  config: {
-    schema: {
-      type: "record",
-      name: "EventLoggerConfig",
-      fields: [
-        ...outputFields("info"),
-        { name: "events", type: { type: "array", items: "string" }, default: [] },
-        { name: "payloads", type: "boolean", default: false },
-      ],
-    },
-    defaults: { level: "info", output: "log", format: "text", events: [], payloads: false },
-  },
+  config: loggerConfig<EventLoggerConfig>("EventLoggerConfig", "info", "events"),
   hooks: {
     "broker.started": log("broker.started"),
     "broker.stopping": log("broker.stopping"),

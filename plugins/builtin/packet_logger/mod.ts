@@ -13,14 +13,18 @@
  */
 
 import { definePlugin, type PacketEvent, type PluginContext } from "../../sdk/mod.ts";
-import { emit, type OutputConfig, outputFields, plain } from "../event_logger/format.ts";
+import {
+  emit,
+  loggerConfig,
+  type LoggerFilters,
+  type OutputConfig,
+  plain,
+} from "../event_logger/format.ts";
 
 /** Config of `packet_logger`. */
-export interface PacketLoggerConfig extends OutputConfig {
+export interface PacketLoggerConfig extends OutputConfig, LoggerFilters {
   /** Packet types to log (`connect`, `publish`, `suback`, ...); empty = all. */
   types: string[];
-  /** Log payloads as text (when UTF-8) instead of their length. */
-  payloads: boolean;
 }
 
 function log(direction: "in" | "out") {
@@ -43,18 +47,7 @@ export default definePlugin<PacketLoggerConfig>({
   name: "packet_logger",
   version: "1.0.0",
   description: "Logs every MQTT packet received and sent",
-  config: {
-    schema: {
-      type: "record",
-      name: "PacketLoggerConfig",
-      fields: [
-        ...outputFields("debug"),
-        { name: "types", type: { type: "array", items: "string" }, default: [] },
-        { name: "payloads", type: "boolean", default: false },
-      ],
-    },
-    defaults: { level: "debug", output: "log", format: "text", types: [], payloads: false },
-  },
+  config: loggerConfig<PacketLoggerConfig>("PacketLoggerConfig", "debug", "types"),
   hooks: {
     "packet.received": log("in"),
     "packet.sent": log("out"),

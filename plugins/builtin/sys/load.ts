@@ -16,11 +16,12 @@ export type WindowName = keyof typeof WINDOWS;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LoadAverages } from "./load.ts";
  * const load = new LoadAverages();
  * load.update({ received: 0 }, 0);
  * load.update({ received: 120 }, 60_000); // 120 per minute for a minute
- * console.log(load.get("received", "1min").toFixed(1)); // 75.9
+ * assert.equal(load.get("received", "1min").toFixed(1), "75.9");
  * ```
  */
 export class LoadAverages {

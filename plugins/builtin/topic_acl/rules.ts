@@ -46,9 +46,11 @@ function filterList(value: unknown, where: string): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAclConfig } from "./rules.ts";
  * const r = parseAclConfig({ "publish-acl": { alice: ["a/#"] }, default: "deny" });
- * console.log(r.actions.publish?.users.get("alice"), r.actions.receive); // [ "a/#" ] null
+ * assert.deepEqual(r.actions.publish?.users.get("alice"), ["a/#"]);
+ * assert.equal(r.actions.receive, null);
  * ```
  */
 export function parseAclConfig(config: Record<string, unknown>): AclRules {
@@ -111,10 +113,11 @@ function expand(pattern: string, client: ClientInfo): string | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAclConfig, permits } from "./rules.ts";
  * const rules = parseAclConfig({ patterns: { publish: ["devices/%c/#"] } });
  * const client = { clientId: "d1", username: null } as never;
- * console.log(permits(rules, client, "publish", "devices/d1/temp")); // true
+ * assert.equal(permits(rules, client, "publish", "devices/d1/temp"), true);
  * ```
  */
 export function permits(

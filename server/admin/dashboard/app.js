@@ -91,51 +91,7 @@ async function refreshPlugins() {
   const details = await Promise.all(
     list.map((p) => api("GET", `/plugins/${encodeURIComponent(p.alias)}`).catch(() => ({}))),
   );
-  const rows = list.map((p, i) => {
-    const tr = document.createElement("tr");
-    tr.dataset.alias = p.alias;
-    const health = details[i].health;
-    const cells = [
-      p.alias,
-      `${p.name ?? "?"} ${p.version ?? ""}`,
-      p.error ? `${p.state}: ${p.error}` : p.state,
-      p.enabled ? "yes" : "no",
-      health
-        ? `${health.ok ? "ok" : "failing"}${health.message ? ` (${health.message})` : ""}`
-        : "-",
-      `${p.metrics.calls} / ${p.metrics.errors} / ${p.metrics.timeouts}`,
-    ];
-    for (const [j, text] of cells.entries()) {
-      const td = document.createElement("td");
-      td.textContent = text;
-      if (j === 2) td.className = `state state-${p.state}`;
-      tr.append(td);
-    }
-    const actions = document.createElement("td");
-    const running = p.state === "running" || p.state === "crashed";
-    actions.append(
-      running
-        ? button("Stop", () => act(p.alias, "stop"))
-        : button("Start", () => act(p.alias, "start")),
-      button("Config", () => openConfig(p.alias)),
-      button("Front", async () => {
-        await api("POST", `/plugins/${encodeURIComponent(p.alias)}/move`, { position: "front" })
-          .catch(alert);
-        await refreshPlugins();
-      }),
-      button("Uninstall", async () => {
-        if (!confirm(`Uninstall ${p.alias}?`)) return;
-        try {
-          await api("DELETE", `/plugins/${encodeURIComponent(p.alias)}`);
-        } catch (err) {
-          alert(err.message);
-        }
-        await refreshPlugins();
-      }, "danger"),
-    );
-    tr.append(actions);
-    return tr;
-  });
+  const rows = list.map((p, i) => pluginRow(p, details[i].health));
   if (rows.length === 0) {
     const tr = document.createElement("tr");
     tr.append(
@@ -144,6 +100,55 @@ async function refreshPlugins() {
     rows.push(tr);
   }
   $("#plugins tbody").replaceChildren(...rows);
+}
+
+/** One row of the plugins table: figures, then the action buttons. */
+function pluginRow(p, health) {
+  const tr = document.createElement("tr");
+  tr.dataset.alias = p.alias;
+  const cells = [
+    p.alias,
+    `${p.name ?? "?"} ${p.version ?? ""}`,
+    p.error ? `${p.state}: ${p.error}` : p.state,
+    p.enabled ? "yes" : "no",
+    health ? `${health.ok ? "ok" : "failing"}${health.message ? ` (${health.message})` : ""}` : "-",
+    `${p.metrics.calls} / ${p.metrics.errors} / ${p.metrics.timeouts}`,
+  ];
+  for (const [j, text] of cells.entries()) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (j === 2) td.className = `state state-${p.state}`;
+    tr.append(td);
+  }
+  tr.append(pluginActions(p));
+  return tr;
+}
+
+/** Start or Stop, Config, Front, Uninstall for one plugin. */
+function pluginActions(p) {
+  const actions = document.createElement("td");
+  const running = p.state === "running" || p.state === "crashed";
+  actions.append(
+    running
+      ? button("Stop", () => act(p.alias, "stop"))
+      : button("Start", () => act(p.alias, "start")),
+    button("Config", () => openConfig(p.alias)),
+    button("Front", async () => {
+      await api("POST", `/plugins/${encodeURIComponent(p.alias)}/move`, { position: "front" })
+        .catch(alert);
+      await refreshPlugins();
+    }),
+    button("Uninstall", async () => {
+      if (!confirm(`Uninstall ${p.alias}?`)) return;
+      try {
+        await api("DELETE", `/plugins/${encodeURIComponent(p.alias)}`);
+      } catch (err) {
+        alert(err.message);
+      }
+      await refreshPlugins();
+    }, "danger"),
+  );
+  return actions;
 }
 
 function describePermissions(perms) {

@@ -36,17 +36,7 @@ const NUMBER = new Set(["int", "long", "float", "double"]);
 function scalarInput(type, value, ui, path) {
   const kind = kindOf(type);
   const id = `field-${path.replaceAll(/[^a-z0-9_-]/gi, "_")}`;
-  if (kind === "boolean") {
-    const input = el("input", {
-      type: "checkbox",
-      id,
-      class: "switch",
-      role: "switch",
-      name: path,
-    });
-    input.checked = value === true;
-    return { input, read: () => input.checked };
-  }
+  if (kind === "boolean") return switchInput(id, path, value);
   if (kind === "enum") {
     const input = el(
       "select",
@@ -56,28 +46,44 @@ function scalarInput(type, value, ui, path) {
     if (value !== undefined) input.value = value;
     return { input, read: () => input.value };
   }
-  if (NUMBER.has(kind)) {
-    const input = el("input", {
-      type: "number",
-      id,
-      name: path,
-      step: kind === "int" || kind === "long" ? "1" : "any",
-    });
-    for (const rule of ui?.rules ?? []) {
-      if (rule.type === "range" && rule.min !== undefined) input.min = rule.min;
-      if (rule.type === "range" && rule.max !== undefined) input.max = rule.max;
-    }
-    if (value !== undefined && value !== null) input.value = String(value);
-    // An unparsable entry is sent as text, so the server names the field.
-    return {
-      input,
-      read: () => (input.value === ""
+  if (NUMBER.has(kind)) return numberInput(id, path, kind, value, ui);
+  return textInput(id, path, value, ui);
+}
+
+/** A checkbox shown as a switch. */
+function switchInput(id, path, value) {
+  const input = el("input", { type: "checkbox", id, class: "switch", role: "switch", name: path });
+  input.checked = value === true;
+  return { input, read: () => input.checked };
+}
+
+/** A number input within the `$ui` range; an unparsable entry is sent as text. */
+function numberInput(id, path, kind, value, ui) {
+  const input = el("input", {
+    type: "number",
+    id,
+    name: path,
+    step: kind === "int" || kind === "long" ? "1" : "any",
+  });
+  for (const rule of ui?.rules ?? []) {
+    if (rule.type === "range" && rule.min !== undefined) input.min = rule.min;
+    if (rule.type === "range" && rule.max !== undefined) input.max = rule.max;
+  }
+  if (value !== undefined && value !== null) input.value = String(value);
+  // An unparsable entry is sent as text, so the server names the field.
+  return {
+    input,
+    read:
+      () => (input.value === ""
         ? null
         : Number.isNaN(Number(input.value))
         ? input.value
         : Number(input.value)),
-    };
-  }
+  };
+}
+
+/** A text, password or multi-line input with the `$ui` pattern and length rules. */
+function textInput(id, path, value, ui) {
   const component = ui?.component;
   const input = component === "input-textarea" || component === "code-editor"
     ? el("textarea", { id, name: path })

@@ -1,0 +1,144 @@
+/**
+ * The write path of one connection: packets encoded within the client's Maximum Packet Size,
+ * queued and written in batches (one socket write per tick), and the last write of a closing
+ * connection, bounded in time.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import type { Packet } from "mqtt-packet";
+import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/log.ts";
+import { fitPacket } from "./packet_fit.ts";
+import type { Stats } from "./stats.ts";
+import type { Connection } from "./transport/connection.ts";
+
+/** How long a closing connection may take to write its last packets. */
+export const CLOSE_GRACE_MS = 2000;
+
+/** What an {@linkcode Outbox} writes to and reports to. */
+export interface OutboxOptions {
+  conn: Pick<Connection, "write">;
+  stats: Pick<Stats, "bytesSent" | "packetsRefused" | "tooLargeDropped">;
+  clock: Clock;
+  /** Where a packet that cannot be encoded is reported. */
+  log(): Logger;
+  /** Whether batches may still be written (false once the connection is closing). */
+  isOpen(): boolean;
+  /** A write failed: the peer is gone. */
+  onWriteError(): void;
+}
+
+/**
+ * Outbound bytes of one connection.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Buffer } from "node:buffer";
+ * import { systemClock } from "../lib/clock.ts";
+ * import { Outbox } from "./_outbox.ts";
+ * const written: number[] = [];
+ * const outbox = new Outbox({
+ *   conn: { write: (b) => Promise.resolve(void written.push(b.length)) },
+ *   stats: { bytesSent: 0, packetsRefused: 0, tooLargeDropped: 0 },
+ *   clock: systemClock,
+ *   log: () => { throw new Error("nothing to log"); },
+ *   isOpen: () => true,
+ *   onWriteError: () => {},
+ * });
+ * outbox.send({ cmd: "pingresp" }, 4, Infinity);
+ * outbox.send({ cmd: "pingresp" }, 4, Infinity);
+ * assert.equal(outbox.bytes, 4);
+ * await outbox.finish();
+ * assert.deepEqual(written, [4]); // one write for the batch
+ * ```
+ */
+export class Outbox {
+  #opts: OutboxOptions;
+  #out: Buffer[] = [];
+  #bytes = 0;
+  /** The write loop in progress, if any. */
+  #flushing?: Promise<void>;
+
+  /** @param opts where to write, what to count, when to stop */
+  constructor(opts: OutboxOptions) {
+    this.#opts = opts;
+  }
+
+  /** Bytes queued but not yet written. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * Encodes and queues `packet`, or a leaner variant within `maxSize` (`packet_fit.ts`); returns
+   * the packet queued. A packet that fits in no variant is counted and dropped ("too_large"); one
+   * that cannot be framed correctly is logged, counted and dropped ("refused").
+   */
+  send(packet: Packet, version: 3 | 4 | 5, maxSize: number): Packet | "too_large" | "refused" {
+    let fitted;
+    try {
+      fitted = fitPacket(packet, version, maxSize);
+    } catch (err) {
+      this.#opts.stats.packetsRefused++;
+      this.#opts.log().error("Outbound packet refused", {
+        type: packet.cmd,
+        error: (err as Error)?.message ?? String(err),
+      });
+      return "refused";
+    }
+    if (!fitted) {
+      this.#opts.stats.tooLargeDropped++;
+      return "too_large";
+    }
+    this.#push(fitted.bytes);
+    return fitted.packet;
+  }
+
+  /** Queues `buf`; the batch is written on the next microtask. */
+  #push(buf: Buffer): void {
+    this.#out.push(buf);
+    this.#bytes += buf.length;
+    this.#flushing ??= Promise.resolve().then(() => this.#flush());
+  }
+
+  /**
+   * Writes what is still queued after the write in progress, giving up after `graceMs`: a peer
+   * that stopped reading must not hold a close (or broker shutdown) forever.
+   */
+  async finish(graceMs = CLOSE_GRACE_MS): Promise<void> {
+    const { clock } = this.#opts;
+    let timer: unknown;
+    const grace = new Promise((r) => timer = clock.setTimer(() => r(undefined), graceMs));
+    await Promise.race([this.#writeRest(), grace]);
+    clock.clearTimer(timer);
+  }
+
+  async #writeRest(): Promise<void> {
+    await this.#flushing;
+    if (this.#out.length === 0) return;
+    try {
+      await this.#opts.conn.write(Buffer.concat(this.#out));
+    } catch { /* peer gone */ }
+    this.#out = [];
+  }
+
+  async #flush(): Promise<void> {
+    const { conn, stats } = this.#opts;
+    try {
+      while (this.#out.length > 0 && this.#opts.isOpen()) {
+        const chunks = this.#out;
+        this.#out = [];
+        const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+        await conn.write(data);
+        this.#bytes -= data.length;
+        stats.bytesSent += data.length;
+      }
+    } catch {
+      this.#opts.onWriteError();
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Routing: the one path every published message takes (message.publish, then the subscription
+ * index, then one delivery per subscriber through client.authorize and message.delivered), the
+ * retained store on the way, and the end of a delivery (an ack, or a drop).
+ *
+ * @module
+ */
+import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/log.ts";
+import type { Admitted, ClientConnection } from "./core_types.ts";
+import { type BrokerHooks, emit } from "./hooks.ts";
+import { type DropReason, type Message, pluginMessageAt } from "./message.ts";
+import { deliver, type DeliveryContext, drain } from "./session/delivery.ts";
+import type { OutboundMessage, Session } from "./session/session.ts";
+import type { RetainStore, SessionStore } from "./session/store.ts";
+import type { Stats } from "./stats.ts";
+import type { Subscriptions } from "./subscriptions.ts";
+
+/** What the router works with; `hooks` and `connection` are read live. */
+export interface RouterDeps {
+  sessions: SessionStore;
+  retained: RetainStore;
+  subscriptions: Subscriptions;
+  stats: Stats;
+  log: Logger;
+  clock: Clock;
+  /** The hooks in force (the application may replace them after start). */
+  hooks(): BrokerHooks;
+  /** The connected client using `clientId`'s session, if any. */
+  connection(clientId: string): ClientConnection | undefined;
+}
+
+/**
+ * Routes messages to sessions.
+ *
+ * @example
+ * ```ts ignore
+ * const router = new Router(deps);
+ * const admitted = await router.admit(msg); // message.publish ran
+ * const reached = admitted();
+ * ```
+ */
+export class Router {
+  #deps: RouterDeps;
+  /** What delivery to one session needs. */
+  readonly delivery: DeliveryContext;
+
+  /** @param deps the stores, index, counters and hooks it routes with */
+  constructor(deps: RouterDeps) {
+    this.#deps = deps;
+    this.delivery = { onDrop: this.onDrop, stats: deps.stats, clock: deps.clock };
+  }
+
+  /**
+   * Runs the message.publish hook on `msg` (synchronously when none listens): what it returns is
+   * routed by the {@linkcode Admitted} step; a message it drops is reported as message.dropped
+   * ("plugin") when that step runs. Both the PUBLISH handler and the broker's own publishing
+   * (wills, plugins) come through here.
+   */
+  admit(msg: Message): Admitted | Promise<Admitted> {
+    const hooks = this.#deps.hooks();
+    if (!hooks.has("message.publish")) return (congested) => this.#count(msg, congested);
+    return Promise.resolve(hooks.publish(msg)).then((out): Admitted => (congested) => {
+      if (out) return this.#count(out, congested);
+      this.#deps.stats.messagesReceived++;
+      this.#messageDropped(msg, "plugin");
+      return 0;
+    });
+  }
+
+  #count(msg: Message, congested?: Session[]): number {
+    this.#deps.stats.messagesReceived++;
+    return this.route(msg, congested);
+  }
+
+  /**
+   * Stores a retained message if flagged, then delivers to every matching subscription. Sessions
+   * whose queues are filling up are added to `congested`, so the caller can slow the publisher.
+   */
+  route(msg: Message, congested?: Session[]): number {
+    const { sessions, subscriptions, stats, clock } = this.#deps;
+    if (msg.retain) this.#retain(msg);
+    const targets = subscriptions.match(msg);
+    if (targets.length === 0) {
+      stats.publishDropped++;
+      this.#messageDropped(msg, "no_subscribers");
+      return 0;
+    }
+    const hooks = this.#deps.hooks();
+    const perSubscriber = hooks.has("message.delivered") || hooks.has("client.authorize");
+    for (const t of targets) {
+      const session = sessions.get(t.clientId);
+      if (!session) continue;
+      const out: OutboundMessage = {
+        msg,
+        qos: Math.min(msg.qos, t.qos) as OutboundMessage["qos"],
+        retain: msg.retain && t.retainAsPublished,
+        subscriptionIds: t.subscriptionIds,
+      };
+      const client = this.#deps.connection(t.clientId);
+      if (perSubscriber) this.#deliverThroughHooks(session, out);
+      else deliver(session, client, out, this.delivery);
+      if (congested && client && session.isCongested(clock.now())) congested.push(session);
+    }
+    return targets.length;
+  }
+
+  /** Delivers straight to one session (retained messages on subscribe). */
+  deliverTo(session: Session, out: OutboundMessage): void {
+    deliver(session, this.#deps.connection(session.clientId), out, this.delivery);
+  }
+
+  /** An outbound QoS 1 PUBACK / QoS 2 PUBCOMP arrived: the message is done. */
+  completed(client: ClientConnection, packetId: number): boolean {
+    const session = client.session!;
+    const inflight = session.inflight.get(packetId);
+    if (!inflight) return false;
+    session.inflight.delete(packetId);
+    emit(this.#deps.hooks(), "message.acked", () => ({
+      client: client.info(),
+      message: pluginMessageAt(inflight.msg, this.#deps.clock.now()),
+    }));
+    drain(session, client, this.delivery);
+    return true;
+  }
+
+  /** Counts and reports a message that did not reach one subscriber. */
+  readonly onDrop = (session: Session, out: OutboundMessage, reason: DropReason): void => {
+    this.#deps.stats.deliveryDropped++;
+    const client = session.lastClient;
+    if (!client) return;
+    emit(this.#deps.hooks(), "delivery.dropped", () => ({
+      client,
+      message: pluginMessageAt(out.msg, this.#deps.clock.now()),
+      reason,
+    }));
+  };
+
+  #deliverThroughHooks(session: Session, out: OutboundMessage): void {
+    const client = this.#deps.connection(session.clientId);
+    if (!client) return deliver(session, client, out, this.delivery);
+    const to = client.info();
+    const { msg, qos } = out;
+    const hooks = this.#deps.hooks();
+    const chain = Promise.resolve(
+      hooks.authorize({ client: to, action: "receive", topic: msg.topic, qos, retain: msg.retain }),
+    ).then(async (ok) => {
+      if (!ok) return this.onDrop(session, out, "not_authorized");
+      const rewritten = hooks.has("message.delivered") ? await hooks.deliver(to, msg) : msg;
+      if (!rewritten) return;
+      const current = this.#deps.connection(session.clientId); // it may have gone meanwhile
+      deliver(session, current, { ...out, msg: rewritten }, this.delivery);
+    });
+    chain.catch((err) =>
+      this.#deps.log.error("Delivery hook failed", { clientId: session.clientId, error: err })
+    );
+  }
+
+  #retain(msg: Message): void {
+    if (msg.payload.length === 0) {
+      this.#deps.retained.delete(msg.topic);
+      return;
+    }
+    this.#deps.retained.set(msg);
+    emit(this.#deps.hooks(), "retained.stored", () => ({
+      message: pluginMessageAt(msg, this.#deps.clock.now()),
+    }));
+  }
+
+  #messageDropped(msg: Message, reason: string): void {
+    emit(this.#deps.hooks(), "message.dropped", () => ({
+      message: pluginMessageAt(msg, this.#deps.clock.now()),
+      reason,
+    }));
+  }
+}

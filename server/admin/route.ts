@@ -1,0 +1,37 @@
+/**
+ * What an admin route is: method, path template, the body it takes and its handler, and what
+ * the handler gets. The route tables (`plugins_api.ts`, `broker_api.ts`) and the router
+ * (`routes.ts`) depend on this file, never on each other.
+ *
+ * @module
+ */
+
+import type { PluginManager } from "../../plugins/host/mod.ts";
+import type { ReadOnlyBroker } from "../read_only_broker.ts";
+import type { BodyKind } from "./guard.ts";
+
+/** What a handler gets. */
+export interface RouteContext {
+  /** The request (its body not yet read). */
+  req: Request;
+  /** Path parameters by name (`{alias}` gives `alias`), percent-decoded. */
+  params: Record<string, string>;
+  /** The request URL, for query parameters. */
+  url: URL;
+  /** The broker, read-only (the view plugins get as `ctx.broker`). */
+  broker: ReadOnlyBroker;
+  /** Null when the broker runs without a plugin host. */
+  manager: PluginManager | null;
+}
+
+/** One route: method, path template (`{name}` segments), the body it takes, and handler. */
+export interface Route {
+  /** The one method it answers. */
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Relative to `/api/v1`; `{name}` segments become {@linkcode RouteContext.params}. */
+  path: string;
+  /** Anything else is refused with 415 (guard.ts). */
+  body: BodyKind;
+  /** Answers the request; an `AdminError` it throws becomes the error body. */
+  handler(ctx: RouteContext): Promise<Response> | Response;
+}
