@@ -44,6 +44,8 @@ export interface StartOptions {
   aviaryExtraYaml?: string;
   /** Directory for a V8 CPU profile of Aviary (`--cpu-prof`). */
   cpuProfDir?: string;
+  /** Mosquitto with `persistence true` in its scratch directory (default: `persistence false`). */
+  mosquittoPersistence?: boolean;
 }
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -70,6 +72,7 @@ export function aviaryConfigYaml(port: number, dataDir: string, extraYaml = ""):
     log: { level: "warn" },
     auth: { allow_anonymous: true },
     data_dir: dataDir,
+    persistence: { backend: "memory" },
   };
   const extra = extraYaml.trim() === "" ? {} : parse(extraYaml);
   if (extra === null || typeof extra !== "object" || Array.isArray(extra)) {
@@ -129,6 +132,7 @@ export async function startBroker(id: BrokerId, opts: StartOptions): Promise<Run
     const prof = opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
     child = spawn("Aviary", "deno", [
       "run",
+      "--v8-flags=--max-semi-space-size=2",
       ...prof,
       "--no-prompt",
       "--ignore-env",
@@ -144,7 +148,10 @@ export async function startBroker(id: BrokerId, opts: StartOptions): Promise<Run
     const config = `${dir}/mosquitto.conf`;
     await Deno.writeTextFile(
       config,
-      `listener ${port} ${HOST}\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\n`,
+      `listener ${port} ${HOST}\nallow_anonymous true\nlog_dest stderr\nlog_type error\n` +
+        (opts.mosquittoPersistence
+          ? `persistence true\npersistence_location ${dir}/\n`
+          : "persistence false\n"),
     );
     child = spawn("Mosquitto", "mosquitto", ["-c", config]);
   } else {

@@ -73,17 +73,54 @@ export function selfTimes(profile: CpuProfile): SelfTime[] {
     .sort((a, b) => b.selfMs - a.selfMs);
 }
 
-/** Reads the newest `.cpuprofile` in `dir`. */
-export async function newestProfile(dir: string): Promise<{ path: string; profile: CpuProfile }> {
-  let best: { path: string; mtime: number } | null = null;
+/** The scenario `--profile` runs when given no id. */
+export const DEFAULT_PROFILE_SCENARIO = "qos0-1to1";
+
+/**
+ * `args` with a bare `--profile` (last, or followed by another flag) given the default scenario, so
+ * that `--profile` and `--profile aviary-plugins` both parse as a string option.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { profileArgs } from "./profile.ts";
+ * assert.deepEqual(profileArgs(["--profile"]), ["--profile=qos0-1to1"]);
+ * assert.deepEqual(profileArgs(["--profile", "aviary-plugins"]), ["--profile", "aviary-plugins"]);
+ * assert.deepEqual(profileArgs(["--profile", "--runs", "1"]), ["--profile=qos0-1to1", "--runs", "1"]);
+ * ```
+ */
+export function profileArgs(args: string[]): string[] {
+  return args.map((a, i) =>
+    a === "--profile" && (i + 1 >= args.length || args[i + 1].startsWith("-"))
+      ? `--profile=${DEFAULT_PROFILE_SCENARIO}`
+      : a
+  );
+}
+
+/** A profile and what ran: `plugins` when the plugin host ran in that broker. */
+export interface LabelledProfile {
+  path: string;
+  profile: CpuProfile;
+  plugins: boolean;
+}
+
+/**
+ * Every `.cpuprofile` in `dir`, oldest first, each marked by whether a caged plugin's RPC ran in it (a plugin scenario profiles the broker without and with plugins).
+ */
+export async function allProfiles(dir: string): Promise<LabelledProfile[]> {
+  const found: (LabelledProfile & { mtime: number })[] = [];
   for await (const e of Deno.readDir(dir)) {
     if (!e.isFile || !e.name.endsWith(".cpuprofile")) continue;
     const path = `${dir}/${e.name}`;
     const mtime = (await Deno.stat(path)).mtime?.getTime() ?? 0;
-    if (!best || mtime > best.mtime) best = { path, mtime };
+    const profile: CpuProfile = JSON.parse(await Deno.readTextFile(path));
+    const plugins = profile.nodes.some((n) => n.callFrame.url.includes("plugins/host/rpc.ts"));
+    found.push({ path, profile, plugins, mtime });
   }
-  if (!best) throw new Error(`Cannot find a .cpuprofile in ${dir}: was Aviary stopped cleanly?`);
-  return { path: best.path, profile: JSON.parse(await Deno.readTextFile(best.path)) };
+  if (found.length === 0) {
+    throw new Error(`Cannot find a .cpuprofile in ${dir}: was Aviary stopped cleanly?`);
+  }
+  return found.sort((a, b) => a.mtime - b.mtime).map(({ mtime: _, ...p }) => p);
 }
 
 /** The top `n` as a Markdown table. */

@@ -25,6 +25,8 @@ export interface Row {
   note: string;
   /** Targets that lost, duplicated or reordered messages, or failed a run. */
   lossy: string[];
+  /** A lower-is-better row whose target is the best peer's figure (p99 rows always are). */
+  vsBest?: boolean;
   /** Plugin rows: the share of the no-plugin figure kept, and the least share that meets the target. */
   kept?: { share: number; min: number };
 }
@@ -109,6 +111,7 @@ export function rowsOf(s: Scenario, o: ScenarioOutcome): Row[] {
   });
   if (o.skipped) return [row(s.title, "", "higher", {}, `skipped: ${o.skipped}`)];
   if (s.kind === "idle") return idleRows(s, o, row);
+  if (s.kind === "retained") return retainedRows(s, o, row);
   if (s.figure === "latency") return latencyRows(s, o, row);
   const rates = s.kind === "connect"
     ? byTarget(o, (t) => median(connects(o, t).map((r) => r.connectRate)))
@@ -132,6 +135,32 @@ function idleRows(s: Scenario, o: ScenarioOutcome, row: RowMaker): Row[] {
       "KiB",
       "lower",
       byTarget(o, (t) => median(idles(o, t).map((r) => r.rssPerConnKb))),
+    ),
+  ];
+}
+
+/** Delivery time and broker RSS growth of a retained scenario. */
+function retainedRows(s: Scenario, o: ScenarioOutcome, row: RowMaker): Row[] {
+  const growthMiB = (r: FlowResult) => {
+    const { rssBeforeKb: before, rssPeakKb: peak } = r.retained ?? {};
+    return typeof before === "number" && typeof peak === "number" ? (peak - before) / 1024 : null;
+  };
+  return [
+    {
+      ...row(
+        `${s.title}: time`,
+        "ms",
+        "lower",
+        byTarget(o, (t) => median(flows(o, t).map((r) => r.elapsedMs))),
+        lossNote(o),
+      ),
+      vsBest: true,
+    },
+    row(
+      `${s.title}: broker RSS growth`,
+      "MiB",
+      "lower",
+      byTarget(o, (t) => median(flows(o, t).map(growthMiB))),
     ),
   ];
 }
@@ -209,7 +238,8 @@ export function markdownTable(rows: Row[]): string {
 }
 
 /**
- * Checks Aviary's targets: throughput >= best peer, p99 <= best peer, RSS/conn <= 2x Mosquitto,
+ * Checks Aviary's targets: throughput >= best peer, p99 (and rows marked `vsBest`) <= best peer,
+ * RSS/conn <= 2x Mosquitto,
  * and with a plugin fixture loaded at least the fixture's share of the no-plugin figure.
  */
 export function targetChecks(rows: Row[]): string[] {
@@ -235,11 +265,11 @@ export function targetChecks(rows: Row[]): string[] {
           lossy ? "; Aviary lost messages (see Notes)" : ""
         }`;
       out.push(verdict(r.label, a >= best && !lossy, detail));
-    } else if (r.label.endsWith("p99")) {
+    } else if (r.label.endsWith("p99") || r.vsBest) {
       const [who, best] = peers.reduce((x, y) => (y[1] < x[1] ? y : x));
-      out.push(
-        verdict(r.label, a <= best, `${fmt(a)} ms vs ${BROKER_LABELS[who]} ${fmt(best)} ms`),
-      );
+      const lossy = r.vsBest && r.lossy.includes("aviary") ? "; Aviary lost messages" : "";
+      const detail = `${fmt(a)} ${r.unit} vs ${BROKER_LABELS[who]} ${fmt(best)} ${r.unit}${lossy}`;
+      out.push(verdict(r.label, a <= best && !lossy, detail));
     } else if (r.unit === "KiB" && typeof r.values.mosquitto === "number") {
       const limit = 2 * r.values.mosquitto;
       out.push(verdict(r.label, a <= limit, `${fmt(a)} KiB vs 2 x Mosquitto = ${fmt(limit)} KiB`));

@@ -3,7 +3,7 @@
  *
  * ```
  * deno task bench [--runs 3] [--full] [--idle N] [--only id,id] [--brokers aviary,mosquitto]
- *                 [--scale 1] [--max-minutes 45] [--install-peers] [--profile] [--out file]
+ *                 [--scale 1] [--max-minutes 45] [--install-peers] [--profile [id]] [--out file]
  * ```
  *
  * @module
@@ -14,7 +14,7 @@ import { stopAll } from "./_procs.ts";
 import { markdownTable, type Row, rowsOf, targetChecks } from "./report.ts";
 import { runScenario, type ScenarioOutcome } from "./runner.ts";
 import { SCENARIOS } from "./scenarios.ts";
-import { newestProfile, profileTable, selfTimes } from "./profile.ts";
+import { allProfiles, profileArgs, profileTable, selfTimes } from "./profile.ts";
 import { machine } from "./machine.ts";
 
 const HELP = `Usage: deno task bench [options]
@@ -27,9 +27,13 @@ const HELP = `Usage: deno task bench [options]
   --scale X         multiply message counts (e.g. 0.05 for a quick development run)
   --max-minutes M   no new run starts after M minutes (default 45)
   --install-peers   npm install aedes into bench/peers/node_modules first
-  --profile         profile Aviary with --cpu-prof during QoS0 1->1 and print the top 15
+  --profile [ID]    profile Aviary with --cpu-prof during one scenario (default qos0-1to1) and
+                    print the top 15 of each Aviary run (without and with plugins)
   --out FILE        JSON results (default bench/results/latest.json)
   --report FILE     print the table and target checks of a saved results file, run nothing
+
+deno task bench durable [--runs 3] [--scale 1] [--only flows,restart] [--sessions 100000]
+                    persistence: sqlite vs memory vs Mosquitto persistence true; restart time
 `;
 
 const RESULTS = new URL("./results/", import.meta.url).pathname;
@@ -102,7 +106,7 @@ interface Options {
 
 function parseOptions(args: string[]): Options {
   const { values } = parseArgs({
-    args,
+    args: profileArgs(args),
     strict: true,
     options: {
       runs: { type: "string", default: "3" },
@@ -114,7 +118,7 @@ function parseOptions(args: string[]): Options {
       "max-minutes": { type: "string", default: "45" },
       "install-peers": { type: "boolean", default: false },
       report: { type: "string" },
-      profile: { type: "boolean", default: false },
+      profile: { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -124,12 +128,10 @@ function parseOptions(args: string[]): Options {
     runs: Math.max(1, Math.min(9, Number(values.runs) || 3)),
     scale: Number(values.scale) > 0 ? Number(values.scale) : 1,
     idleCount: Number(values.idle) || (values.full ? 20_000 : 2_000),
-    scenarioIds: profile
-      ? ["qos0-1to1"]
-      : list(values.only, SCENARIOS.map((s) => s.id), "scenario"),
+    scenarioIds: list(profile ?? values.only, SCENARIOS.map((s) => s.id), "scenario"),
     wanted: profile ? ["aviary"] : list(values.brokers, BROKERS, "broker"),
     installPeers: values["install-peers"],
-    profile,
+    profile: profile !== undefined,
     maxMinutes: Number(values["max-minutes"]) > 0 ? Number(values["max-minutes"]) : 45,
     out: values.out,
     help: values.help,
@@ -167,6 +169,7 @@ async function runAll(opts: Options, available: BrokerId[], save: Save, cpuProfD
 }
 
 async function main(args: string[]): Promise<number> {
+  if (args[0] === "durable") return await (await import("./durable.ts")).main(args.slice(1));
   const opts = parseOptions(args);
   if (opts.help) {
     console.log(HELP);
@@ -202,9 +205,12 @@ async function main(args: string[]): Promise<number> {
   printResults(rows, opts.runs);
   let profile = null;
   if (cpuProfDir) {
-    const { path, profile: p } = await newestProfile(cpuProfDir);
-    profile = { path, top: selfTimes(p).slice(0, 30) };
-    console.log(`\nProfile ${path}, top 15 self time:\n\n${profileTable(profile.top)}`);
+    profile = (await allProfiles(cpuProfDir)).map(({ path, profile: p, plugins }) => {
+      const top = selfTimes(p).slice(0, 30);
+      console.log(`\nProfile ${path} (${plugins ? "with" : "without"} plugins), top 15 self time:`);
+      console.log(`\n${profileTable(top)}`);
+      return { path, plugins, top };
+    });
   }
   await save(outcomes, rows, profile);
   console.log(`\nWrote ${out}`);

@@ -95,7 +95,8 @@ export async function runScenario(s: Scenario, opts: RunOptions): Promise<Scenar
     measure = (b, runId, warmUp) => connectRun(b, warmUp ? warm : load, runId);
   } else {
     const load = scaled(s.load!, opts.scale);
-    measure = (b, runId, warmUp) => flowRun(b, warmUp ? warmUpLoad(load) : load, runId);
+    const mode = s.kind === "retained" ? "retained" : "flow";
+    measure = (b, runId, warmUp) => flowRun(b, warmUp ? warmUpLoad(load) : load, runId, mode);
   }
   outcome.measurements = await interleaved(s, targets, opts, measure);
   return outcome;
@@ -103,7 +104,8 @@ export async function runScenario(s: Scenario, opts: RunOptions): Promise<Scenar
 
 /**
  * Starts every target, warms each one up once, then measures them in turn (A, M, a, A, ...) for
- * `opts.runs` rounds, restarting a target that exited; stops them all at the end.
+ * `opts.runs` rounds, restarting a target that exited; stops them all at the end. A retained
+ * scenario needs an empty broker: no warm-up, and each target is stopped after each run.
  */
 async function interleaved(
   s: Scenario,
@@ -114,7 +116,8 @@ async function interleaved(
   const measurements: Measurement[] = [];
   const running = new Map<string, RunningBroker>();
   try {
-    for (const t of targets) {
+    const fresh = s.kind === "retained";
+    for (const t of fresh ? [] : targets) {
       const b = await ensure(t, running, opts);
       if (b) await measure(b, `warm-up-${t.key}`, true).catch(() => {});
     }
@@ -132,6 +135,7 @@ async function interleaved(
         }
         opts.log(describe(s, m));
         measurements.push(m);
+        if (fresh) await b?.stop().finally(() => running.delete(t.key));
       }
     }
   } finally {
@@ -257,11 +261,16 @@ function describe(s: Pick<Scenario, "id">, m: Measurement): string {
     const loss = r.lost > 0 ? ` lost ${r.lost}` : "";
     return `${head} ${r.rate} msg/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms${loss}` +
       (r.duplicates ? ` dup ${r.duplicates}` : "") + (r.outOfOrder ? ` ooo ${r.outOfOrder}` : "") +
-      `, broker CPU ${r.brokerCpuMs} ms`;
+      `, broker CPU ${r.brokerCpuMs} ms` + (r.retained ? storeNote(r.retained) : "");
   }
   const rss = r.mode === "idle"
     ? `, RSS ${r.rssBeforeKb} -> ${r.rssAfterKb} KiB, ${r.rssPerConnKb} KiB/conn`
     : "";
   return `${head} ${r.connected} connected (${r.failed} failed) at ${r.connectRate}/s${rss}` +
     (r.firstError ? ` (first error: ${r.firstError})` : "");
+}
+
+function storeNote(r: NonNullable<FlowResult["retained"]>): string {
+  return `; stored ${r.stored} in ${r.storeMs} ms, broker RSS ${r.rssBeforeKb} -> ` +
+    `${r.rssStoredKb} -> peak ${r.rssPeakKb} KiB`;
 }

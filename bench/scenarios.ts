@@ -41,10 +41,13 @@ export interface Scenario {
   title: string;
   /** One sentence for the README: what is measured. */
   measures: string;
-  /** `flow`: messages; `idle`: held connections and RSS; `connect`: CONNECTs/s. */
-  kind: "flow" | "idle" | "connect";
+  /**
+   * `flow`: messages; `idle`: held connections and RSS; `connect`: CONNECTs/s; `retained`:
+   * retained messages stored, then delivered to a `#` subscriber (a fresh broker per run).
+   */
+  kind: "flow" | "idle" | "connect" | "retained";
   audience: Audience;
-  /** Flow scenarios. */
+  /** Flow and retained scenarios. */
   load?: FlowLoad;
   /** Connect scenarios. */
   connect?: ConnectLoad;
@@ -63,7 +66,9 @@ interface FlowParts extends Pick<Scenario, "measures" | "earlier" | "plugin"> {
   audience?: Audience;
   figure?: "rate" | "latency";
   /** The load, over `base` (one publisher, 100 in flight, unpaced, 64-byte payloads). */
-  load: Pick<FlowLoad, "version" | "qos" | "subscribers" | "messages"> & { rate?: number };
+  load:
+    & Pick<FlowLoad, "version" | "qos" | "subscribers" | "messages">
+    & Partial<Pick<FlowLoad, "rate" | "publishers" | "inflight" | "shape">>;
 }
 
 /** A flow scenario: `parts` over the defaults. */
@@ -111,6 +116,42 @@ export const SCENARIOS: readonly Scenario[] = [
     audience: "v5",
     load: { version: 5, qos: 0, subscribers: 50, messages: 20_000 },
   }),
+  flow("fan-in", "Fan-in 1,000 publishers -> #, QoS1 100k", {
+    measures: "1,000 publishers, each on its own topic, send 100 QoS 1 messages each (10 in " +
+      "flight) to one QoS 1 subscriber of `#` under their topics; received msgs/s",
+    load: {
+      version: 4,
+      qos: 1,
+      shape: "fan-in",
+      publishers: 1000,
+      inflight: 10,
+      subscribers: 1,
+      messages: 100,
+    },
+  }),
+  flow("wildcard", "Wildcard 10k subscribers x 10k topics", {
+    measures: "10,000 subscribers with `a/+`, `+/b`, `a/#` and `a/b/#` filters over 10,000 " +
+      "topics; one publisher cycles through the topics, 20k QoS 0 messages (~1.5M deliveries); " +
+      "deliveries/s",
+    load: { version: 4, qos: 0, shape: "wildcard", subscribers: 10_000, messages: 20_000 },
+  }),
+  {
+    id: "retained",
+    title: "Retained 100k -> # subscriber",
+    measures: "a fresh broker stores 100k retained messages (QoS 1, one topic each), then one " +
+      "QoS 0 subscriber of `#` receives them all: time from SUBSCRIBE to the last one, and the " +
+      "broker's RSS growth from before storing to its peak while delivering",
+    kind: "retained",
+    audience: "all",
+    load: { ...base, version: 4, qos: 0, subscribers: 1, messages: 100_000 },
+  },
+  flow("v5-shared", "MQTT 5 shared subscription, 10 consumers", {
+    measures: "one publisher sends 100k QoS 1 messages (100 in flight) to `$share/g/<topic>` " +
+      "with 10 QoS 1 consumers: each message once; received msgs/s (brokers with shared " +
+      "subscriptions; aedes has none)",
+    audience: "v5",
+    load: { version: 5, qos: 1, shape: "shared", subscribers: 10, messages: 100_000 },
+  }),
   {
     id: "idle",
     title: "Idle connections",
@@ -128,6 +169,13 @@ export const SCENARIOS: readonly Scenario[] = [
         audience: "aviary",
         load: { version: 4, qos: 0, subscribers: 1, messages: 100_000 },
         plugin: fixture("transform", `transform plugin (${isolation})`, 0.7, "", isolation),
+      }),
+      flow(`aviary-notify${suffix}`, "Aviary QoS0 1->1 100k", {
+        measures: `QoS0 1->1 on Aviary with bench/plugins/notify.ts (isolation: ${isolation}, ` +
+          "a packet.received notification per packet, never answered) vs without",
+        audience: "aviary",
+        load: { version: 4, qos: 0, subscribers: 1, messages: 100_000 },
+        plugin: fixture("notify", `notify plugin (${isolation})`, 0.9, "", isolation),
       }),
       {
         id: `aviary-auth${suffix}`,

@@ -10,23 +10,28 @@ import type { Packet } from "mqtt-packet";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import { fitPacket } from "./packet_fit.ts";
+import type { ClientState } from "./core_types.ts";
 import type { Stats } from "./stats.ts";
 import type { Connection } from "./transport/connection.ts";
 
 /** How long a closing connection may take to write its last packets. */
 export const CLOSE_GRACE_MS = 2000;
 
-/** What an {@linkcode Outbox} writes to and reports to. */
-export interface OutboxOptions {
-  conn: Pick<Connection, "write">;
+/** The connection an {@linkcode Outbox} writes for (its client). */
+export interface OutboxHost {
+  readonly conn: Pick<Connection, "write">;
+  /** Batches are written until the connection is closing ("closed"). */
+  readonly state: ClientState;
+  /** Where a packet that cannot be encoded is reported. */
+  readonly log: Logger;
+  /** A write failed: the peer is gone. */
+  writeFailed(): void;
+}
+
+/** What every connection's outbox shares: the broker's counters and clock. */
+export interface OutboxShared {
   stats: Pick<Stats, "bytesSent" | "packetsRefused" | "tooLargeDropped">;
   clock: Clock;
-  /** Where a packet that cannot be encoded is reported. */
-  log(): Logger;
-  /** Whether batches may still be written (false once the connection is closing). */
-  isOpen(): boolean;
-  /** A write failed: the peer is gone. */
-  onWriteError(): void;
 }
 
 /**
@@ -37,16 +42,15 @@ export interface OutboxOptions {
  * import assert from "node:assert/strict";
  * import { Buffer } from "node:buffer";
  * import { systemClock } from "../lib/clock.ts";
+ * import { silentLogger } from "../lib/log.ts";
  * import { Outbox } from "./_outbox.ts";
  * const written: number[] = [];
  * const outbox = new Outbox({
  *   conn: { write: (b) => Promise.resolve(void written.push(b.length)) },
- *   stats: { bytesSent: 0, packetsRefused: 0, tooLargeDropped: 0 },
- *   clock: systemClock,
- *   log: () => { throw new Error("nothing to log"); },
- *   isOpen: () => true,
- *   onWriteError: () => {},
- * });
+ *   state: "connected",
+ *   log: silentLogger,
+ *   writeFailed: () => {},
+ * }, { stats: { bytesSent: 0, packetsRefused: 0, tooLargeDropped: 0 }, clock: systemClock });
  * outbox.send({ cmd: "pingresp" }, 4, Infinity);
  * outbox.send({ cmd: "pingresp" }, 4, Infinity);
  * assert.equal(outbox.bytes, 4);
@@ -55,15 +59,21 @@ export interface OutboxOptions {
  * ```
  */
 export class Outbox {
-  #opts: OutboxOptions;
-  #out: Buffer[] = [];
+  #host: OutboxHost;
+  #shared: OutboxShared;
+  /** Encoded packets not yet written; null when none (an idle connection holds no array). */
+  #out: Buffer[] | null = null;
   #bytes = 0;
   /** The write loop in progress, if any. */
   #flushing?: Promise<void>;
 
-  /** @param opts where to write, what to count, when to stop */
-  constructor(opts: OutboxOptions) {
-    this.#opts = opts;
+  /**
+   * @param host the connection to write for
+   * @param shared the broker's counters and clock
+   */
+  constructor(host: OutboxHost, shared: OutboxShared) {
+    this.#host = host;
+    this.#shared = shared;
   }
 
   /** Bytes queued but not yet written. */
@@ -81,15 +91,20 @@ export class Outbox {
     try {
       fitted = fitPacket(packet, version, maxSize);
     } catch (err) {
-      this.#opts.stats.packetsRefused++;
-      this.#opts.log().error("Outbound packet refused", {
+      this.#shared.stats.packetsRefused++;
+      this.#host.log.error("Outbound packet refused", {
         type: packet.cmd,
         error: (err as Error)?.message ?? String(err),
       });
       return "refused";
     }
     if (!fitted) {
-      this.#opts.stats.tooLargeDropped++;
+      this.#shared.stats.tooLargeDropped++;
+      if (packet.cmd === "connack") {
+        this.#host.log.warn("CONNACK exceeds the client's Maximum Packet Size, closing", {
+          maximumPacketSize: maxSize,
+        });
+      }
       return "too_large";
     }
     this.#push(fitted.bytes);
@@ -98,7 +113,7 @@ export class Outbox {
 
   /** Queues `buf`; the batch is written on the next microtask. */
   #push(buf: Buffer): void {
-    this.#out.push(buf);
+    (this.#out ??= []).push(buf);
     this.#bytes += buf.length;
     this.#flushing ??= Promise.resolve().then(() => this.#flush());
   }
@@ -108,7 +123,7 @@ export class Outbox {
    * that stopped reading must not hold a close (or broker shutdown) forever.
    */
   async finish(graceMs = CLOSE_GRACE_MS): Promise<void> {
-    const { clock } = this.#opts;
+    const { clock } = this.#shared;
     let timer: unknown;
     const grace = new Promise((r) => timer = clock.setTimer(() => r(undefined), graceMs));
     await Promise.race([this.#writeRest(), grace]);
@@ -117,26 +132,28 @@ export class Outbox {
 
   async #writeRest(): Promise<void> {
     await this.#flushing;
-    if (this.#out.length === 0) return;
+    const rest = this.#out;
+    if (!rest) return;
+    this.#out = null;
     try {
-      await this.#opts.conn.write(Buffer.concat(this.#out));
+      await this.#host.conn.write(Buffer.concat(rest));
     } catch { /* peer gone */ }
-    this.#out = [];
   }
 
   async #flush(): Promise<void> {
-    const { conn, stats } = this.#opts;
+    const host = this.#host;
+    const { stats } = this.#shared;
     try {
-      while (this.#out.length > 0 && this.#opts.isOpen()) {
+      while (this.#out && host.state !== "closed") {
         const chunks = this.#out;
-        this.#out = [];
+        this.#out = null;
         const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        await conn.write(data);
+        await host.conn.write(data);
         this.#bytes -= data.length;
         stats.bytesSent += data.length;
       }
     } catch {
-      this.#opts.onWriteError();
+      host.writeFailed();
     } finally {
       this.#flushing = undefined;
     }

@@ -29,8 +29,10 @@ export type Commit = () => void | Promise<void>;
  * ```
  */
 export class PublishPipeline {
-  #pending: Promise<Commit>[] = [];
+  #pending: Entry[] = [];
   #committing?: Promise<void>;
+  #idle?: () => void;
+  #running = false;
   #onRoom?: () => void;
   #window: number;
   #onError: (err: unknown) => void;
@@ -51,29 +53,75 @@ export class PublishPipeline {
 
   /** Adds a PUBLISH whose hooks are running; resolves when reading may go on. */
   add(step: Promise<Commit>): void | Promise<void> {
-    this.#pending.push(step);
-    this.#committing ??= this.#commitInOrder();
+    const entry: Entry = { ready: false };
+    this.#pending.push(entry);
+    this.#committing ??= new Promise((resolve) => this.#idle = resolve);
+    step.then((commit) => {
+      entry.commit = commit;
+      entry.ready = true;
+      this.#run();
+    }, (err) => {
+      entry.error = { err };
+      entry.ready = true;
+      this.#run();
+    });
     if (this.#pending.length < this.#window) return;
     return new Promise((resolve) => this.#onRoom = resolve);
   }
 
-  async #commitInOrder(): Promise<void> {
+  /**
+   * Commits every ready PUBLISH at the head, synchronously: answers that arrive together (one
+   * batch from a caged plugin) are routed together, so their deliveries leave in one write.
+   */
+  #run(): void {
+    if (this.#running) return;
+    this.#running = true;
     try {
-      while (this.#pending.length > 0) {
-        const commit = await this.#pending[0];
-        this.#pending.shift();
-        const slowed = commit();
-        if (slowed) await slowed;
-        // Wake the reader at half the window, so it issues calls in bursts (one message per burst).
-        if (this.#pending.length <= this.#window / 2) this.#wakeReader();
+      while (this.#pending.length > 0 && this.#pending[0].ready) {
+        const entry = this.#pending.shift()!;
+        if (entry.error) throw entry.error.err;
+        const slowed = entry.commit!();
+        if (slowed) return void this.#resume(slowed);
       }
+      this.#settled();
     } catch (err) {
-      this.#pending = [];
-      this.#onError(err);
-    } finally {
-      this.#committing = undefined;
-      this.#wakeReader();
+      this.#fail(err);
     }
+    this.#running = false;
+  }
+
+  /** A commit slowed the publisher down: go on once it may. */
+  async #resume(slowed: Promise<void>): Promise<void> {
+    try {
+      await slowed;
+    } catch (err) {
+      this.#running = false;
+      return this.#fail(err);
+    }
+    this.#running = false;
+    this.#run();
+  }
+
+  /** After a run of commits: wake the reader, resolve `committing` when nothing is pending. */
+  #settled(): void {
+    // Wake the reader at half the window, so it issues calls in bursts (one message per burst).
+    if (this.#pending.length <= this.#window / 2) this.#wakeReader();
+    if (this.#pending.length > 0) return;
+    this.#done();
+  }
+
+  #fail(err: unknown): void {
+    this.#pending = [];
+    this.#onError(err);
+    this.#done();
+  }
+
+  #done(): void {
+    const idle = this.#idle;
+    this.#idle = undefined;
+    this.#committing = undefined;
+    this.#wakeReader();
+    idle?.();
   }
 
   #wakeReader(): void {
@@ -81,4 +129,11 @@ export class PublishPipeline {
     this.#onRoom = undefined;
     wake?.();
   }
+}
+
+/** One pending PUBLISH: its commit once its hooks answered, or what they threw. */
+interface Entry {
+  ready: boolean;
+  commit?: Commit;
+  error?: { err: unknown };
 }

@@ -16,10 +16,11 @@ import { IdleWatch } from "./idle_watch.ts";
 import type { Message } from "./message.ts";
 import type { CoreConfig } from "./options.ts";
 import { MemoryRetainStore } from "./retain.ts";
-import { Router } from "./router.ts";
+import { type RemoteRouting, Router, type SharedPick } from "./router.ts";
 import { resume } from "./session/delivery.ts";
 import { OfflineSessions } from "./session/offline.ts";
 import type { OutboundMessage, Session } from "./session/session.ts";
+import type { SessionJournal } from "./session/journal.ts";
 import { MemorySessionStore, type RetainStore, type SessionStore } from "./session/store.ts";
 import { newStats, type Stats } from "./stats.ts";
 import { Subscriptions } from "./subscriptions.ts";
@@ -33,6 +34,8 @@ export interface BrokerOptions {
   retained?: RetainStore;
   /** Time and timers for keep alive, expiry, will delay and flow control (fake time in tests). */
   clock?: Clock;
+  /** Where delayed wills are recorded (the stores' journal; default: nowhere). */
+  journal?: SessionJournal;
 }
 
 type ClientEvent = "session.created" | "session.resumed" | "client.connected";
@@ -63,6 +66,8 @@ export class Broker implements ClientHost {
   readonly idle: IdleWatch;
   /** Offline sessions waiting to expire and delayed wills, on one timer each. */
   readonly offline: OfflineSessions;
+  /** The other nodes of a cluster (set by the cluster when it starts; none alone). */
+  remote: RemoteRouting | undefined;
   #router: Router;
   #all = new Set<Client>();
   #closing = false;
@@ -85,7 +90,11 @@ export class Broker implements ClientHost {
     this.offline = new OfflineSessions({
       publishWill: (will) => this.publishWill(will.msg, will.expirySeconds),
       expire: (session) => this.#expire(session),
-    }, { clock, onError: (error) => this.log.error("Session expiry failed", { error }) });
+    }, {
+      clock,
+      journal: opts.journal,
+      onError: (error) => this.log.error("Session expiry failed", { error }),
+    });
     const { sessions, retained, subscriptions, stats, log } = this;
     this.#router = new Router({
       sessions,
@@ -96,20 +105,23 @@ export class Broker implements ClientHost {
       clock,
       hooks: () => this.hooks,
       connection: (id) => this.clients.get(id),
+      remote: () => this.remote,
     });
   }
 
-  /** Starts speaking MQTT on `conn`; resolves when the connection ends. */
-  accept(conn: Connection): Promise<void> {
+  /**
+   * Starts speaking MQTT on `conn`: the connection's client reads as bytes arrive (nothing waits
+   * per connection in between). Its `closed` resolves when the connection ended.
+   */
+  accept(conn: Connection): { readonly closed: Promise<void> } {
     if (this.#closing) {
       conn.close();
-      return Promise.resolve();
+      return { closed: Promise.resolve() };
     }
     const client = new Client(conn, this);
     this.#all.add(client);
-    return client.run()
-      .catch((err) => this.log.error("Connection failed", { remote: conn.remoteAddr, error: err }))
-      .finally(() => this.#all.delete(client));
+    client.start();
+    return client;
   }
 
   /**
@@ -149,8 +161,9 @@ export class Broker implements ClientHost {
       session = this.sessions.create(id);
       this.#notifyClient("session.created", client);
     } else this.#notifyClient("session.resumed", client);
-    session.lastClient = client.info();
+    session.heldBy(client);
     session.expiryInterval = expiryInterval;
+    session.journal.saveSession(session);
     client.attach(session);
     this.clients.set(id, client);
     this.stats.clientsTotal++;
@@ -161,14 +174,17 @@ export class Broker implements ClientHost {
   /** After CONNACK: announce the client and resume delivery. */
   connected(client: ClientConnection): void {
     this.#notifyClient("client.connected", client);
-    resume(client.session!, client, this.#router.delivery);
+    const session = client.session!;
+    if (session.hasPending) resume(session, client, this.#router.delivery);
   }
 
   /**
-   * A connection that had a session ended: will, session expiry, bookkeeping. A connection that
-   * was taken over no longer holds its client id: the new one decides about the session.
+   * A connection ended; one that had a session: will, session expiry, bookkeeping. A connection
+   * that was taken over no longer holds its client id: the new one decides about the session.
    */
   onClientGone(client: ClientConnection): void {
+    this.#all.delete(client as Client);
+    if (client.session === undefined) return;
     const id = client.clientId;
     const holds = this.clients.get(id) === client;
     if (holds) this.clients.delete(id);
@@ -178,6 +194,7 @@ export class Broker implements ClientHost {
     }));
     if (!holds || this.#closing) return;
     const session = client.session!;
+    session.lastClient = client.info(); // described once it is gone
     const will = willOf(client);
     if (client.protocolVersion === 5) {
       // A DISCONNECT may have raised it (spec 3.14.2.2.2): the broker's limit still holds.
@@ -218,6 +235,18 @@ export class Broker implements ClientHost {
   /** Runs the message.publish hook on `msg`: the one way in for every published message. */
   admit(msg: Message): Admitted | Promise<Admitted> {
     return this.#router.admit(msg);
+  }
+
+  /** Runs `fn` once the cluster has every message forwarded so far ({@linkcode RemoteRouting}). */
+  afterForwarded(fn: () => void): void {
+    const sent = this.remote?.afterSent;
+    if (sent) sent.call(this.remote, fn);
+    else fn();
+  }
+
+  /** Delivers a message another node of the cluster published ({@linkcode Router.deliverRemote}). */
+  deliverRemote(msg: Message, shared?: SharedPick): number {
+    return this.#router.deliverRemote(msg, shared);
   }
 
   /** Delivers straight to one session (retained messages on subscribe). */

@@ -2,7 +2,9 @@
  * One network connection speaking MQTT: framing and decoding inbound bytes, dispatching packets
  * to their handlers in order, keep alive and connect timeout. Outbound bytes go through an
  * `Outbox` (`_outbox.ts`), PUBLISHes whose hooks are running through a `PublishPipeline`
- * (`_pipeline.ts`). The broker is reached through the narrow {@linkcode ClientHost}.
+ * (`_pipeline.ts`). The broker is reached through the narrow {@linkcode ClientHost}. An idle
+ * connection is a few small objects: the client is its connection's reader (no read loop, no
+ * pending promise); what most never use (pipeline, `closed`, flow, logger) is made on first use.
  *
  * @module
  */
@@ -23,22 +25,19 @@ import { dispatch } from "./handlers/mod.ts";
 import { type ClientInfo, emit } from "./hooks.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Session } from "./session/session.ts";
-import type { Connection } from "./transport/connection.ts";
+import type { Connection, ConnectionReader } from "./transport/connection.ts";
 import { Inbox } from "./_inbox.ts";
 import { Outbox } from "./_outbox.ts";
 import { type Commit, PIPELINE_WINDOW, PublishPipeline } from "./_pipeline.ts";
-
-export type { ClientHost, ClientState, EndReason, Will } from "./core_types.ts";
 
 /**
  * The broker side of one connection.
  *
  * Created by `Broker.accept`; tests drive it through a memory pair.
  */
-export class Client implements ClientConnection {
+export class Client implements ClientConnection, ConnectionReader {
   readonly conn: Connection;
   readonly negotiated: Negotiated;
-  readonly flow: ConnectionFlow = { inflightIn: 0 };
   readonly connectedAt: number;
   /** When the client last sent bytes (read by the idle watch). */
   lastActivity: number;
@@ -49,8 +48,10 @@ export class Client implements ClientConnection {
   #endReason?: EndReason;
   #inbox: Inbox;
   #outbox: Outbox;
-  #pipeline: PublishPipeline;
-  #closed = Promise.withResolvers<void>();
+  #pipeline?: PublishPipeline;
+  #flow?: ConnectionFlow;
+  /** Made when asked for; null once the connection is cleaned up. */
+  #closed?: PromiseWithResolvers<void> | null;
   /** Set when closing starts: writing the last packets, then closing. */
   #ending?: Promise<void>;
 
@@ -64,25 +65,8 @@ export class Client implements ClientConnection {
     this.#host = host;
     this.connectedAt = this.lastActivity = host.clock.now();
     this.negotiated = newNegotiated(mqtt.max_inflight);
-    this.#inbox = new Inbox(mqtt.max_packet_size, {
-      state: () => this.#state,
-      negotiated: this.negotiated,
-      stats: host.stats,
-      committing: () => this.#pipeline.committing,
-      handle: (packet) => dispatch(this, packet, host),
-    });
-    this.#outbox = new Outbox({
-      conn,
-      stats: host.stats,
-      clock: host.clock,
-      log: () => this.log,
-      isOpen: () => this.#state !== "closed",
-      onWriteError: () => this.#closeNow(),
-    });
-    // Never above our Receive Maximum: a client that ignores it (MQTT.js does) is held back by
-    // TCP instead of being disconnected for 0x93 while hooks are slow.
-    const window = Math.min(PIPELINE_WINDOW, mqtt.receive_maximum);
-    this.#pipeline = new PublishPipeline(window, (err) => this.fail(err));
+    this.#inbox = new Inbox(mqtt.max_packet_size, this, host.stats);
+    this.#outbox = new Outbox(this, host);
   }
 
   /** Where the connection is in its life. "closed" is final. */
@@ -100,6 +84,16 @@ export class Client implements ClientConnection {
     return this.negotiated.clientId;
   }
 
+  /** Protocol state the handlers keep (made on first use). */
+  get flow(): ConnectionFlow {
+    return this.#flow ??= { inflightIn: 0 };
+  }
+
+  /** Resolves once the PUBLISHes whose hooks are running are committed; undefined when none. */
+  get committing(): Promise<void> | undefined {
+    return this.#pipeline?.committing;
+  }
+
   /** The session, once the CONNECT opened it. */
   get session(): Session | undefined {
     return this.#session;
@@ -112,7 +106,8 @@ export class Client implements ClientConnection {
 
   /** Resolves once the connection is closed and cleaned up. */
   get closed(): Promise<void> {
-    return this.#closed.promise;
+    if (this.#closed === null) return Promise.resolve();
+    return (this.#closed ??= Promise.withResolvers()).promise;
   }
 
   /** A logger tagged with this connection (made on first use: idle clients never log). */
@@ -138,7 +133,11 @@ export class Client implements ClientConnection {
   enter(state: "connecting" | "connected"): void {
     if (this.#state === "closed") return;
     this.#state = state;
-    if (state === "connected") this.#startKeepAlive();
+    if (state !== "connected") return;
+    // Keep alive: 1.5 x the negotiated one (spec [MQTT-3.1.2-22]).
+    const { keepalive } = this.negotiated;
+    if (keepalive > 0) this.#host.idle.watch(this, keepalive * 1500);
+    else this.#host.idle.unwatch(this);
   }
 
   /** The session this connection uses from now on (set by the broker). */
@@ -146,25 +145,43 @@ export class Client implements ClientConnection {
     this.#session = session;
   }
 
-  /** Reads and handles packets until the connection ends. */
-  async run(): Promise<void> {
-    // Counted from accept: bytes trickling in do not extend it (a slow CONNECT is closed).
+  /** Starts reading; the connect timeout counts from accept (a slow CONNECT is closed). */
+  start(): void {
     this.#host.idle.watch(this, this.#host.config.mqtt.connect_timeout_ms, this.connectedAt);
+    this.conn.start(this);
+  }
+
+  /** The connection's reader: handles the packets in `chunk`; a Promise holds further bytes. */
+  onData(chunk: Uint8Array): void | Promise<void> {
+    if (this.#state === "closed") return; // closing: the answers queued are being written
+    this.lastActivity = this.#host.clock.now();
+    return this.#inbox.receive(chunk);
+  }
+
+  /** The connection's reader: the connection ended. */
+  onEnd(): void {
+    void this.#finish();
+  }
+
+  /** Handles one decoded packet (the read path calls this, in order). */
+  handle(packet: Packet): void | Promise<void> {
+    return dispatch(this, packet, this.#host);
+  }
+
+  /** The outbox could not write: the peer is gone; closes now, dropping what is queued. */
+  writeFailed(): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    this.conn.close();
+  }
+
+  async #finish(): Promise<void> {
     try {
-      for await (const chunk of this.conn.readable) {
-        try {
-          this.lastActivity = this.#host.clock.now();
-          await this.#inbox.receive(chunk);
-        } catch (err) {
-          this.fail(err);
-        }
-        // Leaving the loop closes the socket: let the DISCONNECT or refusing CONNACK out first.
-        if (this.#state === "closed") return await this.#ending;
-      }
-    } finally {
-      await this.#pipeline.committing; // messages received before the end are routed before the will
+      await this.#pipeline?.committing; // messages received before the end are routed before the will
       await this.#ending; // the peer may have closed first
       this.#teardown();
+    } catch (error) {
+      this.#host.log.error("Connection failed", { remote: this.conn.remoteAddr, error });
     }
   }
 
@@ -176,14 +193,10 @@ export class Client implements ClientConnection {
    */
   send(packet: Packet): boolean {
     if (this.#state === "closed") return false;
-    const { maxPacketSize } = this.negotiated;
-    const sent = this.#outbox.send(packet, this.protocolVersion, maxPacketSize);
+    const sent = this.#outbox.send(packet, this.protocolVersion, this.negotiated.maxPacketSize);
+    // Before CONNACK nothing more is sent: the client must not stay without one (logged there).
     if (sent === "too_large" && packet.cmd === "connack") {
-      this.log.warn("CONNACK exceeds the client's Maximum Packet Size, closing", {
-        clientId: this.clientId || undefined,
-        maximumPacketSize: maxPacketSize,
-      });
-      this.disconnect(ReasonCode.PacketTooLarge); // before CONNACK: nothing more is sent
+      this.disconnect(ReasonCode.PacketTooLarge);
     }
     if (typeof sent === "string") return false;
     emit(this.#host.hooks, "packet.sent", () => ({
@@ -241,12 +254,15 @@ export class Client implements ClientConnection {
    */
   close(end?: EndReason): void {
     this.#endReason ??= end;
-    if (this.#state === "closed") return;
-    this.#ending = this.#endAfterFlush();
+    if (this.#state !== "closed") this.#ending = this.#endAfterFlush();
   }
 
   /** Adds a PUBLISH whose hooks are running to the ordered pipeline (`_pipeline.ts`). */
   pipeline(step: Promise<Commit>): void | Promise<void> {
+    // Never above our Receive Maximum: a client that ignores it (MQTT.js does) is held back by
+    // TCP instead of being disconnected for 0x93 while hooks are slow.
+    const window = Math.min(PIPELINE_WINDOW, this.#host.config.mqtt.receive_maximum);
+    this.#pipeline ??= new PublishPipeline(window, (err) => this.fail(err));
     return this.#pipeline.add(step);
   }
 
@@ -255,18 +271,10 @@ export class Client implements ClientConnection {
     if (this.#state === "closed") return;
     if (this.#state === "new" || this.#state === "connecting") {
       this.log.info("No CONNECT in time, closing");
-      this.close();
-      return;
+      return this.close();
     }
     this.log.info("Keep alive timeout", { clientId: this.clientId });
     this.disconnect(ReasonCode.KeepAliveTimeout, "Keep alive timeout");
-  }
-
-  /** Closes the socket now, dropping what is queued: for a connection that cannot be written. */
-  #closeNow(): void {
-    if (this.#state === "closed") return;
-    this.#state = "closed";
-    this.conn.close();
   }
 
   async #endAfterFlush(): Promise<void> {
@@ -277,20 +285,15 @@ export class Client implements ClientConnection {
     this.conn.close();
   }
 
-  /** Resets the idle timer for the negotiated keep alive (1.5 x, spec [MQTT-3.1.2-22]). */
-  #startKeepAlive(): void {
-    const { keepalive } = this.negotiated;
-    if (keepalive > 0) this.#host.idle.watch(this, keepalive * 1500);
-    else this.#host.idle.unwatch(this);
-  }
-
   #teardown(): void {
-    const wasConnected = this.#state === "connected" ||
-      (this.#state === "closed" && this.#session !== undefined);
     this.#host.idle.unwatch(this);
     this.#state = "closed";
     this.conn.close();
-    if (wasConnected) this.#host.onClientGone(this);
-    this.#closed.resolve();
+    try {
+      this.#host.onClientGone(this);
+    } finally {
+      this.#closed?.resolve();
+      this.#closed = null;
+    }
   }
 }

@@ -12,7 +12,7 @@ async function connected() {
   const config = parseConfig("auth: {allow_anonymous: true}", "test.yaml");
   const broker = new Broker(config, { log: createLogger({ sink: (l) => lines.push(l) }) });
   const [server, end] = memoryPair();
-  const done = broker.accept(server);
+  const done = broker.accept(server).closed;
   const connect = { cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: "c" };
   await end.write(mqttPacket.generate(connect as Packet));
   assert.equal((await end.read())?.[0], 0x20, "CONNACK");

@@ -135,6 +135,9 @@ export function encodePacket(packet: Packet, version: 3 | 4 | 5): Buffer {
   return buf;
 }
 
+/** The accepting MQTT 3.1 / 3.1.1 CONNACKs (Session Present 0, 1), encoded once; never written. */
+const ACCEPTED_V3 = [Buffer.from([0x20, 2, 0, 0]), Buffer.from([0x20, 2, 1, 0])];
+
 /** First byte of each acknowledgement (PUBREL has its reserved flags 0010, spec 2.1.3). */
 const ACK_FIRST_BYTE: Record<string, number> = {
   puback: 0x40,
@@ -152,6 +155,9 @@ const ACK_FIRST_BYTE: Record<string, number> = {
  * the tick's write, so a later ack would overwrite an earlier one still queued).
  */
 function shortForm(packet: Packet, version: 3 | 4 | 5): Buffer | null {
+  if (packet.cmd === "connack" && version !== 5 && !packet.returnCode && !packet.properties) {
+    return ACCEPTED_V3[packet.sessionPresent ? 1 : 0];
+  }
   const first = ACK_FIRST_BYTE[packet.cmd];
   if (first === undefined && packet.cmd !== "disconnect") return null;
   const { reasonCode = 0, properties } = packet as { reasonCode?: number; properties?: object };

@@ -83,6 +83,7 @@ export function newNegotiated(receiveMaximum: number): Negotiated {
   return {
     protocolVersion: 4,
     clientId: "",
+    username: undefined, // every field from the start: one shape for every connection's terms
     superuser: false,
     cleanStart: true,
     keepalive: 0,
@@ -91,6 +92,7 @@ export function newNegotiated(receiveMaximum: number): Negotiated {
     topicAliasMaximum: 0,
     requestProblemInformation: true,
     askedSessionExpiry: 0,
+    will: undefined,
   };
 }
 
@@ -199,6 +201,8 @@ export interface BrokerCore {
   connected(conn: ClientConnection): void;
   /** Runs the message.publish hook on `msg`: the one way in for every published message. */
   admit(msg: Message): Admitted | Promise<Admitted>;
+  /** Runs `fn` once the cluster, if any, has every message forwarded so far (at once alone). */
+  afterForwarded?(fn: () => void): void;
   /** Delivers straight to one session (retained messages on subscribe). */
   deliverTo(session: Session, out: OutboundMessage): void;
   /** An outbound QoS 1 PUBACK / QoS 2 PUBCOMP arrived: the message is done. */
@@ -209,6 +213,6 @@ export interface BrokerCore {
 export interface ClientHost extends BrokerCore {
   /** Connect timeouts and keep alive of every connection. */
   readonly idle: IdleWatch;
-  /** A connection that had a session ended: will, session expiry, bookkeeping. */
+  /** A connection ended; one that had a session: will, session expiry, bookkeeping. */
   onClientGone(client: ClientConnection): void;
 }

@@ -21,7 +21,7 @@ import type {
 } from "../plugins/sdk/mod.ts";
 import type { Message } from "./message.ts";
 
-export type { AuthorizeEvent, ClientInfo, SubscriptionRequest };
+export type { AuthorizeEvent, ClientInfo, ConnackProperties, SubscriptionRequest };
 
 /** The outcome of authentication. */
 export interface AuthResult {

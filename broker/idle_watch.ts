@@ -15,6 +15,9 @@ export interface Watched {
   onIdle(): void;
 }
 
+/** Distinct shared limits kept at most (a limit beyond them is an object of its own). */
+const MAX_SHARED = 1024;
+
 /** A watched item's limit, and the fixed start it counts from (undefined: from last activity). */
 interface Limit {
   ms: number;
@@ -39,6 +42,8 @@ interface Limit {
  */
 export class IdleWatch {
   #limits = new Map<Watched, Limit>();
+  /** Limits counted from last activity, shared by every item with the same one (keep alive). */
+  #shared = new Map<number, Limit>();
   #timer: unknown;
   #tickMs: number;
   #clock: Clock;
@@ -63,7 +68,12 @@ export class IdleWatch {
    * extend, such as the connect timeout counted from accept.
    */
   watch(item: Watched, limitMs: number, from?: number): void {
-    this.#limits.set(item, { ms: limitMs, from });
+    let limit = from === undefined ? this.#shared.get(limitMs) : undefined;
+    if (!limit) {
+      limit = { ms: limitMs, from };
+      if (from === undefined && this.#shared.size < MAX_SHARED) this.#shared.set(limitMs, limit);
+    }
+    this.#limits.set(item, limit);
     this.#arm();
   }
 

@@ -102,23 +102,15 @@ export function pluginMessageAt(msg: Message, now: number): PluginMessage {
   const properties: PluginMessage["properties"] = { ...msg.properties };
   const expiry = remainingExpiry(msg, now);
   if (expiry !== undefined) properties.messageExpiryInterval = expiry;
-  if (properties.correlationData) properties.correlationData = tight(properties.correlationData);
   return {
     topic: msg.topic,
-    // A decoded payload is a view into the whole read buffer; structured clone would copy all of it.
-    payload: tight(msg.payload),
+    // A view into the read buffer, as it is: plugins get it encoded (caged) or cloned per view.
+    payload: msg.payload,
     qos: msg.qos,
     retain: msg.retain,
     properties,
     from: { clientId: msg.from?.clientId ?? "", username: msg.from?.username ?? null },
   };
-}
-
-/** The bytes of `view` in an ArrayBuffer of their own (a copy only when it is a view). */
-function tight(view: Uint8Array): Uint8Array {
-  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength
-    ? view
-    : new Uint8Array(view);
 }
 
 /**

@@ -118,7 +118,9 @@ export function fitPacket<P extends Packet>(
   version: 3 | 4 | 5,
   maxSize: number,
 ): { packet: P; bytes: Buffer } | undefined {
-  for (const candidate of [packet, ...leanerVariants(packet)]) {
+  const bytes = encodePacket(packet, version);
+  if (bytes.length <= maxSize) return { packet, bytes }; // the common case: no variant is made
+  for (const candidate of leanerVariants(packet)) {
     const bytes = encodePacket(candidate, version);
     if (bytes.length <= maxSize) return { packet: candidate, bytes };
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import { isExpired, type Message } from "./message.ts";
+import { NULL_JOURNAL, type SessionJournal } from "./session/journal.ts";
 import type { RetainStore } from "./session/store.ts";
 import { topicMatches } from "./topics/validate.ts";
 
@@ -23,12 +24,22 @@ import { topicMatches } from "./topics/validate.ts";
  */
 export class MemoryRetainStore implements RetainStore {
   #byTopic = new Map<string, Message>();
+  #journal: SessionJournal;
+
+  /** @param journal where changes are recorded (default: nowhere) */
+  constructor(journal: SessionJournal = NULL_JOURNAL) {
+    this.#journal = journal;
+  }
 
   set(msg: Message): void {
     this.#byTopic.set(msg.topic, msg);
+    this.#journal.retain(msg.topic, msg);
+  }
+  restore(msg: Message): void {
+    this.#byTopic.set(msg.topic, msg);
   }
   delete(topic: string): void {
-    this.#byTopic.delete(topic);
+    if (this.#byTopic.delete(topic)) this.#journal.retain(topic, null);
   }
   get(topic: string): Message | undefined {
     return this.#byTopic.get(topic);
@@ -54,7 +65,7 @@ export class MemoryRetainStore implements RetainStore {
   #live(topic: string, now: number): Message | undefined {
     const msg = this.#byTopic.get(topic);
     if (msg && isExpired(msg, now)) {
-      this.#byTopic.delete(topic);
+      this.delete(topic);
       return undefined;
     }
     return msg;

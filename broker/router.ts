@@ -14,7 +14,7 @@ import { deliver, type DeliveryContext, drain } from "./session/delivery.ts";
 import type { OutboundMessage, Session } from "./session/session.ts";
 import type { RetainStore, SessionStore } from "./session/store.ts";
 import type { Stats } from "./stats.ts";
-import type { Subscriptions } from "./subscriptions.ts";
+import type { Subscriptions, Target } from "./subscriptions.ts";
 
 /** What the router works with; `hooks` and `connection` are read live. */
 export interface RouterDeps {
@@ -28,6 +28,28 @@ export interface RouterDeps {
   hooks(): BrokerHooks;
   /** The connected client using `clientId`'s session, if any. */
   connection(clientId: string): ClientConnection | undefined;
+  /** The other nodes of a cluster, if any (read live). */
+  remote?(): RemoteRouting | undefined;
+}
+
+/** The other nodes of a cluster, as the router sees them. */
+export interface RemoteRouting {
+  /**
+   * A message published on this node was routed to its local ordinary subscribers; sends it to
+   * the nodes with interest, and to shared groups (cluster-wide). Returns whether it was sent.
+   */
+  forward(msg: Message): boolean;
+  /**
+   * Runs `fn` once the cluster has every message forwarded so far (callbacks run in call order).
+   * Publish acknowledgements wait here, after the journal's commit.
+   */
+  afterSent?(fn: () => void): void;
+}
+
+/** The shared group a message from another node was given to: `$share/{group}/{filter}`. */
+export interface SharedPick {
+  group: string;
+  filter: string;
 }
 
 /**
@@ -78,14 +100,30 @@ export class Router {
    * whose queues are filling up are added to `congested`, so the caller can slow the publisher.
    */
   route(msg: Message, congested?: Session[]): number {
-    const { sessions, subscriptions, stats, clock } = this.#deps;
     if (msg.retain) this.#retain(msg);
-    const targets = subscriptions.match(msg);
-    if (targets.length === 0) {
-      stats.publishDropped++;
+    const remote = this.#deps.remote?.();
+    const targets = this.#deps.subscriptions.match(msg, remote !== undefined);
+    const sent = remote?.forward(msg) ? 1 : 0;
+    if (targets.length + sent === 0) {
+      this.#deps.stats.publishDropped++;
       this.#messageDropped(msg, "no_subscribers");
       return 0;
     }
+    return this.#deliverAll(msg, targets, congested) + sent;
+  }
+
+  /**
+   * Delivers a message another node published: to this node's ordinary subscribers, or to one
+   * member of `shared`. Not stored as retained, not sent on (the cluster keeps both).
+   */
+  deliverRemote(msg: Message, shared?: SharedPick): number {
+    const { subscriptions } = this.#deps;
+    const pick = shared && subscriptions.pickShared(shared.group, shared.filter);
+    return this.#deliverAll(msg, shared ? (pick ? [pick] : []) : subscriptions.match(msg, true));
+  }
+
+  #deliverAll(msg: Message, targets: Target[], congested?: Session[]): number {
+    const { sessions, clock } = this.#deps;
     const hooks = this.#deps.hooks();
     const perSubscriber = hooks.has("message.delivered") || hooks.has("client.authorize");
     for (const t of targets) {

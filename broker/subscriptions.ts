@@ -19,6 +19,8 @@ export interface Target {
 
 interface SharedGroup {
   members: Map<string, SubscriptionOptions>;
+  /** `members` as an array, rebuilt when it changes: picking a member allocates nothing. */
+  list: [string, SubscriptionOptions][];
   cursor: number;
 }
 
@@ -44,6 +46,8 @@ export class Subscriptions {
   #trie = new TopicTrie<Entry>();
   /** Whether a client is online, for picking shared-group members; set by the broker. */
   isOnline: (clientId: string) => boolean = () => true;
+  /** Told of every subscription added (`true`) or removed (`false`), by filter; set by a cluster. */
+  onInterest?: (filter: string, added: boolean) => void;
 
   /** Number of subscriptions (a shared group counts once per member). */
   get size(): number {
@@ -56,6 +60,7 @@ export class Subscriptions {
   add(session: Session, filter: string, opts: SubscriptionOptions): boolean {
     const existed = session.subscriptions.has(filter);
     session.subscriptions.set(filter, opts);
+    if (!existed) this.onInterest?.(filter, true);
     const shared = parseSharedFilter(filter);
     if (!shared) {
       this.#trie.add(filter, session.clientId, { kind: "plain", opts });
@@ -64,22 +69,25 @@ export class Subscriptions {
     const key = "$share/" + shared.group;
     let entry = this.#trie.get(shared.filter, key);
     if (entry?.kind !== "shared") {
-      entry = { kind: "shared", group: { members: new Map(), cursor: 0 } };
+      entry = { kind: "shared", group: { members: new Map(), list: [], cursor: 0 } };
       this.#trie.add(shared.filter, key, entry);
     }
     entry.group.members.set(session.clientId, opts);
+    entry.group.list = [...entry.group.members];
     return existed;
   }
 
   /** Removes one subscription; returns whether it existed. */
   remove(session: Session, filter: string): boolean {
     if (!session.subscriptions.delete(filter)) return false;
+    this.onInterest?.(filter, false);
     const shared = parseSharedFilter(filter);
     if (!shared) return this.#trie.remove(filter, session.clientId);
     const key = "$share/" + shared.group;
     const entry = this.#trie.get(shared.filter, key);
     if (entry?.kind === "shared") {
       entry.group.members.delete(session.clientId);
+      entry.group.list = [...entry.group.members];
       if (entry.group.members.size === 0) this.#trie.remove(shared.filter, key);
     }
     return true;
@@ -90,30 +98,53 @@ export class Subscriptions {
     for (const filter of [...session.subscriptions.keys()]) this.remove(session, filter);
   }
 
-  /** The subscribers `msg` goes to: one per client for ordinary ones, one per shared group. */
-  match(msg: Message): Target[] {
-    const plain = new Map<string, Target>();
+  /**
+   * The subscribers `msg` goes to: one per client for ordinary ones (overlapping subscriptions
+   * merged: highest QoS, every subscription identifier), one member per shared group (none with
+   * `skipShared`: a cluster picks shared-group members itself).
+   */
+  match(msg: Message, skipShared = false): Target[] {
+    const matched = this.#trie.matches(msg.topic);
+    // Owners are unique within one filter's map: merging is needed only across filters.
+    const merged = matched.length > 1 ? new Map<string, Target>() : undefined;
     const out: Target[] = [];
-    this.#trie.match(msg.topic, (owner, entry) => {
-      if (entry.kind === "shared") {
-        const picked = this.#pick(entry.group);
-        if (picked) out.push(target(picked[0], picked[1]));
-        return;
+    for (const values of matched) {
+      for (const [owner, entry] of values) {
+        if (entry.kind === "shared") {
+          if (skipShared) continue;
+          const picked = this.#pick(entry.group);
+          if (picked) out.push(target(picked[0], picked[1]));
+          continue;
+        }
+        if (entry.opts.noLocal && msg.from?.clientId === owner) continue;
+        const seen = merged?.get(owner);
+        if (seen === undefined) {
+          const t = target(owner, entry.opts);
+          merged?.set(owner, t);
+          out.push(t);
+          continue;
+        }
+        seen.qos = Math.max(seen.qos, entry.opts.qos) as QoS;
+        seen.retainAsPublished ||= entry.opts.retainAsPublished;
+        if (entry.opts.subscriptionId) {
+          (seen.subscriptionIds ??= []).push(entry.opts.subscriptionId);
+        }
       }
-      if (entry.opts.noLocal && msg.from?.clientId === owner) return;
-      const seen = plain.get(owner);
-      if (!seen) return plain.set(owner, target(owner, entry.opts));
-      seen.qos = Math.max(seen.qos, entry.opts.qos) as QoS;
-      seen.retainAsPublished ||= entry.opts.retainAsPublished;
-      if (entry.opts.subscriptionId) (seen.subscriptionIds ??= []).push(entry.opts.subscriptionId);
-    });
-    for (const t of plain.values()) out.push(t);
+    }
     return out;
+  }
+
+  /** One member of the shared group `group` on `filter` (round robin), if it has any. */
+  pickShared(group: string, filter: string): Target | undefined {
+    const entry = this.#trie.get(filter, "$share/" + group);
+    const picked = entry?.kind === "shared" ? this.#pick(entry.group) : undefined;
+    return picked && target(picked[0], picked[1]);
   }
 
   /** Round robin over the group's members, preferring connected ones. */
   #pick(group: SharedGroup): [string, SubscriptionOptions] | undefined {
-    const members = [...group.members];
+    const members = group.list;
+    if (members.length === 0) return undefined;
     for (let i = 0; i < members.length; i++) {
       const candidate = members[(group.cursor + i) % members.length];
       if (this.isOnline(candidate[0])) {

@@ -10,6 +10,7 @@ import type { LogConfig } from "../server/config/types.ts";
 import { createLogger } from "../lib/log.ts";
 import { addCliPlugins } from "./plugin_flags.ts";
 import { startBroker } from "../server/server.ts";
+import { DatabaseLockedError } from "../server/persistence/mod.ts";
 import { VERSION } from "../broker/version.ts";
 import { type Command, COMMAND_NAMES, guarded } from "./command.ts";
 
@@ -109,5 +110,9 @@ async function serve(args: string[]): Promise<number> {
 /** The `serve` command. */
 export const command: Command = {
   summary: "run the broker (the default)",
-  run: (args) => guarded(() => serve(args), (err) => err instanceof ConfigError ? 78 : 1),
+  run: (args) =>
+    guarded(
+      () => serve(args),
+      (err) => err instanceof ConfigError || err instanceof DatabaseLockedError ? 78 : 1,
+    ),
 };

@@ -27,6 +27,7 @@ const CONFIG = `
 listeners:
   default: {type: tcp, bind: "127.0.0.1:0"}
 auth: {allow_anonymous: true}
+persistence: {backend: memory}
 # Inputs invent client ids by the thousand; short-lived sessions keep the run's memory bounded.
 mqtt: {max_session_expiry: 5}
 `;
@@ -51,7 +52,7 @@ export async function startTarget(transport: "memory" | "tcp"): Promise<Target> 
       errors,
       open: () => {
         const [server, end] = memoryPair({ listener: "fuzz" });
-        return Promise.resolve(Wire.memory(end, broker.accept(server)));
+        return Promise.resolve(Wire.memory(end, broker.accept(server).closed));
       },
       close: () => broker.close(),
     };

@@ -13,7 +13,9 @@
  */
 
 import { ADMIN_SCHEMA } from "./_admin_schema.ts";
+import { CLUSTER_SCHEMA } from "./_cluster_schema.ts";
 import { LISTENER_SCHEMA, LOG_SCHEMA, MQTT_SCHEMA } from "./_core_schema.ts";
+import { PERSISTENCE_SCHEMA } from "./_persistence_schema.ts";
 import { PLUGIN_ENTRY_SCHEMA } from "./_plugin_entry_schema.ts";
 import type { AvroSchema } from "./types.ts";
 
@@ -104,6 +106,18 @@ export const BROKER_SCHEMA = {
       doc:
         "Where sessions, installed plugins and plugin stores live (relative to the working dir).",
     },
+    {
+      name: "persistence",
+      type: PERSISTENCE_SCHEMA,
+      default: {},
+      doc: "Durable sessions and messages (on by default: SQLite in `data_dir`).",
+    },
     { name: "admin", type: ADMIN_SCHEMA, default: {}, doc: "The admin REST API and dashboard." },
+    {
+      name: "cluster",
+      type: CLUSTER_SCHEMA,
+      default: {},
+      doc: "Several nodes serving one MQTT space over NATS JetStream (off by default).",
+    },
   ],
 } as const satisfies AvroSchema;

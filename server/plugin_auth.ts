@@ -25,40 +25,57 @@ import type { Logger } from "../lib/log.ts";
 import type { PluginFaults } from "./plugin_faults.ts";
 import type { PluginGuard } from "./plugin_guard.ts";
 
+/** No plugin (allocated once). */
+const NONE: readonly string[] = [];
+
 /** A decide chain's answer, as the host gives it. */
 type Outcome = Awaited<ReturnType<PluginHost["authenticate"]>>;
 
 /**
- * Decides a CONNECT with `client.connect` then `client.authenticate` plugins.
+ * Decides a CONNECT with `client.connect` then `client.authenticate` plugins. When no
+ * authenticator is configured and no plugin registers either hook, the decision is the anonymous
+ * rule alone, answered synchronously (an empty chain would answer that same fallback later).
  *
  * @example
  * ```ts ignore
  * const result = await authenticateWithPlugins(host, config.auth, guard, faults, log, event);
  * ```
  */
-export async function authenticateWithPlugins(
+export function authenticateWithPlugins(
   host: PluginHost,
   auth: AuthConfig,
   guard: PluginGuard,
   faults: PluginFaults,
   log: Logger,
   event: AuthenticateEvent,
-): Promise<AuthResult> {
+): AuthResult | Promise<AuthResult> {
   const view = guard.check("client.authenticate");
   const credentials = event.client.username !== null || event.password !== undefined;
-  const down = view.missing.length > 0 ? view.missing : credentials ? view.unknown : [];
+  const down = view.missing.length > 0 ? view.missing : credentials ? view.unknown : NONE;
   if (down.length > 0) {
     faults.warn("authenticate:down", "Authentication refused: an auth plugin is not running", {
       plugins: down.join(","),
     });
     return { allow: false };
   }
+  const anonymousRule = auth.allow_anonymous && (!credentials || !view.configured);
+  if (!view.configured && !host.has("client.connect") && !host.has("client.authenticate")) {
+    return anonymousRule ? { allow: true } : denied({ result: "deny", by: null }, log);
+  }
+  return askPlugins(host, log, event, anonymousRule ? "allow" : "deny");
+}
+
+async function askPlugins(
+  host: PluginHost,
+  log: Logger,
+  event: AuthenticateEvent,
+  fallback: "allow" | "deny",
+): Promise<AuthResult> {
   if (host.has("client.connect")) {
     const pre = await host.decide("client.connect", { client: event.client }, "allow");
     if (pre.result === "deny") return denied(pre, log);
   }
-  const anonymousRule = auth.allow_anonymous && (!credentials || !view.configured);
-  const out = await host.authenticate(event, { fallback: anonymousRule ? "allow" : "deny" });
+  const out = await host.authenticate(event, { fallback });
   return out.result === "allow" ? { allow: true, superuser: out.superuser } : denied(out, log);
 }
 

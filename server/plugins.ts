@@ -195,17 +195,16 @@ function transformHooks(
       const check = () => checkConnackProperties(out, "client.connack result");
       return checked("client.connack", check, properties);
     },
-    publish: async (msg) => {
-      const out = await host.transform("message.publish", toPluginMessage(msg));
-      return message("message.publish", out, msg.from);
+    // A message no plugin changed comes back as the very value sent: the broker's own, unchecked.
+    publish: (msg) => {
+      const event = toPluginMessage(msg);
+      return host.transform("message.publish", event)
+        .then((out) => out === event ? msg : message("message.publish", out, msg.from));
     },
-    deliver: async (client, msg) => {
+    deliver: (client, msg) => {
       const event = { client, message: toPluginMessage(msg) };
-      return message(
-        "message.delivered",
-        await host.transform("message.delivered", event),
-        msg.from,
-      );
+      return host.transform("message.delivered", event)
+        .then((out) => out === event.message ? msg : message("message.delivered", out, msg.from));
     },
   };
 }

@@ -17,6 +17,15 @@ import { join } from "node:path";
 import type { Listener } from "../broker/transport/connection.ts";
 import { formatAddr } from "../broker/transport/address.ts";
 import { startListener } from "../broker/transport/listen.ts";
+import type { DurableStore } from "../broker/session/durable_store.ts";
+import { openPersistence } from "./persistence/mod.ts";
+import { type Cluster, startCluster } from "./cluster/mod.ts";
+
+/** Options of {@linkcode startBroker}: the core's, and a durable store to use instead of the file. */
+export interface StartOptions extends BrokerOptions {
+  /** Replaces the SQLite file of `persistence:` (tests, other backends). */
+  store?: DurableStore;
+}
 
 /** A started broker. */
 export interface RunningBroker {
@@ -28,6 +37,8 @@ export interface RunningBroker {
   readonly manager?: PluginManager;
   /** The admin REST API and dashboard, when `admin.enable`. */
   readonly admin?: AdminServer;
+  /** This node's part in a cluster, when `cluster.enable`. */
+  readonly cluster?: Cluster;
   /** Listeners by config name, with their real ports. */
   readonly listeners: Map<string, Listener>;
   /** Stops listening, disconnects clients (no wills sent; sessions kept) and waits. */
@@ -50,10 +61,19 @@ type LifecycleHook = "broker.starting" | "broker.started" | "broker.stopping" | 
  */
 export async function startBroker(
   config: BrokerConfig,
-  opts: BrokerOptions = {},
+  opts: StartOptions = {},
 ): Promise<RunningBroker> {
   const log = opts.log ?? createLogger(config.log);
-  const broker = new Broker(config, { ...opts, log });
+  const { store, ...brokerOpts } = opts;
+  const persistence = openPersistence(config, { log, store });
+  const broker = new Broker(config, { ...persistence.brokerOptions, ...brokerOpts, log });
+  try {
+    persistence.restore(broker);
+  } catch (err) {
+    persistence.close();
+    throw err;
+  }
+  const cluster = await joinCluster(broker, config, log, () => persistence.close());
   const view = readOnlyBroker(broker);
   const manager = usesPlugins(config) && !opts.hooks
     ? await startPlugins(broker, config, { log, view })
@@ -66,13 +86,16 @@ export async function startBroker(
   try {
     await startListeners(broker, config, log, listeners);
     if (config.admin.enable) {
-      admin = await startAdmin(config.admin, { broker: view, manager: manager ?? null, log });
+      const deps = { broker: view, manager: manager ?? null, log, cluster };
+      admin = await startAdmin(config.admin, deps);
       log.info("Admin API and dashboard", { url: admin.url });
     }
   } catch (err) {
     await Promise.all([...listeners.values()].map((l) => l.close()));
     await admin?.close();
     await host?.close();
+    await cluster?.close();
+    persistence.close();
     throw err;
   }
   lifecycle("broker.started");
@@ -82,13 +105,30 @@ export async function startBroker(
     // v5 DISCONNECT could reach them.
     lifecycle("broker.stopping");
     await admin?.close();
+    await cluster?.close();
     await broker.close();
+    persistence.close(); // commits what is pending
     await Promise.all([...listeners.values()].map((l) => l.close()));
     lifecycle("broker.stopped");
     await host?.close();
     log.info("Broker stopped");
   };
-  return { broker, plugins: host, manager, admin, listeners, close: () => closing ??= close() };
+  const parts = { plugins: host, manager, admin, cluster };
+  return { broker, ...parts, listeners, close: () => closing ??= close() };
+}
+
+/** Joins the cluster when `cluster.enable`; calls `onFail` before a failure is thrown. */
+async function joinCluster(
+  broker: Broker,
+  config: BrokerConfig,
+  log: Logger,
+  onFail: () => void,
+): Promise<Cluster | undefined> {
+  if (!config.cluster.enable) return undefined;
+  return await startCluster(broker, config.cluster, log).catch((err) => {
+    onFail();
+    throw err;
+  });
 }
 
 /**

@@ -7,8 +7,7 @@ import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { parseConfig } from "../server/config/mod.ts";
 import type { BrokerConfig } from "../server/config/types.ts";
 import { createLogger, type LogLevel, silentLogger } from "../lib/log.ts";
-import { type RunningBroker, startBroker } from "../server/server.ts";
-import type { BrokerOptions } from "../broker/broker.ts";
+import { type RunningBroker, startBroker, type StartOptions } from "../server/server.ts";
 
 /** A broker started for one test, with its TCP port. */
 export interface TestBroker extends RunningBroker {
@@ -24,13 +23,14 @@ export interface TestBroker extends RunningBroker {
  */
 export async function startTestBroker(
   yaml = "",
-  opts: BrokerOptions & { logLevel?: LogLevel } = {},
+  opts: StartOptions & { logLevel?: LogLevel } = {},
 ): Promise<TestBroker> {
   const text = yaml.includes("listeners:")
     ? yaml
     : `listeners:\n  default: {type: tcp, bind: "127.0.0.1:0"}\n${yaml}`;
   const withAuth = text.includes("auth:") ? text : `${text}\nauth: {allow_anonymous: true}\n`;
-  const config = parseConfig(withAuth, "test.yaml");
+  const memory = withAuth.includes("persistence:") ? "" : "\npersistence: {backend: memory}\n";
+  const config = parseConfig(withAuth + memory, "test.yaml");
   const log = opts.logLevel ? createLogger({ level: opts.logLevel }) : silentLogger;
   const running = await startBroker(config, { log, ...opts });
   const tcp = [...running.listeners.values()].find((l) => l.transport === "tcp");

@@ -37,8 +37,9 @@ export function encodeConnect(
   version: MqttVersion,
   keepalive: number,
   username?: string,
+  clean = true,
 ): Uint8Array {
-  const flags = username === undefined ? 0x02 : 0x82;
+  const flags = (username === undefined ? 0 : 0x80) | (clean ? 0x02 : 0);
   const body = [0, 4, 0x4d, 0x51, 0x54, 0x54, version, flags, keepalive >> 8, keepalive & 255];
   if (version === 5) body.push(0);
   body.push(...utf8Field(clientId));
@@ -74,7 +75,7 @@ export function writePuback(target: Uint8Array, at: number, packetId: number): n
 }
 
 /**
- * A PUBLISH packet for one topic, copied and patched per message.
+ * A PUBLISH packet for one topic (retained if asked), copied and patched per message.
  *
  * @example
  * ```ts
@@ -100,6 +101,7 @@ export class PublishTemplate {
     version: MqttVersion,
     publisher: number,
     payloadSize = 64,
+    retain = false,
   ) {
     if (payloadSize < PAYLOAD_HEADER) {
       throw new RangeError(`Payload of ${payloadSize} bytes is too small`);
@@ -108,7 +110,7 @@ export class PublishTemplate {
     if (qos > 0) variable.push(0, 0);
     if (version === 5) variable.push(0);
     const body = [...variable, ...new Array(payloadSize).fill(0)];
-    this.#bytes = frame(0x30 | (qos << 1), body);
+    this.#bytes = frame(0x30 | (qos << 1) | (retain ? 1 : 0), body);
     this.size = this.#bytes.length;
     this.#payloadAt = this.size - payloadSize;
     this.#pidAt = qos > 0 ? this.size - payloadSize - (version === 5 ? 3 : 2) : -1;

@@ -8,9 +8,21 @@
 import type { MqttVersion } from "./codec.ts";
 import type { LatencySummary } from "./tracker.ts";
 
-/** Publishers send to one topic that every subscriber subscribes to. */
+/**
+ * How a flow lays out topics and filters (`bench/load/shapes.ts`):
+ * - `one-topic`: every publisher sends to one topic that every subscriber subscribes to;
+ * - `fan-in`: publisher N sends to its own topic, subscribers subscribe to `#` under the run;
+ * - `wildcard`: 10,000 topics two levels deep, subscribers with `+` and `#` filters, each
+ *   publisher cycling through the topics;
+ * - `shared`: one topic, subscribers in one shared group (`$share/g/...`): each message once.
+ */
+export type FlowShape = "one-topic" | "fan-in" | "wildcard" | "shared";
+
+/** A flow: publishers send, subscribers count what arrives. */
 export interface FlowSpec {
   mode: "flow";
+  /** `one-topic` when absent. */
+  shape?: FlowShape;
   host: string;
   port: number;
   version: MqttVersion;
@@ -32,6 +44,8 @@ export interface FlowSpec {
   brokerPid: number | null;
   /** Makes client ids and the topic unique per run. */
   runId: string;
+  /** Subscribers connect with Clean Session 0 (MQTT 3.1.1): persistent sessions. */
+  persistentSubscribers?: boolean;
 }
 
 /** The outcome of a {@linkcode FlowSpec}. */
@@ -52,6 +66,28 @@ export interface FlowResult {
   brokerPeakRssKb: number | null;
   loadgenCpuMs: number | null;
   timedOut: boolean;
+  /** Retained runs: the store phase, before the subscriber subscribed. */
+  retained?: RetainedFigures;
+}
+
+/**
+ * One publisher stores `messages` retained messages (QoS 1, `inflight` unacknowledged, one topic
+ * each), then one subscriber subscribes to `#` and receives them; the flow figures time that
+ * delivery, from SUBSCRIBE to the last message. Run on a fresh broker.
+ */
+export interface RetainedSpec extends Omit<FlowSpec, "mode" | "shape" | "rate"> {
+  mode: "retained";
+}
+
+/** What the store phase of a {@linkcode RetainedSpec} took. */
+export interface RetainedFigures {
+  /** Messages the broker acknowledged. */
+  stored: number;
+  storeMs: number;
+  /** Broker RSS before storing, after storing, and at its peak while delivering. */
+  rssBeforeKb: number | null;
+  rssStoredKb: number | null;
+  rssPeakKb: number | null;
 }
 
 /** Many clients connect and stay idle until the coordinator closes the worker's standard input. */
@@ -82,4 +118,4 @@ export interface IdleResult {
 }
 
 /** Any worker spec. */
-export type LoadSpec = FlowSpec | IdleSpec;
+export type LoadSpec = FlowSpec | IdleSpec | RetainedSpec;

@@ -1,7 +1,7 @@
 /**
  * Load worker entry point: `deno run --allow-net=127.0.0.1 --allow-read=/proc bench/load/worker.ts '<spec JSON>'`.
  *
- * A flow prints its {@linkcode FlowResult} as one JSON line and exits. An idle run prints its
+ * A flow or a retained run prints its {@linkcode FlowResult} as one JSON line and exits. An idle run prints its
  * {@linkcode IdleResult} once every client is connected, then holds the connections until standard
  * input closes (or says anything), and exits.
  *
@@ -9,6 +9,7 @@
  */
 import { runFlow } from "./flow.ts";
 import { openIdle } from "./idle.ts";
+import { runRetained } from "./retained.ts";
 import type { LoadSpec } from "./spec.ts";
 
 async function main(arg: string | undefined): Promise<number> {
@@ -19,6 +20,10 @@ async function main(arg: string | undefined): Promise<number> {
   const spec = JSON.parse(arg) as LoadSpec;
   if (spec.mode === "flow") {
     console.log(JSON.stringify(await runFlow(spec)));
+    return 0;
+  }
+  if (spec.mode === "retained") {
+    console.log(JSON.stringify(await runRetained(spec)));
     return 0;
   }
   const { conns, result } = await openIdle(spec);

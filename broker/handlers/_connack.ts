@@ -92,6 +92,11 @@ export function sendConnack({ client, core, terms, connack }: ConnectFlow): void
   });
 }
 
+/** The accepting MQTT 3.1 / 3.1.1 CONNACKs (Session Present 0, 1): made once, never changed. */
+const ACCEPTED_V3: readonly IConnackPacket[] = [false, true].map((sessionPresent) =>
+  Object.freeze({ cmd: "connack", sessionPresent, returnCode: 0 }) as IConnackPacket
+);
+
 /**
  * The CONNACK to send, within the client's Maximum Packet Size: optional properties are left out
  * until it fits (`packet_fit.ts`); what the client must be told (an Assigned Client Identifier, a
@@ -101,9 +106,13 @@ function fittedConnack(terms: Negotiated, connack: Connack): IConnackPacket {
   const { protocolVersion, maxPacketSize } = terms;
   // MQTT 3.1 has no Session Present flag: the CONNACK's first byte is reserved (0).
   const sessionPresent = protocolVersion !== 3 && connack.sessionPresent;
-  const packet: IConnackPacket = protocolVersion === 5
-    ? { cmd: "connack", sessionPresent, reasonCode: 0, properties: connack.properties }
-    : { cmd: "connack", sessionPresent, returnCode: 0 };
+  if (protocolVersion !== 5) return ACCEPTED_V3[sessionPresent ? 1 : 0]; // 4 bytes: always fits
+  const packet: IConnackPacket = {
+    cmd: "connack",
+    sessionPresent,
+    reasonCode: 0,
+    properties: connack.properties,
+  };
   if (maxPacketSize === Infinity) return packet;
   const fitted = fitPacket(packet, protocolVersion, maxPacketSize);
   if (fitted) return fitted.packet;

@@ -106,7 +106,7 @@ export function harness(config = testConfig(), opts: BrokerOptions = {}): Harnes
   const open = async (connect: Record<string, unknown>) => {
     const version = (connect.protocolVersion ?? 4) as 3 | 4 | 5;
     const [server, end] = memoryPair();
-    const peer = new Peer(end, broker.accept(server), version);
+    const peer = new Peer(end, broker.accept(server).closed, version);
     peers.push(peer);
     await peer.send({ cmd: "connect", protocolId: "MQTT", clean: true, keepalive: 0, ...connect });
     return peer;

@@ -59,16 +59,21 @@ export function readWill({ packet, terms, core }: ConnectFlow): void {
  * The will goes through the same topic check as a PUBLISH (client.authorize, action publish, with
  * its QoS and retain flag), at CONNECT: a denied will is refused with 0x87 (v3.1.1: 5).
  */
-export async function authorizeWill({ client, core, terms }: ConnectFlow): Promise<void> {
+export function authorizeWill({ client, core, terms }: ConnectFlow): void | Promise<void> {
   const will = terms.will?.msg;
   const { hooks } = core;
   if (!will || !hooks.has("client.authorize")) return;
-  const allowed = await hooks.authorize({
+  const allowed = hooks.authorize({
     client: client.info(),
     action: "publish",
     topic: will.topic,
     qos: will.qos,
     retain: will.retain,
   });
+  if (allowed instanceof Promise) return allowed.then(willAllowed);
+  willAllowed(allowed);
+}
+
+function willAllowed(allowed: boolean): void {
   if (!allowed) throw new ConnectRefused(ReasonCode.NotAuthorized, "Will not authorized");
 }

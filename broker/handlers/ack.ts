@@ -38,7 +38,7 @@ export function handlePuback(
   packet: IPubackPacket,
   core: BrokerCore,
 ): void {
-  if (inflightFor(client, packet)) core.completed(client, packet.messageId!);
+  done(client, inflightFor(client, packet), core);
 }
 
 /** PUBREC: answer PUBREL (or, on a v5 error reason, end the exchange). */
@@ -58,11 +58,14 @@ export function handlePubrec(
     return;
   }
   if (inflight.state === "publish" && (packet.reasonCode ?? 0) >= 0x80) {
-    core.completed(client, id);
-    return;
+    return done(client, inflight, core);
   }
-  inflight.state = "pubrel"; // from here on the PUBLISH is never re-sent, only the PUBREL
-  client.send({ cmd: "pubrel", messageId: id });
+  if (inflight.state === "publish") {
+    inflight.state = "pubrel"; // from here on the PUBLISH is never re-sent, only the PUBREL
+    client.session!.journal.sent(client.session!, inflight);
+  }
+  // Once "released" is committed: a restarted broker re-sends this PUBREL, never the PUBLISH.
+  client.session!.journal.afterCommit(() => client.send({ cmd: "pubrel", messageId: id }));
 }
 
 /** PUBCOMP: QoS 2 delivery complete. */
@@ -71,7 +74,14 @@ export function handlePubcomp(
   packet: IPubcompPacket,
   core: BrokerCore,
 ): void {
-  if (inflightFor(client, packet)) core.completed(client, packet.messageId!);
+  done(client, inflightFor(client, packet), core);
+}
+
+/** The exchange of `entry` is over: it leaves the journal and the session. */
+function done(client: ClientConnection, entry: InflightMessage | undefined, core: BrokerCore) {
+  if (!entry) return;
+  client.session!.journal.removed(client.session!, entry);
+  core.completed(client, entry.packetId);
 }
 
 /**

@@ -8,8 +8,10 @@
 import type { IConnectPacket } from "mqtt-packet";
 import type { BrokerCore, ClientConnection } from "../core_types.ts";
 import { ConnectRefused, ReasonCode } from "../errors.ts";
+import type { AuthResult, ConnackProperties } from "../hooks.ts";
 import {
   checkConnackFits,
+  type Connack,
   type ConnectFlow,
   type ConnectStep,
   refuse,
@@ -21,6 +23,9 @@ import { checkConnectValues } from "./connect_fields.ts";
 export { ConnectRefused, refuse };
 export type { Connack, ConnectFlow, ConnectStep } from "./_connack.ts";
 export { checkProtocolLevel } from "./connect_fields.ts";
+
+/** What a CONNECT without properties reads its properties from (nothing allocated per CONNECT). */
+const NO_PROPERTIES: NonNullable<IConnectPacket["properties"]> = Object.freeze({});
 
 /** The CONNECT flow, in order. */
 export const CONNECT_STEPS: readonly ConnectStep[] = [
@@ -40,30 +45,52 @@ export const CONNECT_STEPS: readonly ConnectStep[] = [
   resumeDelivery,
 ];
 
-/** Handles CONNECT: runs the steps; a refusal sends CONNACK with the reason and closes. */
-export async function handleConnect(
+/**
+ * Handles CONNECT: runs the steps; a refusal sends CONNACK with the reason and closes. Synchronous
+ * while every step is (no hook registered, or hooks answering at once): a Promise only when a step
+ * waits, and the steps after it run when it settles.
+ */
+export function handleConnect(
   client: ClientConnection,
   packet: IConnectPacket,
   core: BrokerCore,
-): Promise<void> {
+): void | Promise<void> {
   client.enter("connecting");
-  const flow: ConnectFlow = {
+  return runSteps({
     client,
     packet,
     core,
     terms: client.negotiated,
     connack: { sessionPresent: false, properties: {} },
-  };
+  }, 0);
+}
+
+/** Runs the steps from `from` on, until one waits (its Promise is returned) or all ran. */
+function runSteps(flow: ConnectFlow, from: number): void | Promise<void> {
   try {
-    for (const step of CONNECT_STEPS) {
-      const pending = step(flow);
-      if (pending) await pending;
-      if (client.state === "closed") return;
+    for (let i = from; i < CONNECT_STEPS.length; i++) {
+      const pending = CONNECT_STEPS[i](flow);
+      if (pending) return resumeAfter(pending, flow, i + 1);
+      if (flow.client.state === "closed") return;
     }
   } catch (err) {
-    if (!(err instanceof ConnectRefused)) throw err;
-    refuse(client, err);
+    refused(flow.client, err);
   }
+}
+
+async function resumeAfter(pending: Promise<void>, flow: ConnectFlow, next: number): Promise<void> {
+  try {
+    await pending;
+  } catch (err) {
+    return refused(flow.client, err);
+  }
+  if (flow.client.state !== "closed") await runSteps(flow, next);
+}
+
+/** A refusal is answered with its CONNACK; anything else is the connection's failure. */
+function refused(client: ClientConnection, err: unknown): void {
+  if (!(err instanceof ConnectRefused)) throw err;
+  refuse(client, err);
 }
 
 function readProtocol({ packet, terms }: ConnectFlow): void {
@@ -79,7 +106,7 @@ function checkProperties({ packet }: ConnectFlow): void {
 
 /** The client's limits on what we send, first: even a refusing CONNACK respects them. */
 function readClientLimits({ packet, terms }: ConnectFlow): void {
-  const props = packet.properties ?? {};
+  const props = packet.properties ?? NO_PROPERTIES;
   terms.maxPacketSize = props.maximumPacketSize || Infinity; // 0 was refused as a protocol error
   terms.requestProblemInformation = props.requestProblemInformation !== false;
 }
@@ -122,7 +149,7 @@ function readKeepAlive({ packet, terms, core, connack }: ConnectFlow): void {
 function readLimits(flow: ConnectFlow): void {
   const { packet, terms, core, connack } = flow;
   const { mqtt } = core.config;
-  const props = packet.properties ?? {};
+  const props = packet.properties ?? NO_PROPERTIES;
   readKeepAlive(flow);
   if (props.authenticationMethod !== undefined) {
     throw new ConnectRefused(
@@ -147,11 +174,15 @@ function readLimits(flow: ConnectFlow): void {
   }
 }
 
-async function authenticate({ client, packet, core, terms }: ConnectFlow): Promise<void> {
-  const result = await core.hooks.authenticate({
-    client: client.info(),
-    password: packet.password,
-  });
+/** Asks the hooks (plugins, or `auth.allow_anonymous`); waits only when they answer later. */
+function authenticate(flow: ConnectFlow): void | Promise<void> {
+  const { client, packet, core } = flow;
+  const result = core.hooks.authenticate({ client: client.info(), password: packet.password });
+  if (result instanceof Promise) return result.then((r) => admit(flow, r));
+  admit(flow, result);
+}
+
+function admit({ packet, terms }: ConnectFlow, result: AuthResult): void {
   if (!result.allow) {
     const code = result.reasonCode ??
       (packet.username ? ReasonCode.BadUserNameOrPassword : ReasonCode.NotAuthorized);
@@ -183,9 +214,14 @@ function openSession({ client, packet, core, terms, connack }: ConnectFlow): voi
 }
 
 /** client.connack plugins may add user properties and a reason string (v5). */
-async function askPlugins({ client, core, terms, connack }: ConnectFlow): Promise<void> {
+function askPlugins({ client, core, terms, connack }: ConnectFlow): void | Promise<void> {
   if (terms.protocolVersion !== 5 || !core.hooks.has("client.connack")) return;
-  const { userProperties, reasonString } = await core.hooks.connack(client.info(), {});
+  const added = core.hooks.connack(client.info(), {});
+  if (added instanceof Promise) return added.then((a) => addProperties(connack, a));
+  addProperties(connack, added);
+}
+
+function addProperties(connack: Connack, { userProperties, reasonString }: ConnackProperties) {
   if (userProperties) connack.properties.userProperties = userProperties;
   if (reasonString) connack.properties.reasonString = reasonString;
 }

@@ -235,7 +235,8 @@ export function checkConnectValues(packet: IConnectPacket): void {
 }
 
 function checkValues(properties: object | undefined, section: Section): void {
-  for (const [key, value] of Object.entries(properties ?? {})) {
+  if (!properties) return; // the common case: nothing to look at, nothing allocated
+  for (const [key, value] of Object.entries(properties)) {
     if (key !== "userProperties" && Array.isArray(value)) {
       throw protocolError(`Property ${key} given twice in ${where(section)}`);
     }

@@ -53,7 +53,7 @@ Deno.test("keep alive: a client silent for 1.5 x its keep alive is disconnected 
 Deno.test("connect timeout: a connection that sends no CONNECT is closed after connect_timeout_ms (spec 3.1.4)", async () => {
   const h = harness(testConfig({ connect_timeout_ms: 5000 }));
   const [server, end] = memoryPair();
-  const done = h.broker.accept(server);
+  const done = h.broker.accept(server).closed;
   h.clock.advance(4900);
   assert.equal(end.isClosed, false);
   h.clock.advance(200);

@@ -31,18 +31,21 @@ export function handlePublish(
   }
   const session = client.session!;
   if (packet.qos === 2) {
-    if (session.inboundQos2.has(packet.messageId!)) {
-      client.send({ cmd: "pubrec", messageId: packet.messageId }); // DUP re-send: not delivered twice
+    const id = packet.messageId!;
+    if (session.inboundQos2.has(id)) {
+      // DUP re-send: not delivered twice
+      session.journal.afterCommit(() => client.send({ cmd: "pubrec", messageId: id }));
       return;
     }
-    session.inboundQos2.add(packet.messageId!); // before any await: a re-send meanwhile is a DUP
+    session.inboundQos2.add(id); // before any await: a re-send meanwhile is a DUP
+    session.journal.inbound(session, id, true);
   }
   if (packet.qos > 0 && ++client.flow.inflightIn > mqtt.receive_maximum) {
     throw new MqttError(ReasonCode.ReceiveMaximumExceeded, "Receive Maximum exceeded");
   }
   if (topic.startsWith("$SYS/")) {
     // $SYS belongs to the broker (spec 4.7.2): refused like any unauthorized publish.
-    return acknowledge(client, packet, ReasonCode.NotAuthorized);
+    return acknowledge(client, packet, ReasonCode.NotAuthorized, core);
   }
   const msg = toMessage(client, packet, topic, core.clock.now());
   const prepared = prepare(client, packet, msg, core);
@@ -86,10 +89,10 @@ function commit(
   outcome: Outcome,
   core: BrokerCore,
 ): void | Promise<void> {
-  if ("refused" in outcome) return acknowledge(client, packet, outcome.refused);
+  if ("refused" in outcome) return acknowledge(client, packet, outcome.refused, core);
   const congested: Session[] = [];
   const reached = outcome.admitted(congested);
-  acknowledge(client, packet, reached === 0 ? ReasonCode.NoMatchingSubscribers : 0);
+  acknowledge(client, packet, reached === 0 ? ReasonCode.NoMatchingSubscribers : 0, core);
   return congested.length > 0 ? slowDown(congested, core.clock) : undefined;
 }
 
@@ -106,11 +109,23 @@ function slowDown(congested: Session[], clock: Clock): Promise<void> {
 }
 
 /**
- * PUBACK (QoS 1) or PUBREC (QoS 2) with a v5 reason code. On 3.1.1 a refused publish is
- * acknowledged as if it succeeded (the protocol has no way to say no).
+ * PUBACK (QoS 1) or PUBREC (QoS 2) with a v5 reason code, sent once what it acknowledges is
+ * committed to the durable store (at once without one) and, in a cluster, once NATS has it. On
+ * 3.1.1 a refused publish is acknowledged as if it succeeded (the protocol has no way to say no).
  */
-function acknowledge(client: ClientConnection, packet: IPublishPacket, reasonCode: number): void {
+function acknowledge(
+  client: ClientConnection,
+  packet: IPublishPacket,
+  reasonCode: number,
+  core: BrokerCore,
+): void {
   if (packet.qos === 0) return;
+  const ack = () => sendAck(client, packet, reasonCode);
+  const forwarded = core.afterForwarded;
+  client.session!.journal.afterCommit(forwarded ? () => forwarded.call(core, ack) : ack);
+}
+
+function sendAck(client: ClientConnection, packet: IPublishPacket, reasonCode: number): void {
   const id = packet.messageId!;
   const v5 = client.protocolVersion === 5;
   const failed = reasonCode >= 0x80;
@@ -122,7 +137,8 @@ function acknowledge(client: ClientConnection, packet: IPublishPacket, reasonCod
   if (failed && v5) {
     // a failed PUBREC ends the exchange
     client.flow.inflightIn--;
-    client.session!.inboundQos2.delete(id);
+    const session = client.session!;
+    if (session.inboundQos2.delete(id)) session.journal.inbound(session, id, false);
   }
   client.send({ cmd: "pubrec", messageId: id, reasonCode: v5 ? reasonCode : undefined });
 }

@@ -142,8 +142,11 @@ function apply(
     if (wantsRetained && !sub.topic.startsWith("$share/")) retained.push([sub.topic, opts]);
     return sub.qos;
   });
-  client.send({ cmd: "suback", messageId, granted });
-  sendRetained(session, retained, core);
+  session.journal.saveSession(session);
+  session.journal.afterCommit(() => { // once the subscriptions are committed
+    client.send({ cmd: "suback", messageId, granted });
+    sendRetained(session, retained, core);
+  });
 }
 
 /** Retained messages for the filters that want them (Retain Handling), in filter order. */

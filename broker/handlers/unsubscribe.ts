@@ -39,9 +39,13 @@ function apply(
     }
     return existed ? ReasonCode.Success : ReasonCode.NoSubscriptionExisted;
   });
-  client.send({
-    cmd: "unsuback",
-    messageId: packet.messageId,
-    granted: client.protocolVersion === 5 ? codes : undefined,
-  } as never);
+  const session = client.session!;
+  session.journal.saveSession(session);
+  session.journal.afterCommit(() =>
+    client.send({
+      cmd: "unsuback",
+      messageId: packet.messageId,
+      granted: client.protocolVersion === 5 ? codes : undefined,
+    } as never)
+  );
 }

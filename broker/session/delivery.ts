@@ -53,8 +53,16 @@ export function deliver(
   if (online && session.queue.length === 0 && session.inflight.size < window) {
     return sendOut(client, session, out, ctx);
   }
+  const { journal } = session;
+  if (journal.full && session.expiryInterval > 0) {
+    journal.refused();
+    return ctx.onDrop(session, out, "queue_full"); // the store holds its limit
+  }
   const victim = session.enqueue(out);
-  if (victim) ctx.onDrop(session, victim, "queue_full");
+  if (victim !== out) journal.queued(session, out);
+  if (!victim) return;
+  journal.removed(session, victim);
+  ctx.onDrop(session, victim, "queue_full");
 }
 
 /** Sends queued messages while the client's receive window has room. */
@@ -87,7 +95,10 @@ function sendOut(
   ctx: DeliveryContext,
 ): void {
   const now = ctx.clock.now();
-  if (isExpired(out.msg, now)) return ctx.onDrop(session, out, "expired");
+  if (isExpired(out.msg, now)) {
+    session.journal.removed(session, out);
+    return ctx.onDrop(session, out, "expired");
+  }
   ctx.stats.messagesSent++;
   if (out.qos === 0) {
     if (!client.send(publishPacket(client, out, { dup: false, now }))) {
@@ -98,9 +109,11 @@ function sendOut(
   const packetId = session.nextPacketId();
   const inflight: InflightMessage = { ...out, packetId, state: "publish" };
   if (!client.send(publishPacket(client, out, { packetId, dup: false, now }))) {
+    session.journal.removed(session, out);
     return ctx.onDrop(session, out, "too_large"); // spec 3.1.2.25: discard as if completed
   }
   session.inflight.set(packetId, inflight);
+  session.journal.sent(session, inflight);
 }
 
 /** How one PUBLISH goes out: its packet id (QoS 1/2), whether it is a re-send, the time. */

@@ -9,6 +9,7 @@
 import { systemClock } from "../../lib/clock.ts";
 import type { Will } from "../core_types.ts";
 import { ExpirySchedule, type ExpiryScheduleOptions } from "./expiry_schedule.ts";
+import { NULL_JOURNAL, type SessionJournal } from "./journal.ts";
 import type { Session } from "./session.ts";
 
 /** The Session Expiry Interval that means "never" (spec 3.1.2.11.2). */
@@ -67,16 +68,25 @@ export class OfflineSessions {
   #sessions: ExpirySchedule<string, Session>;
   #wills: ExpirySchedule<string, Will>;
   #now: () => number;
+  #journal: SessionJournal;
 
   /**
    * @param handlers called when a will or a session comes due
-   * @param opts clock (fake time in tests) and error sink for the handlers
+   * @param opts clock (fake time in tests), error sink for the handlers, and the journal where
+   *   delayed wills are recorded (sessions record their deadlines in their own)
    */
-  constructor(handlers: OfflineHandlers, opts: ExpiryScheduleOptions = {}) {
+  constructor(
+    handlers: OfflineHandlers,
+    opts: ExpiryScheduleOptions & { journal?: SessionJournal } = {},
+  ) {
     this.#handlers = handlers;
     const clock = opts.clock ?? systemClock;
     this.#now = () => clock.now();
-    this.#wills = new ExpirySchedule((_id, will) => handlers.publishWill(will), opts);
+    const journal = this.#journal = opts.journal ?? NULL_JOURNAL;
+    this.#wills = new ExpirySchedule((id, will) => {
+      journal.will(id, null);
+      handlers.publishWill(will);
+    }, opts);
     this.#sessions = new ExpirySchedule((id, session) => this.#expire(id, session), opts);
   }
 
@@ -98,16 +108,33 @@ export class OfflineSessions {
     const id = session.clientId;
     const now = this.#now();
     const expires = session.expiryInterval !== NEVER_EXPIRES;
-    if (expires) this.#sessions.set(id, deadlineAfter(now, session.expiryInterval), session);
+    const deadline = expires ? deadlineAfter(now, session.expiryInterval) : null;
+    if (deadline !== null) this.#sessions.set(id, deadline, session);
+    session.journal.saveSession(session, deadline);
     if (!will) return;
     if (will.delaySeconds <= 0) return this.#handlers.publishWill(will);
     const delay = expires ? Math.min(will.delaySeconds, session.expiryInterval) : will.delaySeconds;
-    this.#wills.set(id, deadlineAfter(now, delay), will);
+    const at = deadlineAfter(now, delay);
+    this.#wills.set(id, at, will);
+    this.#journal.will(id, { msg: will.msg, at, expirySeconds: will.expirySeconds });
+  }
+
+  /**
+   * A session loaded back from the durable store: it expires at `deadline` (absolute ms;
+   * undefined: never).
+   */
+  restore(session: Session, deadline: number | undefined): void {
+    if (deadline !== undefined) this.#sessions.set(session.clientId, deadline, session);
+  }
+
+  /** A delayed will loaded back from the durable store, due at `at` (absolute ms). */
+  restoreWill(clientId: string, will: Will, at: number): void {
+    this.#wills.set(clientId, at, will);
   }
 
   /** A connection took `clientId`'s session (or ended it): no will, no expiry (spec 3.1.3-9). */
   cancel(clientId: string): void {
-    this.#wills.delete(clientId);
+    if (this.#wills.delete(clientId)) this.#journal.will(clientId, null);
     this.#sessions.delete(clientId);
   }
 
@@ -120,7 +147,10 @@ export class OfflineSessions {
   /** A session ends: its will, if still waiting, goes first (spec 3.1.2.5). */
   #expire(id: string, session: Session): void {
     const will = this.#wills.delete(id);
-    if (will) this.#handlers.publishWill(will);
+    if (will) {
+      this.#journal.will(id, null);
+      this.#handlers.publishWill(will);
+    }
     this.#handlers.expire(session);
   }
 }

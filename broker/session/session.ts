@@ -7,6 +7,7 @@
 import { type Clock, systemClock } from "../../lib/clock.ts";
 import type { ClientInfo } from "../hooks.ts";
 import type { Message, QoS, SubscriptionOptions } from "../message.ts";
+import { NULL_JOURNAL, type SessionJournal } from "./journal.ts";
 
 /** A message on its way to this session's client. */
 export interface OutboundMessage {
@@ -44,25 +45,24 @@ export interface InflightMessage extends OutboundMessage {
 export class Session {
   /** Client identifier. */
   readonly clientId: string;
-  /** Topic filter (as the client sent it, `$share/...` included) -> options. */
-  readonly subscriptions: Map<string, SubscriptionOptions> = new Map();
-  /** Outbound QoS 1/2 messages awaiting acknowledgement, by packet id, in send order. */
-  readonly inflight: Map<number, InflightMessage> = new Map();
-  /** Messages waiting to be sent (client away, or its receive window full). */
-  readonly queue: OutboundMessage[] = [];
-  /** Inbound QoS 2 packet ids whose PUBLISH was handled but PUBREL not yet received. */
-  readonly inboundQos2: Set<number> = new Set();
   /** Seconds the session survives its connection (0 = ends with it; 0xFFFFFFFF = never). */
   expiryInterval = 0;
-  /** The last client that used this session, for events after it left. */
-  lastClient?: ClientInfo;
   /** Messages this session dropped because its queue was full. */
   dropped = 0;
   /** Maximum queued messages. */
   readonly maxQueued: number;
+  /** Where changes to this session are recorded (the store's journal; none in memory). */
+  journal: SessionJournal = NULL_JOURNAL;
   #nextId = 0;
-  #roomWaiters: (() => void)[] = [];
   #congestedSince = 0;
+  // Made on first use: an idle session (most of them) holds none of these.
+  #subscriptions?: Map<string, SubscriptionOptions>;
+  #inflight?: Map<number, InflightMessage>;
+  #queue?: OutboundMessage[];
+  #inboundQos2?: Set<number>;
+  #roomWaiters?: (() => void)[];
+  #holder?: { info(): ClientInfo };
+  #lastClient?: ClientInfo;
 
   /**
    * @param clientId the client identifier
@@ -73,11 +73,54 @@ export class Session {
     this.maxQueued = opts.maxQueued;
   }
 
+  /** Topic filter (as the client sent it, `$share/...` included) -> options. */
+  get subscriptions(): Map<string, SubscriptionOptions> {
+    return this.#subscriptions ??= new Map();
+  }
+
+  /** Outbound QoS 1/2 messages awaiting acknowledgement, by packet id, in send order. */
+  get inflight(): Map<number, InflightMessage> {
+    return this.#inflight ??= new Map();
+  }
+
+  /** Messages waiting to be sent (client away, or its receive window full). */
+  get queue(): OutboundMessage[] {
+    return this.#queue ??= [];
+  }
+
+  /** Inbound QoS 2 packet ids whose PUBLISH was handled but PUBREL not yet received. */
+  get inboundQos2(): Set<number> {
+    return this.#inboundQos2 ??= new Set();
+  }
+
+  /** Whether messages are in flight or queued (asked without making either collection). */
+  get hasPending(): boolean {
+    return (this.#inflight?.size ?? 0) > 0 || (this.#queue?.length ?? 0) > 0;
+  }
+
+  /**
+   * The client using this session, or the last one, for events after it left: described when
+   * asked (while connected, from the connection itself).
+   */
+  get lastClient(): ClientInfo | undefined {
+    return this.#holder?.info() ?? this.#lastClient;
+  }
+
+  set lastClient(client: ClientInfo | undefined) {
+    this.#holder = undefined;
+    this.#lastClient = client;
+  }
+
+  /** The connection using this session from now on (its `info()` is the {@linkcode lastClient}). */
+  heldBy(connection: { info(): ClientInfo }): void {
+    this.#holder = connection;
+  }
+
   /** A packet id (1-65535) not in use by an inflight message. */
   nextPacketId(): number {
     for (let i = 0; i < 65535; i++) {
       this.#nextId = this.#nextId >= 65535 ? 1 : this.#nextId + 1;
-      if (!this.inflight.has(this.#nextId)) return this.#nextId;
+      if (!this.#inflight?.has(this.#nextId)) return this.#nextId;
     }
     throw new RangeError("No free packet identifier");
   }
@@ -89,7 +132,7 @@ export class Session {
    * `now` is the broker clock's time.
    */
   isCongested(now: number): boolean {
-    if (this.queue.length < this.maxQueued / 2) {
+    if ((this.#queue?.length ?? 0) < this.maxQueued / 2) {
       this.#congestedSince = 0;
       return false;
     }
@@ -105,17 +148,15 @@ export class Session {
         clock.clearTimer(timer);
         resolve();
       }
-      this.#roomWaiters.push(done);
+      (this.#roomWaiters ??= []).push(done);
     });
   }
 
   /** Wakes publishers waiting in {@linkcode Session.waitForRoom} once the queue has room. */
   releaseWaiters(force = false): void {
-    if (this.#roomWaiters.length === 0 || (!force && this.queue.length > this.maxQueued / 4)) {
-      return;
-    }
     const waiters = this.#roomWaiters;
-    this.#roomWaiters = [];
+    if (!waiters?.length || (!force && this.queue.length > this.maxQueued / 4)) return;
+    this.#roomWaiters = undefined;
     for (const wake of waiters) wake();
   }
 

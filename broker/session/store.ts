@@ -5,6 +5,7 @@
  * @module
  */
 import type { Message } from "../message.ts";
+import { NULL_JOURNAL, type SessionJournal } from "./journal.ts";
 import { Session } from "./session.ts";
 
 /** Persistence for sessions and retained messages. */
@@ -22,7 +23,8 @@ export interface SessionStore {
 }
 
 /**
- * Sessions kept in a Map; lost on restart.
+ * Sessions kept in a Map: the working set. With a journal, every session it creates records its
+ * changes there (and deleting one is recorded); without, they are lost on restart.
  *
  * @example
  * ```ts
@@ -36,21 +38,30 @@ export interface SessionStore {
 export class MemorySessionStore implements SessionStore {
   #sessions = new Map<string, Session>();
   #maxQueued: number;
+  #journal: SessionJournal;
 
-  /** @param opts.maxQueued bound on each session's queue */
-  constructor(opts: { maxQueued: number }) {
+  /**
+   * @param opts.maxQueued bound on each session's queue
+   * @param opts.journal where the sessions record their changes (default: nowhere)
+   */
+  constructor(opts: { maxQueued: number; journal?: SessionJournal }) {
     this.#maxQueued = opts.maxQueued;
+    this.#journal = opts.journal ?? NULL_JOURNAL;
   }
   get(clientId: string): Session | undefined {
     return this.#sessions.get(clientId);
   }
   create(clientId: string): Session {
     const s = new Session(clientId, { maxQueued: this.#maxQueued });
+    s.journal = this.#journal;
     this.#sessions.set(clientId, s);
     return s;
   }
   delete(clientId: string): void {
+    const s = this.#sessions.get(clientId);
+    if (!s) return;
     this.#sessions.delete(clientId);
+    s.journal.deleteSession(s);
   }
   all(): IterableIterator<Session> {
     return this.#sessions.values();
@@ -62,7 +73,10 @@ export class MemorySessionStore implements SessionStore {
 
 /** Retained messages by topic. */
 export interface RetainStore {
+  /** Stores `msg` (recorded in the journal, if any). */
   set(msg: Message): void;
+  /** Stores `msg` loaded back from the durable store (not recorded again). */
+  restore?(msg: Message): void;
   delete(topic: string): void;
   get(topic: string): Message | undefined;
   /** Every retained message whose topic matches `filter`, expired ones removed. */

@@ -11,6 +11,11 @@ interface Node<V> {
   values: Map<string, V>;
 }
 
+/** Topics whose matching filters {@linkcode TopicTrie} remembers. */
+export const ROUTE_CACHE_SIZE = 16_384;
+/** Longer topics are not remembered: the cache holds at most a few MiB of topic text. */
+export const ROUTE_CACHE_TOPIC_LENGTH = 256;
+
 function newNode<V>(): Node<V> {
   return { children: new Map(), values: new Map() };
 }
@@ -33,6 +38,12 @@ function newNode<V>(): Node<V> {
 export class TopicTrie<V> {
   #root: Node<V> = newNode();
   #size = 0;
+  /**
+   * Topic -> the owner maps that match it, for the most recent {@linkcode ROUTE_CACHE_SIZE}
+   * topics of up to {@linkcode ROUTE_CACHE_TOPIC_LENGTH} characters (oldest evicted first). Entries hold live maps, so owners joining or leaving a filter that keeps at least one
+   * owner need no invalidation; a filter gaining its first owner or losing its last clears it.
+   */
+  #routes = new Map<string, readonly ReadonlyMap<string, V>[]>();
 
   /** The number of (filter, owner) entries. */
   get size(): number {
@@ -48,6 +59,7 @@ export class TopicTrie<V> {
       node = next;
     }
     const existed = node.values.has(owner);
+    if (node.values.size === 0) this.#routes.clear();
     node.values.set(owner, value);
     if (!existed) this.#size++;
     return existed;
@@ -70,6 +82,7 @@ export class TopicTrie<V> {
     }
     if (!node.values.delete(owner)) return false;
     this.#size--;
+    if (node.values.size === 0) this.#routes.clear();
     for (let i = path.length - 1; i >= 0; i--) {
       const [parent, level] = path[i];
       const child = parent.children.get(level)!;
@@ -79,30 +92,57 @@ export class TopicTrie<V> {
     return true;
   }
 
-  /** Calls `visit` for every (owner, value, filter-node values) whose filter matches `topic`. */
+  /** Calls `visit` for every (owner, value) whose filter matches `topic`. */
   match(topic: string, visit: (owner: string, value: V) => void): void {
-    const levels = topic.split("/");
-    this.#walk(this.#root, levels, 0, topic.startsWith("$"), visit);
+    for (const values of this.matches(topic)) values.forEach((v, k) => visit(k, v));
   }
 
-  #walk(
-    node: Node<V>,
-    levels: string[],
-    i: number,
-    dollar: boolean,
-    visit: (owner: string, value: V) => void,
-  ): void {
-    const wildOk = !(dollar && i === 0);
-    const hash = wildOk ? node.children.get("#") : undefined;
-    if (hash) hash.values.forEach((v, k) => visit(k, v));
-    if (i === levels.length) {
-      node.values.forEach((v, k) => visit(k, v));
-      return;
+  /**
+   * The owner maps of every filter that matches `topic` (none empty), most literal path first.
+   * An owner appears at most once per map but may appear in several (overlapping filters).
+   * Recent topics are answered from a cache; the maps are live: do not keep the answer.
+   */
+  matches(topic: string): readonly ReadonlyMap<string, V>[] {
+    const known = this.#routes.get(topic);
+    if (known !== undefined) return known;
+    const found = this.#walk(topic);
+    if (topic.length > ROUTE_CACHE_TOPIC_LENGTH) return found;
+    if (this.#routes.size >= ROUTE_CACHE_SIZE) {
+      this.#routes.delete(this.#routes.keys().next().value!);
     }
-    const exact = node.children.get(levels[i]);
-    if (exact) this.#walk(exact, levels, i + 1, dollar, visit);
-    const plus = wildOk ? node.children.get("+") : undefined;
-    if (plus) this.#walk(plus, levels, i + 1, dollar, visit);
+    this.#routes.set(topic, found);
+    return found;
+  }
+
+  /** Finds the matching owner maps with its own stack: deep topics cost no call depth. */
+  #walk(topic: string): ReadonlyMap<string, V>[] {
+    const levels = topic.split("/");
+    const dollar = topic.charCodeAt(0) === 36; // `$`: wildcards skip it at the first level
+    const out: Map<string, V>[] = [];
+    const nodes: Node<V>[] = [this.#root];
+    const depths: number[] = [0];
+    while (nodes.length > 0) {
+      const node = nodes.pop()!;
+      const i = depths.pop()!;
+      const wildOk = i > 0 || !dollar;
+      const hash = wildOk ? node.children.get("#") : undefined;
+      if (hash !== undefined && hash.values.size > 0) out.push(hash.values);
+      if (i === levels.length) {
+        if (node.values.size > 0) out.push(node.values);
+        continue;
+      }
+      const plus = wildOk ? node.children.get("+") : undefined;
+      if (plus !== undefined) {
+        nodes.push(plus);
+        depths.push(i + 1);
+      }
+      const exact = node.children.get(levels[i]);
+      if (exact !== undefined) {
+        nodes.push(exact);
+        depths.push(i + 1);
+      }
+    }
+    return out;
   }
 
   /** Calls `visit` for every stored value. */

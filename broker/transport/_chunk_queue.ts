@@ -1,3 +1,5 @@
+import type { Connection, ConnectionReader } from "./connection.ts";
+
 /** An unbounded FIFO of byte chunks with awaiting readers; ends once. */
 export class ChunkQueue implements AsyncIterable<Uint8Array> {
   #items: Uint8Array[] = [];
@@ -36,4 +38,29 @@ export class ChunkQueue implements AsyncIterable<Uint8Array> {
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
     for (let chunk = await this.next(); chunk !== null; chunk = await this.next()) yield chunk;
   }
+}
+
+/**
+ * Hands every chunk of `source` to `reader`, waiting for each returned Promise, then calls
+ * `reader.onEnd()` once (for transports that read with a loop: TLS, WebSocket, memory).
+ */
+export async function pump(
+  source: AsyncIterable<Uint8Array>,
+  reader: ConnectionReader,
+): Promise<void> {
+  try {
+    for await (const chunk of source) {
+      const pending = reader.onData(chunk);
+      if (pending) await pending.catch(() => {});
+    }
+  } finally {
+    reader.onEnd();
+  }
+}
+
+/** The incoming bytes of `conn` as an async iterable (starts it); for tests and tools. */
+export function chunksOf(conn: Pick<Connection, "start">): AsyncIterable<Uint8Array> {
+  const queue = new ChunkQueue();
+  conn.start({ onData: (chunk) => void queue.push(chunk), onEnd: () => queue.end() });
+  return queue;
 }

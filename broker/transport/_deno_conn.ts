@@ -1,4 +1,5 @@
-import type { Connection, TransportKind } from "./connection.ts";
+import type { Connection, ConnectionReader, TransportKind } from "./connection.ts";
+import { pump } from "./_chunk_queue.ts";
 import { formatAddr } from "./address.ts";
 import { ConnectionClosedError } from "./errors.ts";
 
@@ -38,7 +39,6 @@ export class DenoConnection implements Connection {
   readonly listener: string;
   readonly transport: TransportKind;
   readonly remoteAddr: string;
-  readonly readable: AsyncIterable<Uint8Array>;
   readonly #conn: Deno.Conn;
   readonly #init: DenoConnectionInit;
   #closed = false;
@@ -57,7 +57,10 @@ export class DenoConnection implements Connection {
     } catch {
       // The peer may already be gone; reading will notice.
     }
-    this.readable = this.#read();
+  }
+
+  start(reader: ConnectionReader): void {
+    void pump(this.#read(), reader);
   }
 
   write(chunk: Uint8Array): Promise<void> {

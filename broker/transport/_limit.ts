@@ -19,6 +19,11 @@ export class ConnectionLimit {
     return true;
   }
 
+  /** Counts one connection less (the caller releases each connection once). */
+  release(): void {
+    this.#open--;
+  }
+
   /** A release function that works once, however often it is called. */
   releaser(): () => void {
     let done = false;

@@ -1,59 +1,10 @@
 import tls from "node:tls";
-import type { ClientCertificate, Connection, ConnectionHandler, Listener } from "./connection.ts";
+import type { ClientCertificate, ConnectionHandler, Listener } from "./connection.ts";
 import type { BindAddress, ListenOptions } from "./options.ts";
-import { formatAddr } from "./address.ts";
-import { ConnectionClosedError, ListenerError } from "./errors.ts";
+import { ListenerError } from "./errors.ts";
 import { ConnectionLimit } from "./_limit.ts";
+import { NodeConnection, type NodeListenerContext } from "./_node_conn.ts";
 import { bindFailure, handOver, messageOf, type TlsFiles } from "./_util.ts";
-
-/** A {@linkcode Connection} over a `node:tls` socket. */
-class NodeTlsConnection implements Connection {
-  readonly transport = "tls" as const;
-  readonly remoteAddr: string;
-  readonly clientCertificate?: ClientCertificate;
-  readonly readable: AsyncIterable<Uint8Array>;
-  readonly #socket: tls.TLSSocket;
-  readonly #onClose: () => void;
-  #closed = false;
-
-  constructor(readonly listener: string, socket: tls.TLSSocket, onClose: () => void) {
-    this.#socket = socket;
-    this.#onClose = onClose;
-    this.remoteAddr = formatAddr(socket.remoteAddress ?? "unknown", socket.remotePort ?? 0);
-    if (socket.authorized) this.clientCertificate = describe(socket.getPeerCertificate());
-    socket.setNoDelay(true);
-    socket.on("error", () => this.close());
-    socket.on("close", () => this.close());
-    this.readable = this.#read();
-  }
-
-  write(chunk: Uint8Array): Promise<void> {
-    if (this.#closed) return Promise.reject(new ConnectionClosedError(this.remoteAddr));
-    return new Promise((resolve, reject) => {
-      this.#socket.write(chunk, (error) => {
-        if (error) reject(new ConnectionClosedError(this.remoteAddr, { cause: error }));
-        else resolve();
-      });
-    });
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#socket.destroy();
-    this.#onClose();
-  }
-
-  async *#read(): AsyncGenerator<Uint8Array> {
-    try {
-      for await (const chunk of this.#socket) yield chunk as Uint8Array;
-    } catch {
-      // A reset or a destroyed socket is the end of the stream.
-    } finally {
-      this.close();
-    }
-  }
-}
 
 /** Runs a TLS listener on `node:tls`, asking for client certificates signed by `files.ca`. */
 export async function listenNodeTls(
@@ -63,7 +14,12 @@ export async function listenNodeTls(
   onConnection: ConnectionHandler,
   opts: ListenOptions & { requireClientCert?: boolean },
 ): Promise<Listener> {
-  const limit = new ConnectionLimit(opts.maxConnections);
+  const ctx: NodeListenerContext = {
+    listener: name,
+    transport: "tls",
+    limit: new ConnectionLimit(opts.maxConnections),
+    onError: opts.onError,
+  };
   const { cert, key, ca } = files;
   const rejectUnauthorized = opts.requireClientCert === true;
   let server: tls.Server;
@@ -81,8 +37,9 @@ export async function listenNodeTls(
     throw new ListenerError(name, `cannot use the certificate, key or ca: ${why}`, { cause });
   }
   server.on("secureConnection", (socket: tls.TLSSocket) => {
-    if (!limit.tryAcquire()) return void socket.destroy();
-    handOver(new NodeTlsConnection(name, socket, limit.releaser()), onConnection, opts);
+    if (!ctx.limit.tryAcquire()) return void socket.destroy();
+    const certificate = socket.authorized ? describe(socket.getPeerCertificate()) : undefined;
+    handOver(new NodeConnection(socket, ctx, certificate), onConnection, opts);
   });
   server.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
     socket.destroy();

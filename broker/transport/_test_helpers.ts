@@ -1,3 +1,4 @@
+import { chunksOf } from "./_chunk_queue.ts";
 import type { Connection, ConnectionHandler } from "./connection.ts";
 
 /** A handler that queues accepted connections, and a way to await the next one. */
@@ -19,7 +20,7 @@ export function connectionInbox(): { handler: ConnectionHandler; next(): Promise
 
 /** Echoes everything a connection reads until it ends. */
 export async function echo(conn: Connection): Promise<void> {
-  for await (const chunk of conn.readable) await conn.write(chunk);
+  for await (const chunk of chunksOf(conn)) await conn.write(chunk);
 }
 
 /** Reads exactly `n` bytes from a client socket (fewer if it ends first). */

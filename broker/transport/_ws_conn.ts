@@ -1,6 +1,6 @@
-import type { Connection, TransportKind } from "./connection.ts";
+import type { Connection, ConnectionReader, TransportKind } from "./connection.ts";
 import { ConnectionClosedError } from "./errors.ts";
-import { ChunkQueue } from "./_chunk_queue.ts";
+import { ChunkQueue, pump } from "./_chunk_queue.ts";
 
 /** `write()` waits while more than this many bytes are queued in the WebSocket... */
 export const WS_HIGH_WATER = 1024 * 1024;
@@ -25,7 +25,6 @@ export class WsConnection implements Connection {
   readonly listener: string;
   readonly transport: TransportKind;
   readonly remoteAddr: string;
-  readonly readable: AsyncIterable<Uint8Array>;
   readonly #socket: WebSocket;
   readonly #queue = new ChunkQueue();
   readonly #onClose: () => void;
@@ -44,7 +43,10 @@ export class WsConnection implements Connection {
       else this.#fail(1003, "MQTT needs binary messages");
     });
     socket.addEventListener("close", () => this.#ended());
-    this.readable = this.#read();
+  }
+
+  start(reader: ConnectionReader): void {
+    void pump(this.#read(), reader);
   }
 
   /**

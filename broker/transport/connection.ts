@@ -15,8 +15,7 @@ export type TransportKind = "tcp" | "tls" | "ws" | "wss" | "memory";
  *
  * @example Reading and writing
  * ```ts ignore
- * for await (const chunk of conn.readable) await conn.write(chunk); // echo
- * conn.close();
+ * conn.start({ onData: (chunk) => conn.write(chunk), onEnd: () => {} }); // echo
  * ```
  */
 export interface Connection {
@@ -31,12 +30,37 @@ export interface Connection {
    * none (no `ca`), the client sent none, or the transport is not TLS.
    */
   readonly clientCertificate?: ClientCertificate;
-  /** Incoming bytes, in order; ends when the peer closes or {@linkcode Connection.close} is called. */
-  readonly readable: AsyncIterable<Uint8Array>;
+  /**
+   * Starts handing incoming bytes to `reader` (call once). Nothing per connection waits while no
+   * bytes come: an idle connection costs its socket and this object.
+   */
+  start(reader: ConnectionReader): void;
   /** Writes all of `chunk`; resolves once it is handed to the OS, rejects when the connection is gone. */
   write(chunk: Uint8Array): Promise<void>;
   /** Closes the connection; safe to call more than once. */
   close(): void;
+}
+
+/**
+ * Where a {@linkcode Connection} hands its incoming bytes: usually the broker's client, one method
+ * pair shared by every connection instead of a read loop and its promises per connection.
+ *
+ * @example
+ * ```ts ignore
+ * conn.start({ onData: (chunk) => void got.push(chunk), onEnd: () => console.log("ended") });
+ * ```
+ */
+export interface ConnectionReader {
+  /**
+   * Bytes arrived, in order (the reader may keep them). While a returned Promise is pending no
+   * further bytes are handed over: that is how a slow reader holds the peer back.
+   */
+  onData(chunk: Uint8Array): void | Promise<void>;
+  /**
+   * The connection ended: the peer closed, reading failed, or {@linkcode Connection.close} was
+   * called. Called once, after the last {@linkcode ConnectionReader.onData} settled.
+   */
+  onEnd(): void;
 }
 
 /**

@@ -55,7 +55,7 @@ export async function startListener(
   const common = { ...opts, maxConnections: cfg.max_connections };
   switch (cfg.type) {
     case "tcp":
-      return listenTcp(name, addr, onConnection, common);
+      return await listenTcp(name, addr, onConnection, common);
     case "tls":
       return await listenTls(name, addr, onConnection, {
         ...common,

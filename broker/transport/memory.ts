@@ -6,7 +6,9 @@
 
 import type { Connection } from "./connection.ts";
 import { ConnectionClosedError } from "./errors.ts";
-import { ChunkQueue } from "./_chunk_queue.ts";
+import { ChunkQueue, chunksOf, pump } from "./_chunk_queue.ts";
+
+export { chunksOf };
 
 /** The test's end of a {@linkcode memoryPair}: plays the MQTT client. */
 export interface ClientEnd extends AsyncIterable<Uint8Array> {
@@ -41,14 +43,15 @@ let counter = 0;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { memoryPair } from "./memory.ts";
+ * import { chunksOf, memoryPair } from "./memory.ts";
  * const [server, client] = memoryPair();
  * await client.write(new Uint8Array([0xc0, 0x00])); // PINGREQ
- * for await (const chunk of server.readable) {
+ * for await (const _ of chunksOf(server)) {
  *   await server.write(new Uint8Array([0xd0, 0x00])); // PINGRESP
  *   break;
  * }
  * assert.equal((await client.read())?.[0], 0xd0);
+ * server.close();
  * await client.closed;
  * ```
  */
@@ -81,7 +84,7 @@ export function memoryPair(opts: MemoryPairOptions = {}): [Connection, ClientEnd
     listener: opts.listener ?? "memory",
     transport: "memory",
     remoteAddr,
-    readable: serverReadable(),
+    start: (reader) => void pump(serverReadable(), reader),
     write: (chunk) => send(toClient, chunk),
     close,
   };

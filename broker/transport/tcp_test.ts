@@ -1,3 +1,4 @@
+import { chunksOf } from "./_chunk_queue.ts";
 import assert from "node:assert/strict";
 import { listenTcp } from "./tcp.ts";
 import { ConnectionClosedError } from "./errors.ts";
@@ -14,7 +15,7 @@ const LOCAL = { hostname: "127.0.0.1", port: 0 };
 
 Deno.test("listenTcp() echoes a 5 MiB stream intact", async () => {
   const inbox = connectionInbox();
-  const listener = listenTcp("default", LOCAL, inbox.handler);
+  const listener = await listenTcp("default", LOCAL, inbox.handler);
   assert(listener.port > 0);
   assert.deepEqual(listener.transport, "tcp");
   const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
@@ -35,7 +36,7 @@ Deno.test("listenTcp() echoes a 5 MiB stream intact", async () => {
 
 Deno.test("listenTcp() keeps concurrent writes in call order", async () => {
   const inbox = connectionInbox();
-  const listener = listenTcp("default", LOCAL, inbox.handler);
+  const listener = await listenTcp("default", LOCAL, inbox.handler);
   const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
   const server = await inbox.next();
   const big = pattern(1024 * 1024);
@@ -54,12 +55,12 @@ Deno.test("listenTcp() keeps concurrent writes in call order", async () => {
 
 Deno.test("listenTcp() chunks stay valid after later reads", async () => {
   const inbox = connectionInbox();
-  const listener = listenTcp("default", LOCAL, inbox.handler);
+  const listener = await listenTcp("default", LOCAL, inbox.handler);
   const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
   const server = await inbox.next();
   const chunks: Uint8Array[] = [];
   const reading = (async () => {
-    for await (const chunk of server.readable) chunks.push(chunk);
+    for await (const chunk of chunksOf(server)) chunks.push(chunk);
   })();
   for (let i = 0; i < 20; i++) {
     await writeBytes(client, new Uint8Array(100).fill(i));
@@ -76,12 +77,12 @@ Deno.test("listenTcp() chunks stay valid after later reads", async () => {
 
 Deno.test("listenTcp() connection close is idempotent and ends reading", async () => {
   const inbox = connectionInbox();
-  const listener = listenTcp("default", LOCAL, inbox.handler);
+  const listener = await listenTcp("default", LOCAL, inbox.handler);
   const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
   const server = await inbox.next();
   const reading = (async () => {
     let n = 0;
-    for await (const _ of server.readable) n++;
+    for await (const _ of chunksOf(server)) n++;
     return n;
   })();
   server.close();
@@ -96,13 +97,15 @@ Deno.test("listenTcp() connection close is idempotent and ends reading", async (
 Deno.test("listenTcp() delivers the last bytes, then ends when the peer closes", async () => {
   const inbox = connectionInbox();
   const errors: Error[] = [];
-  const listener = listenTcp("default", LOCAL, inbox.handler, { onError: (e) => errors.push(e) });
+  const listener = await listenTcp("default", LOCAL, inbox.handler, {
+    onError: (e) => errors.push(e),
+  });
   const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
   const server = await inbox.next();
   await writeBytes(client, new Uint8Array([1, 2]));
   client.close();
   const got: number[] = [];
-  for await (const chunk of server.readable) got.push(...chunk);
+  for await (const chunk of chunksOf(server)) got.push(...chunk);
   assert.deepEqual(got, [1, 2]);
   await assert.rejects(() => server.write(new Uint8Array([1])), ConnectionClosedError);
   assert.deepEqual(errors, []);
@@ -111,7 +114,7 @@ Deno.test("listenTcp() delivers the last bytes, then ends when the peer closes",
 
 Deno.test("listenTcp() closes connections beyond maxConnections at once", async () => {
   const inbox = connectionInbox();
-  const listener = listenTcp("limited", LOCAL, inbox.handler, { maxConnections: 1 });
+  const listener = await listenTcp("limited", LOCAL, inbox.handler, { maxConnections: 1 });
   const first = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
   const firstServer = await inbox.next();
   const second = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
@@ -129,9 +132,9 @@ Deno.test("listenTcp() closes connections beyond maxConnections at once", async 
 });
 
 Deno.test("listenTcp() names the address it cannot bind", async () => {
-  const listener = listenTcp("one", LOCAL, () => {});
+  const listener = await listenTcp("one", LOCAL, () => {});
   try {
-    assert.throws(
+    await assert.rejects(
       () => listenTcp("two", { hostname: "127.0.0.1", port: listener.port }, () => {}),
       {
         name: "ListenerError",
@@ -146,7 +149,7 @@ Deno.test("listenTcp() names the address it cannot bind", async () => {
 
 Deno.test("listenTcp() close() stops accepting and leaves open connections alone", async () => {
   const inbox = connectionInbox();
-  const listener = listenTcp("default", LOCAL, inbox.handler);
+  const listener = await listenTcp("default", LOCAL, inbox.handler);
   const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
   const server = await inbox.next();
   await listener.close();

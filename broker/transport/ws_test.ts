@@ -1,3 +1,4 @@
+import { chunksOf } from "./_chunk_queue.ts";
 import assert from "node:assert/strict";
 import { makeTestCerts } from "../../tests/fixtures/certs.ts";
 import type { Listener } from "./connection.ts";
@@ -98,7 +99,7 @@ Deno.test("listenWs() closes the connection on a text message", async () => {
   const { ws, closed } = await openWs(`ws://127.0.0.1:${listener.port}/mqtt`, ["mqtt"]);
   const conn = await inbox.next();
   const reading = (async () => {
-    for await (const _ of conn.readable) assert.fail("no bytes expected");
+    for await (const _ of chunksOf(conn)) assert.fail("no bytes expected");
   })();
   ws.send("CONNECT");
   assert.equal((await closed).code, 1003);
@@ -159,6 +160,6 @@ Deno.test("listenWs() write() of 5 MiB arrives as one message", async () => {
   assert(sameBytes(got, data));
   ws.close();
   await closed;
-  for await (const _ of conn.readable) assert.fail("no bytes expected");
+  for await (const _ of chunksOf(conn)) assert.fail("no bytes expected");
   await listener.close();
 });

@@ -19,7 +19,8 @@ import {
   workerPermissions,
 } from "./permissions.ts";
 import { type MessageHandlers, type PluginWire, serveMessages } from "./protocol.ts";
-import type { HealthReport, HostMessages } from "./protocol.ts";
+import type { HealthReport, HookBatch, HostMessages } from "./protocol.ts";
+import { callBatchOver } from "./batch_call.ts";
 import { RemoteError, RpcClosedError, RpcPeer, RpcTimeoutError } from "./rpc.ts";
 import { type CallOutcome, type Logger, type Runner, RunnerBase } from "./runner.ts";
 import type { PluginServices } from "./services.ts";
@@ -108,6 +109,12 @@ export class CagedRunner extends RunnerBase implements Runner {
 
   call(hook: HookpointName, event: unknown): Promise<CallOutcome> {
     return this.measure(hook, () => this.#call(hook, event));
+  }
+
+  callBatch(hook: HookpointName, events: unknown[]): Promise<CallOutcome[]> {
+    const peer = this.state === "running" ? this.#peer : null;
+    const send = peer && ((b: HookBatch) => peer.call("hooks", b, this.entry.timeout_ms));
+    return callBatchOver(send, this, hook, events);
   }
 
   async #call(hook: HookpointName, event: unknown): Promise<CallOutcome> {

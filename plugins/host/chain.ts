@@ -20,9 +20,12 @@ export interface DecisionOutcome {
 }
 
 /** What a chain needs from a runner. */
-export type ChainMember = Pick<Runner, "alias" | "entry" | "call"> & {
-  fault(hook: string | null, kind: "error" | "timeout", message: string): CallOutcome;
-};
+export type ChainMember =
+  & Pick<Runner, "alias" | "entry" | "call">
+  & Partial<Pick<Runner, "callBatch">>
+  & {
+    fault(hook: string | null, kind: "error" | "timeout", message: string): CallOutcome;
+  };
 
 /**
  * Reads what a decide hook returned: `true` = allow, `false` = deny, null/undefined = ignore, or a
@@ -179,4 +182,61 @@ export async function runTransform(
     current = v;
   }
   return { dropped: false, value: current };
+}
+
+/**
+ * {@linkcode runTransform} over the events of one tick: each member is called once for every event
+ * still in the chain (`callBatch`: one crossing into a cage), and applies the same rules to each
+ * event's answer. A member that fails for one event skips only that event.
+ *
+ * @example
+ * ```ts
+ * import { type ChainMember, runTransformBatch } from "./chain.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const upper = {
+ *   alias: "upper",
+ *   callBatch: (_h: string, es: { topic: string }[]) =>
+ *     Promise.resolve(es.map((e) => e.topic === "drop" ? { ok: true, value: { drop: true } } : { ok: true, value: undefined })),
+ * } as unknown as ChainMember;
+ * const out = await runTransformBatch([upper], "message.publish", [{ topic: "a" }, { topic: "drop" }], null, true);
+ * assert.deepEqual(out, [{ dropped: false, value: { topic: "a" } }, { dropped: true, by: "upper" }]);
+ * ```
+ */
+export async function runTransformBatch(
+  members: readonly ChainMember[],
+  hook: TransformHookpoint,
+  events: unknown[],
+  valueKey: string | null,
+  droppable: boolean,
+): Promise<TransformOutcome[]> {
+  const current = events.map((e) =>
+    valueKey === null ? e : (e as Record<string, unknown>)[valueKey]
+  );
+  const out: TransformOutcome[] = new Array(events.length);
+  let live = events.map((_, i) => i);
+  for (const m of members) {
+    if (live.length === 0) break;
+    const args = live.map((i) =>
+      valueKey === null ? current[i] : { ...(events[i] as object), [valueKey]: current[i] }
+    );
+    const answers = m.callBatch
+      ? await m.callBatch(hook, args)
+      : await Promise.all(args.map((a) => m.call(hook, a)));
+    live = live.filter((i, k) => {
+      const a = answers[k];
+      if (!a?.ok || a.value === null || a.value === undefined) return true;
+      const v = a.value as { drop?: unknown; reason?: unknown };
+      if (droppable && typeof v === "object" && v.drop === true) {
+        const reason = typeof v.reason === "string" ? { reason: v.reason } : {};
+        out[i] = { dropped: true, by: m.alias, ...reason };
+        return false;
+      }
+      if (VALID[hook](v)) current[i] = v;
+      else m.fault(hook, "error", `invalid ${hook} result, value kept`);
+      return true;
+    });
+  }
+  for (const i of live) out[i] = { dropped: false, value: current[i] };
+  return out;
 }

@@ -1,30 +1,31 @@
 /**
- * The byte framing of the RPC between the broker and a plugin process (stdin/stdout pipes).
+ * The byte framing of the RPC between the broker and a caged plugin (a process's stdin/stdout
+ * pipes, a Worker's port).
  *
- * One frame carries one batch of rpc.ts frames: `u32 length of the rest` · `u32 JSON length` ·
- * JSON text · then each binary value as `u32 length` · bytes. Every `Uint8Array` in the batch is
- * lifted out of the JSON (replaced by `{"\u0000b": index}`), so payloads cross as raw bytes instead
- * of base64 or a structured clone. Everything else must be JSON data (strings, numbers, booleans,
- * null, arrays, plain objects): that is all a hook event or result holds.
+ * One frame carries one batch of rpc.ts frames: `u32 length of the rest` · `u8 kind` · records.
+ * Kind 1 is a batch (an array, one record per element), kind 0 a single value (one JSON record).
+ * The frames that carry messages (a `hook` request whose event is a message, an answer that is a
+ * message, `null` or nothing; a `hooks` batch of messages and its answers, `_batch_codec.ts`) are
+ * compact binary records (`_wire_codec.ts`: topic, payload, flags, publisher, properties only when
+ * present); every other frame is a JSON record with its `Uint8Array`s lifted out as raw bytes. Everything must be JSON data (strings, numbers,
+ * booleans, null, arrays, plain objects) or bytes: that is all a hook event or result holds.
  *
- * The reader side is hostile-input safe: a frame longer than its limit, a truncated section or
- * JSON that does not parse throws {@linkcode FrameError} and the reader stops (the peer is then
- * treated as broken); nothing is buffered past the limit.
+ * The reader side is hostile-input safe: a frame longer than its limit, a truncated section,
+ * JSON that does not parse or a string that is not UTF-8 throws {@linkcode FrameError} and the
+ * reader stops (the peer is then treated as broken); nothing is buffered past the limit.
  *
  * @module
  */
 
-/** A frame that breaks the format or its size limit. */
-export class FrameError extends Error {
-  override name = "FrameError";
-}
+import { ByteReader, ByteWriter, FrameError } from "./_wire_codec.ts";
+import { readRecord, writeRecord } from "./_records.ts";
 
-const BIN_KEY = "\u0000b";
-const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+export { FrameError };
+
+const SINGLE = 0, BATCH = 1;
 
 /**
- * Encodes one value as a frame.
+ * Encodes one value as a frame (its length prefix included).
  *
  * @example
  * ```ts
@@ -35,31 +36,17 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * ```
  */
 export function encodeFrame(value: unknown): Uint8Array {
-  const bins: Uint8Array[] = [];
-  // `this[k]` is the value before `toJSON` (a Node Buffer would otherwise arrive as {type, data}).
-  const json = JSON.stringify(value, function (this: Record<string, unknown>, k, x) {
-    const raw = this[k];
-    if (raw instanceof Uint8Array) {
-      bins.push(raw);
-      return { [BIN_KEY]: bins.length - 1 };
-    }
-    return x;
-  }) ?? "null";
-  const text = encoder.encode(json);
-  let size = 8 + text.length;
-  for (const b of bins) size += 4 + b.length;
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, size - 4);
-  view.setUint32(4, text.length);
-  out.set(text, 8);
-  let at = 8 + text.length;
-  for (const b of bins) {
-    view.setUint32(at, b.length);
-    out.set(b, at + 4);
-    at += 4 + b.length;
+  const w = new ByteWriter();
+  const size = w.hole();
+  if (Array.isArray(value)) {
+    w.u8(BATCH);
+    for (const item of value) writeRecord(w, item);
+  } else {
+    w.u8(SINGLE);
+    w.json(value);
   }
-  return out;
+  w.patch(size, w.length - 4);
+  return w.bytes();
 }
 
 /**
@@ -69,38 +56,21 @@ export function encodeFrame(value: unknown): Uint8Array {
  * ```ts
  * import assert from "node:assert/strict";
  * import { decodeFrame, FrameError } from "./frames.ts";
- * assert.throws(() => decodeFrame(new Uint8Array([0, 0, 0, 9, 1])), FrameError);
+ * assert.throws(() => decodeFrame(new Uint8Array([0, 0, 0, 0, 9, 1])), FrameError);
  * ```
  */
 export function decodeFrame(body: Uint8Array): unknown {
-  if (body.length < 4) throw new FrameError("frame shorter than its header");
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const jsonLength = view.getUint32(0);
-  if (4 + jsonLength > body.length) throw new FrameError("JSON section runs past the frame");
-  const bins: Uint8Array[] = [];
-  let at = 4 + jsonLength;
-  while (at < body.length) {
-    if (at + 4 > body.length) throw new FrameError("binary section header runs past the frame");
-    const n = view.getUint32(at);
-    if (at + 4 + n > body.length) throw new FrameError("binary section runs past the frame");
-    bins.push(body.slice(at + 4, at + 4 + n));
-    at += 4 + n;
+  const r = new ByteReader(body);
+  const kind = r.u8();
+  if (kind === SINGLE) {
+    const value = r.json();
+    if (!r.done) throw new FrameError("bytes after the value");
+    return value;
   }
-  let text: string;
-  try {
-    text = decoder.decode(body.subarray(4, 4 + jsonLength));
-    return JSON.parse(text, (_k, x) => {
-      if (x === null || typeof x !== "object" || !Object.hasOwn(x, BIN_KEY)) return x;
-      const i = x[BIN_KEY];
-      if (!Number.isInteger(i) || i < 0 || i >= bins.length) {
-        throw new FrameError(`binary reference ${JSON.stringify(i)} is out of range`);
-      }
-      return bins[i];
-    });
-  } catch (err) {
-    if (err instanceof FrameError) throw err;
-    throw new FrameError(`frame is not valid JSON: ${(err as Error).message}`);
-  }
+  if (kind !== BATCH) throw new FrameError(`unknown frame kind ${kind}`);
+  const out: unknown[] = [];
+  while (!r.done) out.push(readRecord(r));
+  return out;
 }
 
 /**
@@ -173,4 +143,98 @@ export class FrameReader {
     this.#chunks = [all];
     return all;
   }
+}
+
+/**
+ * Writes frames to a byte sink one write at a time: frames queued while a write is in flight
+ * leave together in the next one, so a slow reader costs fewer, larger writes (a pipe write is a
+ * system call). `write` failing stops the writer (the owner learns of a dead peer elsewhere).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FrameWriter } from "./frames.ts";
+ * const writes: number[] = [];
+ * const w = new FrameWriter((b) => Promise.resolve(void writes.push(b.length)));
+ * w.push(new Uint8Array(3));
+ * w.push(new Uint8Array(4));
+ * w.push(new Uint8Array(5));
+ * await w.idle();
+ * assert.deepEqual(writes, [3, 9]);
+ * ```
+ */
+export class FrameWriter {
+  #queue: Uint8Array[] = [];
+  #writing: Promise<void> | null = null;
+  #failed = false;
+
+  constructor(readonly write: (bytes: Uint8Array) => Promise<unknown>) {}
+
+  /** Queues one encoded frame. */
+  push(frame: Uint8Array): void {
+    if (this.#failed) return;
+    this.#queue.push(frame);
+    this.#writing ??= this.#drain();
+  }
+
+  /** Resolves once everything queued is written (or the sink failed). */
+  async idle(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const parts = this.#queue;
+        this.#queue = [];
+        await this.write(parts.length === 1 ? parts[0] : join(parts));
+      }
+    } catch {
+      this.#failed = true;
+      this.#queue = [];
+    } finally {
+      this.#writing = null;
+    }
+  }
+}
+
+function join(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * Posts `batch` to a Worker port as one encoded frame (frames.ts), its buffer transferred: one
+ * copy-free post per batch instead of a structured clone of every object in it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { postFrame, readPosted } from "./frames.ts";
+ * let posted: unknown;
+ * postFrame({ postMessage: (m) => posted = m }, [{ t: "msg", m: "log", a: 1 }]);
+ * assert.deepEqual(readPosted(posted), [{ t: "msg", m: "log", a: 1 }]);
+ * ```
+ */
+export function postFrame(
+  port: { postMessage(m: unknown, transfer: Transferable[]): void },
+  batch: unknown,
+): void {
+  const frame = encodeFrame(batch);
+  port.postMessage(frame, [frame.buffer as ArrayBuffer]);
+}
+
+/** Decodes what the other side posted with {@linkcode postFrame}; throws FrameError. */
+export function readPosted(data: unknown): unknown {
+  if (!(data instanceof Uint8Array) || data.length < 4) {
+    throw new TypeError("a worker message must be an encoded frame");
+  }
+  return decodeFrame(data.subarray(4));
 }

@@ -23,7 +23,8 @@ import {
   type TransformHookpoint,
   type TransformValue,
 } from "../sdk/hookpoints.ts";
-import { type DecisionOutcome, runDecide, runTransform } from "./chain.ts";
+import { type DecisionOutcome, runDecide, runTransform, runTransformBatch } from "./chain.ts";
+import { TransformBatcher } from "./batcher.ts";
 import { instantiateDeps, type PluginHostOptions } from "./host_options.ts";
 import { type PluginStatus, slotStatus } from "./host_status.ts";
 import {
@@ -61,6 +62,12 @@ export class PluginHost {
   #deps: InstantiateDeps;
   #inflight = new Set<Promise<unknown>>();
   #closed = false;
+  /** The message hooks of one tick, run as one batch (one crossing per plugin). */
+  #batcher = new TransformBatcher((hook, events) => {
+    const { value, droppable } = HOOKPOINTS[hook];
+    const chain = this.#chains.get(hook) ?? [];
+    return this.#track(runTransformBatch(chain, hook, events, value, droppable));
+  });
 
   private constructor(slots: PluginSlot[], opts: PluginHostOptions, deps: InstantiateDeps) {
     this.#slots = slots;
@@ -148,16 +155,20 @@ export class PluginHost {
 
   /**
    * Runs a transform chain; resolves to the final value (the field the table names, or the whole
-   * event), or null when a plugin dropped it.
+   * event), or null when a plugin dropped it. The message hooks asked for in one tick run as one
+   * batch (`batcher.ts`).
    */
-  async transform<H extends TransformHookpoint>(
+  transform<H extends TransformHookpoint>(
     hook: H,
     event: EventOf<H>,
   ): Promise<TransformValue<H> | null> {
+    if (hook === "message.publish" || hook === "message.delivered") {
+      return this.#batcher.add(hook, event) as Promise<TransformValue<H> | null>;
+    }
     const spec = HOOKPOINTS[hook];
     const chain = this.#chains.get(hook) ?? [];
-    const out = await this.#track(runTransform(chain, hook, event, spec.value, spec.droppable));
-    return out.dropped ? null : out.value as TransformValue<H>;
+    return this.#track(runTransform(chain, hook, event, spec.value, spec.droppable))
+      .then((out) => out.dropped ? null : out.value as TransformValue<H>);
   }
 
   /** Fire-and-forget; batched per tick to each worker; errors are logged and counted. */

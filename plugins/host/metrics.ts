@@ -80,23 +80,26 @@ export function percentile(
 export class HookMetricsRecorder {
   #hooks = new Map<string, HookCounters>();
 
-  /** Counts one call; `ms` is its latency when it answered (omit for notifications). */
-  call(hook: string, ms?: number): void {
+  /**
+   * Counts `n` calls (one, or the events of one batch); `ms` is their latency when they answered
+   * (omit for notifications).
+   */
+  call(hook: string, ms?: number, n = 1): void {
     const h = this.#get(hook);
-    h.calls++;
+    h.calls += n;
     if (ms === undefined) return;
     let i = LATENCY_BOUNDS_MS.findIndex((b) => ms <= b);
     if (i < 0) i = LATENCY_BOUNDS_MS.length;
-    h.counts[i]++;
+    h.counts[i] += n;
     if (ms > h.max) h.max = ms;
   }
 
-  /** Counts an error or a timeout of `hook` (null: outside any hook, not recorded here). */
-  fault(hook: string | null, kind: "error" | "timeout"): void {
+  /** Counts `n` errors or timeouts of `hook` (null: outside any hook, not recorded here). */
+  fault(hook: string | null, kind: "error" | "timeout", n = 1): void {
     if (hook === null) return;
     const h = this.#get(hook);
-    if (kind === "timeout") h.timeouts++;
-    else h.errors++;
+    if (kind === "timeout") h.timeouts += n;
+    else h.errors += n;
   }
 
   /** Plain copy, one entry per hookpoint seen. */

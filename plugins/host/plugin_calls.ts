@@ -7,7 +7,7 @@
 
 import type { HookpointName } from "../sdk/hookpoints.ts";
 import type { Plugin, PluginContext } from "../sdk/plugin.ts";
-import type { ConfigureAnswer } from "./protocol.ts";
+import type { ConfigureAnswer, HookAnswer } from "./protocol.ts";
 
 /**
  * Calls the plugin's hook for `hook` with an event of that hookpoint. Throws a TypeError when the
@@ -31,6 +31,49 @@ export function callHook(
   if (typeof fn !== "function") throw new TypeError(`plugin has no ${hook} hook`);
   // The event is the hookpoint's own: the host built it for this very hookpoint.
   return (fn as (event: unknown, ctx: PluginContext) => unknown)(event, ctx);
+}
+
+/**
+ * Calls the plugin's hook once per event of a batch: one answer per event, in order. A hook that
+ * throws (or rejects) for one event fails only that event's answer; the batch waits only when a
+ * hook answered with a promise.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { callHooks } from "./plugin_calls.ts";
+ * const plugin = {
+ *   name: "p",
+ *   version: "1",
+ *   hooks: { "message.publish": (m: { topic: string }) => { if (m.topic === "x") throw new Error("no x"); } },
+ * };
+ * const answers = await callHooks(plugin as never, "message.publish", [{ topic: "a" }, { topic: "x" }], {} as never);
+ * assert.deepEqual(answers, [{ v: undefined }, { error: "no x" }]);
+ * ```
+ */
+export function callHooks(
+  plugin: Plugin,
+  hook: HookpointName,
+  events: unknown[],
+  ctx: PluginContext,
+): HookAnswer[] | Promise<HookAnswer[]> {
+  const answers: HookAnswer[] = new Array(events.length);
+  let waits: Promise<void>[] | undefined;
+  for (let i = 0; i < events.length; i++) {
+    const fail = (err: unknown) => void (answers[i] = { error: errorText(err) });
+    try {
+      const r = callHook(plugin, hook, events[i], ctx);
+      if (r instanceof Promise) (waits ??= []).push(r.then((v) => void (answers[i] = { v }), fail));
+      else answers[i] = { v: r };
+    } catch (err) {
+      fail(err);
+    }
+  }
+  return waits ? Promise.all(waits).then(() => answers) : answers;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /**

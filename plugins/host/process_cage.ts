@@ -20,7 +20,7 @@
 
 import type { Cage, CageEvents, CageHandle } from "./cage.ts";
 import { PluginLoadError } from "./errors.ts";
-import { encodeFrame, FrameReader } from "./frames.ts";
+import { encodeFrame, FrameReader, FrameWriter } from "./frames.ts";
 import type { LoadedSource } from "./loader.ts";
 import type { WorkerPermissions } from "./permissions.ts";
 import { permissionFlags } from "./process_flags.ts";
@@ -169,6 +169,7 @@ export class ProcessCage implements Cage {
 class ProcessHandle implements CageHandle {
   #child: Deno.ChildProcess;
   #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #frames: FrameWriter;
   #ending = false;
   #stderrTail = "";
   #done: Promise<void>;
@@ -183,6 +184,8 @@ class ProcessHandle implements CageHandle {
     this.#child = child;
     this.#stdin = child.stdin.getWriter();
     this.#stdin.closed.catch(() => {});
+    // A dead child is reported by #exited.
+    this.#frames = new FrameWriter((bytes) => this.#stdin.write(bytes));
     const frames = this.#readFrames(new FrameReader(opts.memoryMb * 1024 * 1024));
     // The reason of an exit is read from all of stderr (V8 prints "out of memory" there).
     const exit = Promise.all([child.status, this.#readStderr()]).then(([s]) => this.#exited(s));
@@ -191,7 +194,7 @@ class ProcessHandle implements CageHandle {
 
   #write(batch: unknown): void {
     if (this.#ending) return;
-    this.#stdin.write(encodeFrame(batch)).catch(() => {}); // a dead child is reported by #exited
+    this.#frames.push(encodeFrame(batch));
   }
 
   async #readFrames(reader: FrameReader): Promise<void> {

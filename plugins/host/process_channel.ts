@@ -7,7 +7,7 @@
  * @module
  */
 
-import { encodeFrame, FrameReader } from "./frames.ts";
+import { encodeFrame, FrameReader, FrameWriter } from "./frames.ts";
 import type { Channel } from "./worker_bootstrap.ts";
 
 /**
@@ -24,8 +24,9 @@ export function processChannel(): Channel {
   const input = Deno.stdin.readable;
   Object.defineProperty(Deno, "stdout", { value: Deno.stderr });
   const gone = () => Deno.exit(0);
+  const frames = new FrameWriter((bytes) => out.write(bytes).catch(gone));
   return {
-    port: { postMessage: (batch) => void out.write(encodeFrame(batch)).catch(gone) },
+    port: { postMessage: (batch) => frames.push(encodeFrame(batch)) },
     listen(receive) {
       (async () => {
         const reader = new FrameReader(Number.MAX_SAFE_INTEGER); // the host is trusted

@@ -62,6 +62,18 @@ export interface HookCall {
   e: unknown;
 }
 
+/** Params of `hooks`: one transform hookpoint, many events (the messages of one tick). */
+export interface HookBatch {
+  h: HookpointName;
+  es: unknown[];
+}
+
+/**
+ * One event's answer in a `hooks` batch: what the hook returned, `same` (it returned the event's
+ * value exactly as it came: the broker keeps its own), or what it threw (that event alone fails).
+ */
+export type HookAnswer = { v: unknown } | { same: true } | { error: string };
+
 /** What `configure` answers: whether the plugin took the config (false: it has no hook). */
 export interface ConfigureAnswer {
   applied: boolean;
@@ -83,6 +95,8 @@ export type PluginRequests = {
   start: Row<Record<string, unknown>, null>;
   /** One hook call; the result is checked by the hook chain (chain.ts). */
   hook: Row<HookCall, unknown>;
+  /** One transform hook over many events: one answer per event, in order. */
+  hooks: Row<HookBatch, HookAnswer[]>;
   /** configChanged with the new config. */
   configure: Row<Record<string, unknown>, ConfigureAnswer>;
   /** healthCheck; null when the plugin has none. */

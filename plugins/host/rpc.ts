@@ -1,9 +1,11 @@
 /**
- * Pipelined request/response over a Worker's message port, used by both the host and the worker.
+ * Pipelined request/response over a cage's port (a Worker or a process), used by both sides.
  *
  * Frames queued in one tick leave in one `postMessage` (an array), so 1000 calls issued together
- * cost one structured clone each way instead of 1000 messages. Requests carry ids; answers may
- * come back in any order. One-way frames (`send`) are batched the same way and never answered.
+ * cost one encoded frame each way instead of 1000 messages (the cages encode a batch with
+ * frames.ts: messages in a compact binary layout, one pipe write or one transferred buffer).
+ * Requests carry ids; answers may come back in any order. One-way frames (`send`) are batched
+ * the same way and never answered.
  *
  * Calls and one-way messages are typed by the other side's table (protocol.ts); every batch that
  * arrives is checked frame by frame (`frameProblem`) before it is dispatched, and answers are read

@@ -51,6 +51,11 @@ export interface Runner {
   /** Runs setup and start with the validated config. */
   start(config: Record<string, unknown>): Promise<void>;
   call(hook: HookpointName, event: unknown): Promise<CallOutcome>;
+  /**
+   * One transform hook over many events (one crossing for a caged plugin): one outcome per event,
+   * in order. A timeout or a lost plugin fails every event; a hook that throws only its own.
+   */
+  callBatch(hook: HookpointName, events: unknown[]): Promise<CallOutcome[]>;
   /** Offers a new config to `configChanged`; rejects with its refusal. `applied: false` = no hook. */
   configure(config: Record<string, unknown>): Promise<ConfigureAnswer>;
   /** Runs `healthCheck`; null when the plugin has none. */
@@ -92,15 +97,16 @@ export abstract class RunnerBase {
     this.log.error(`Plugin "${this.alias}" failed: ${reason}`, { plugin: this.alias });
   }
 
-  /** Counts and logs a hook problem. */
-  fault(hook: string | null, kind: "error" | "timeout", message: string): CallOutcome {
-    if (kind === "timeout") this.metrics.timeouts++;
-    else this.metrics.errors++;
-    this.hookMetrics.fault(hook, kind);
+  /** Counts and logs a hook problem (`n` events of one batch: counted each, logged once). */
+  fault(hook: string | null, kind: "error" | "timeout", message: string, n = 1): CallOutcome {
+    if (kind === "timeout") this.metrics.timeouts += n;
+    else this.metrics.errors += n;
+    this.hookMetrics.fault(hook, kind, n);
     this.log.warn(`Plugin hook ${kind === "timeout" ? "timed out" : "failed"}`, {
       plugin: this.alias,
       hook,
       error: message,
+      ...(n > 1 ? { events: n } : {}),
     });
     return { ok: false, reason: kind, message };
   }

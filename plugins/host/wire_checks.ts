@@ -13,6 +13,7 @@ import type { Manifest } from "./manifest.ts";
 import type {
   ConfigureAnswer,
   HealthReport,
+  HookAnswer,
   HostMessages,
   LogLevel,
   MessageReaders,
@@ -106,6 +107,7 @@ export const PLUGIN_ANSWERS = {
   load: readManifestAnswer,
   start: () => null,
   hook: (raw) => raw,
+  hooks: readHookAnswers,
   configure: (raw): ConfigureAnswer =>
     isObject(raw) && typeof raw.applied === "boolean"
       ? { applied: raw.applied }
@@ -120,6 +122,19 @@ export const PLUGIN_ANSWERS = {
   },
   stop: () => null,
 } satisfies ResultReaders<PluginRequests>;
+
+/**
+ * The answers to a `hooks` batch: an array of `{v}` (the value passes as it is: the hook chain
+ * checks it), `{same: true}` or `{error: string}`. The host checks the count against the batch.
+ */
+function readHookAnswers(raw: unknown): HookAnswer[] {
+  if (!Array.isArray(raw)) return badAnswer("hooks", "an array");
+  return raw.map((a): HookAnswer => {
+    if (!isObject(a)) return badAnswer("hooks", "{v}, {same: true} or {error: string} answers");
+    if (typeof a.error === "string") return { error: a.error.slice(0, 2000) };
+    return a.same === true ? { same: true } : { v: a.v };
+  });
+}
 
 /** The manifest the cage's bootstrap builds (manifest.ts), checked field by field. */
 function readManifestAnswer(raw: unknown): Manifest {

@@ -4,7 +4,7 @@
  * permissions), then serves hook calls over rpc.ts.
  *
  * It serves the rows of {@linkcode PluginRequests} (load: import, answer the manifest; start:
- * setup + start; hook; configure: configChanged; health: healthCheck; stop; ping) and of
+ * setup + start; hook; hooks: one hook over a batch of events; configure: configChanged; health: healthCheck; stop; ping) and of
  * {@linkcode PluginMessages} (notify); towards the host it sends the messages of `HostMessages`
  * (log, fault) and calls the context methods of `ContextRequests` (protocol.ts).
  *
@@ -16,7 +16,8 @@ import { makeContext } from "./context.ts";
 import { readManifest } from "./manifest.ts";
 import type { LoadedSource } from "./loader.ts";
 import type { Plugin, PluginContext } from "../sdk/plugin.ts";
-import { callHook, configure } from "./plugin_calls.ts";
+import { callHook, callHooks, configure } from "./plugin_calls.ts";
+import { postFrame, readPosted } from "./frames.ts";
 import {
   type HostWire,
   type MessageHandlers,
@@ -64,10 +65,19 @@ export interface Channel {
   listen(receive: (batch: unknown) => void): void;
 }
 
-/** The channel of a Worker: `postMessage` / `onmessage` on the worker's global scope. */
+/**
+ * The channel of a Worker: `postMessage` / `onmessage` on the worker's global scope, one encoded
+ * frame per batch (frames.ts, the same bytes as a process's pipe).
+ */
 export function workerChannel(): Channel {
-  const scope = globalThis as unknown as Port & { onmessage: (e: MessageEvent) => void };
-  return { port: scope, listen: (receive) => void (scope.onmessage = (e) => receive(e.data)) };
+  const scope = globalThis as unknown as {
+    postMessage(m: unknown, transfer: Transferable[]): void;
+    onmessage: (e: MessageEvent) => void;
+  };
+  return {
+    port: { postMessage: (batch) => postFrame(scope, batch) },
+    listen: (receive) => void (scope.onmessage = (e) => receive(readPosted(e.data))),
+  };
 }
 
 /**
@@ -140,6 +150,7 @@ function requestHandlers(
       return null;
     },
     hook: async ({ h, e }) => await callHook(it.plugin!, h, e, it.ctx!),
+    hooks: ({ h, es }) => callHooks(it.plugin!, h, es, it.ctx!),
     configure: (config) => configure(it.plugin, it.ctx, config),
     health: async () =>
       it.plugin?.healthCheck && it.ctx ? await it.plugin.healthCheck(it.ctx) : null,

@@ -11,6 +11,7 @@ import type { Cage, CageEvents, CageHandle } from "./cage.ts";
 import { PluginLoadError } from "./errors.ts";
 import type { LoadedSource } from "./loader.ts";
 import type { WorkerPermissions } from "./permissions.ts";
+import { postFrame, readPosted } from "./frames.ts";
 
 const BOOTSTRAP = new URL("./worker_bootstrap.ts", import.meta.url).href;
 const WORKER_MAIN = new URL("./worker_main.ts", import.meta.url).href;
@@ -54,14 +55,22 @@ export class WorkerCage implements Cage {
         { cause: err },
       );
     }
-    worker.onmessage = (e) => events.receive(e.data);
+    worker.onmessage = (e) => {
+      let batch: unknown;
+      try {
+        batch = readPosted(e.data);
+      } catch (err) {
+        return events.invalid(`bad frame from the plugin worker: ${(err as Error).message}`);
+      }
+      events.receive(batch);
+    };
     worker.onmessageerror = () => events.invalid("message could not be deserialized");
     worker.onerror = (e) => {
       e.preventDefault();
       events.crash(`uncaught error: ${e.message}`);
     };
     return {
-      port: worker,
+      port: { postMessage: (batch) => postFrame(worker, batch) },
       terminate: () => Promise.resolve(worker.terminate()),
     };
   }

@@ -179,6 +179,13 @@ export const OPENAPI = {
         responses: { "200": body({ type: "object" }), ...errors },
       },
     },
+    "/cluster": {
+      get: {
+        tags: ["cluster"],
+        summary: "This node's cluster state and every node with its clients and load",
+        responses: { "200": body(ref("Cluster")), ...errors },
+      },
+    },
   },
   components: {
     securitySchemes: {
@@ -212,6 +219,27 @@ export const OPENAPI = {
           error: { type: "string" },
           permissions: { type: "object" },
           metrics: { type: "object" },
+        },
+      },
+      Cluster: {
+        type: "object",
+        required: ["enabled", "nodes"],
+        properties: {
+          enabled: { type: "boolean" },
+          node: { type: "string" },
+          connected: { type: "boolean" },
+          nodes: { type: "array", items: ref("Node") },
+        },
+      },
+      Node: {
+        type: "object",
+        properties: {
+          node: { type: "string" },
+          startedAt: { type: "integer", description: "ms since the epoch" },
+          seenAt: { type: "integer", description: "last heartbeat, ms since the epoch" },
+          clients: { type: "integer" },
+          receivedPerSec: { type: "number" },
+          sentPerSec: { type: "number" },
         },
       },
       Client: {

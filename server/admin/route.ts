@@ -7,6 +7,7 @@
  */
 
 import type { PluginManager } from "../../plugins/host/mod.ts";
+import type { Cluster } from "../cluster/mod.ts";
 import type { ReadOnlyBroker } from "../read_only_broker.ts";
 import type { BodyKind } from "./guard.ts";
 
@@ -22,6 +23,8 @@ export interface RouteContext {
   broker: ReadOnlyBroker;
   /** Null when the broker runs without a plugin host. */
   manager: PluginManager | null;
+  /** This node's part in the cluster; undefined when it runs alone. */
+  cluster?: Cluster;
 }
 
 /** One route: method, path template (`{name}` segments), the body it takes, and handler. */

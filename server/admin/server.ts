@@ -10,6 +10,7 @@ import { parseBind } from "../config/bind.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { PluginManager } from "../../plugins/host/mod.ts";
 import type { ReadOnlyBroker } from "../read_only_broker.ts";
+import type { Cluster } from "../cluster/mod.ts";
 import { checkRouteAlias } from "../../plugins/host/package_names.ts";
 import { AdminAuth } from "./auth.ts";
 import { type AdminSelf, adminSelf, checkHost, checkMediaType, checkOrigin } from "./guard.ts";
@@ -34,6 +35,8 @@ export interface AdminDeps {
   broker: ReadOnlyBroker;
   manager: PluginManager | null;
   log: Logger;
+  /** This node's part in the cluster; undefined when it runs alone. */
+  cluster?: Cluster;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -73,7 +76,8 @@ export async function handleAdmin(
     }
     if (params.alias !== undefined) checkRouteAlias(params.alias);
     checkMediaType(req, route.body, path);
-    return await route.handler({ req, params, url, broker: deps.broker, manager: deps.manager });
+    const { broker, manager, cluster } = deps;
+    return await route.handler({ req, params, url, broker, manager, cluster });
   } catch (err) {
     const res = errorResponse(err);
     if (res.status >= 500) deps.log.error("Admin API error", { path, error: err });

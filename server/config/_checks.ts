@@ -1,5 +1,6 @@
 // Private: checks that the Avro schema cannot express, run on a config that passed the schema.
 
+import { checkCluster } from "../cluster/config.ts";
 import { parseBind } from "./bind.ts";
 import type { ConfigIssue } from "./errors.ts";
 import type { BrokerConfig, ListenerConfig } from "./types.ts";
@@ -43,6 +44,7 @@ export function checkConfig(cfg: BrokerConfig): ConfigIssue[] {
     ...checkRanges(cfg),
     ...checkAliases(cfg, "auth", cfg.auth.plugins),
     ...checkAliases(cfg, "topic_check", cfg.topic_check.plugins),
+    ...checkCluster(cfg.cluster),
     ...Object.entries(cfg.plugins).flatMap(([alias, p]) =>
       p.integrity === null || INTEGRITY.test(p.integrity) ? [] : [{
         path: `plugins.${alias}.integrity`,

@@ -21,9 +21,9 @@ type Validated = AvroValue<typeof BROKER_SCHEMA>;
 const underscored = (key: string): string => key.replaceAll("-", "_");
 
 /**
- * Parses and validates config text. Relative `cert`, `key`, `ca` and plugin `source` (`./x.ts`)
- * paths are resolved against
- * the directory of `file`; the files themselves are read later by the transport.
+ * Parses and validates config text. Relative `cert`, `key`, `ca`, `cluster.nats` file
+ * (`credentials`, `tls_*`) and plugin `source` (`./x.ts`) paths are resolved against the
+ * directory of `file`; the files themselves are read later by the transport.
  *
  * @param text YAML text; empty text, or a key with nothing after it (`mqtt:`), means defaults.
  * @param file The file name, used in error messages and to resolve relative paths.
@@ -105,7 +105,7 @@ function parseYaml(text: string, file: string): unknown {
   }
 }
 
-/** Drops permission keys left null (not granted); resolves certificate and plugin paths. */
+/** Drops permission keys left null (not granted); resolves certificate, NATS and plugin paths. */
 function normalize(cfg: Validated, baseDir: string): BrokerConfig {
   const resolve = (path: string | null) =>
     path === null || isAbsolute(path) ? path : join(baseDir, path);
@@ -113,6 +113,10 @@ function normalize(cfg: Validated, baseDir: string): BrokerConfig {
     listener.cert = resolve(listener.cert);
     listener.key = resolve(listener.key);
     listener.ca = resolve(listener.ca);
+  }
+  const nats = cfg.cluster.nats;
+  for (const k of ["credentials", "tls_ca", "tls_cert", "tls_key"] as const) {
+    nats[k] = resolve(nats[k]);
   }
   const plugins = Object.entries(cfg.plugins).map(([alias, plugin]) => {
     const { source, permissions } = plugin;

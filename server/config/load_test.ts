@@ -35,7 +35,20 @@ const DOCUMENTED: BrokerConfig = {
   topic_check: { enable: false, plugins: null },
   plugins: {},
   data_dir: ".data",
+  persistence: { backend: "sqlite", sync: "process", file: "aviary.db", max_messages: 1000000 },
   admin: { enable: false, bind: "127.0.0.1:18083", users: [], api_keys: [] },
+  cluster: {
+    enable: false,
+    node: null,
+    subject_prefix: "aviary",
+    nats: {
+      servers: ["nats://127.0.0.1:4222"],
+      credentials: null,
+      tls_ca: null,
+      tls_cert: null,
+      tls_key: null,
+    },
+  },
 };
 
 /** Runs `fn`, which must throw a ConfigError, and returns it. */

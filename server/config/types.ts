@@ -50,8 +50,47 @@ export interface BrokerConfig {
   plugins: Record<string, PluginEntryConfig>;
   /** Where sessions, installed plugins and plugin stores live (relative to the working dir). */
   data_dir: string;
+  /** Durable sessions and messages (on by default: SQLite in `data_dir`). */
+  persistence: PersistenceConfig;
   /** The admin REST API and dashboard. */
   admin: AdminConfig;
+  /** Several nodes serving one MQTT space over NATS JetStream (off by default). */
+  cluster: ClusterConfig;
+}
+
+/** The `cluster:` section. */
+export interface ClusterConfig {
+  /** Whether this node joins a cluster; without it, no NATS connection is made. */
+  enable: boolean;
+  /** This node's name, unique in the cluster; null = the host name and the process id. */
+  node: string | null;
+  /** First token of every NATS subject and bucket name of this cluster. */
+  subject_prefix: string;
+  /** How this node reaches NATS. */
+  nats: {
+    /** NATS server URLs, tried in turn. */
+    servers: string[];
+    /** A NATS `.creds` file; null = none. */
+    credentials: string | null;
+    /** CA certificate (PEM file) to verify the NATS servers; null = system. */
+    tls_ca: string | null;
+    /** Client certificate (PEM file); null = none. */
+    tls_cert: string | null;
+    /** Client certificate's key (PEM file); null = none. */
+    tls_key: string | null;
+  };
+}
+
+/** The `persistence:` section. */
+export interface PersistenceConfig {
+  /** `sqlite` (a database file in `data_dir`, loaded at start) or `memory` (lost on restart). */
+  backend: "sqlite" | "memory";
+  /** `process`: survives a killed process; `power`: also survives power loss (fsync per commit). */
+  sync: "process" | "power";
+  /** The SQLite database file, relative to `data_dir`. */
+  file: string;
+  /** Most messages stored for offline and slow sessions together; 0 = no limit. */
+  max_messages: number;
 }
 
 /** The admin listener: REST API under `/api/v1/` and the dashboard at `/`. */

@@ -15,7 +15,13 @@ import type {
 } from "../../plugins/host/entry.ts";
 import { PERMISSION_NAMES, type PermissionName } from "../../plugins/sdk/plugin.ts";
 import { type AvroValue, BROKER_SCHEMA } from "../../schema/mod.ts";
-import type { AdminConfig, BrokerConfig, LogConfig } from "./types.ts";
+import type {
+  AdminConfig,
+  BrokerConfig,
+  ClusterConfig,
+  LogConfig,
+  PersistenceConfig,
+} from "./types.ts";
 
 /** `true` when A and B are the same type (same keys, same optionality, same kinds, all levels). */
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
@@ -52,6 +58,8 @@ same<Same<keyof SchemaEntry["permissions"], PermissionName>>();
 same<Same<Granted<SchemaEntry["permissions"]>, Partial<PermissionGrant>>>();
 same<Same<LoadedEntry, PluginEntryConfig>>();
 same<Same<Schema["admin"], AdminConfig>>();
+same<Same<Schema["persistence"], PersistenceConfig>>();
+same<Same<Schema["cluster"], ClusterConfig>>();
 same<Same<Loaded, BrokerConfig>>();
 
 Deno.test("BROKER_SCHEMA's permission keys are the SDK's PERMISSION_NAMES, in order", () => {

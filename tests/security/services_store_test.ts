@@ -54,7 +54,9 @@ plugins:
       assert.match(payload, /^RangeError: .*store_mb.*16 MiB/, payload);
       assert.ok(times.length > 0, "no round trip completed");
       const worst = Math.max(...times);
-      assert.ok(worst < 150, `worst MQTT round trip during the attack: ${worst.toFixed(1)} ms`);
+      // A stall on store writes would last seconds (45 MB through SQLite); the bound leaves room for
+      // a loaded machine without hiding one. Speed itself is measured by `deno task bench`.
+      assert.ok(worst < 1000, `worst MQTT round trip during the attack: ${worst.toFixed(1)} ms`);
       assert.equal(await roundTrip(broker.url, "after/store"), "after/store");
     } finally {
       await end(pinger);

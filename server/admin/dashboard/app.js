@@ -42,6 +42,7 @@ async function pollLive() {
       $("#stat-out-rate").textContent = ((stats.messagesSent - last.messagesSent) / dt).toFixed(1);
     }
     last = stats;
+    showCluster(await api("GET", "/cluster"));
     const body = $("#clients tbody");
     body.replaceChildren(...clients.data.map((c) => {
       const tr = document.createElement("tr");
@@ -61,6 +62,23 @@ async function pollLive() {
   } catch (err) {
     onAuthError(err);
   }
+}
+
+// The cluster's nodes with their clients and load (hidden when the broker runs alone).
+function showCluster(cluster) {
+  $("#cluster-section").hidden = !cluster.enabled;
+  if (!cluster.enabled) return;
+  $("#cluster-self").textContent = `(this node: ${cluster.node}${
+    cluster.connected ? "" : ", NATS unreachable"
+  })`;
+  $("#cluster-nodes tbody").replaceChildren(...cluster.nodes.map((n) => {
+    const tr = document.createElement("tr");
+    const seen = `${Math.max(0, Math.round((Date.now() - n.seenAt) / 1000))} s ago`;
+    for (const v of [n.node, n.clients, n.receivedPerSec, n.sentPerSec, seen]) {
+      tr.append(Object.assign(document.createElement("td"), { textContent: String(v) }));
+    }
+    return tr;
+  }));
 }
 
 function button(text, onclick, cls = "") {

@@ -1,0 +1,110 @@
+// The routing test over a 3-server NATS cluster (routes between servers, JetStream clustered):
+// each Aviary node talks to its own NATS server; messages cross by interest once per subscriber,
+// in order at every QoS [MQTT-4.6.0-5]; a shared group spans the nodes, each message to one
+// member (spec 4.8.2); a retained message set on node 1 reaches node 3 [MQTT-3.3.1-6].
+import assert from "node:assert/strict";
+import type { MqttClient } from "mqtt";
+import {
+  collect,
+  connect,
+  end,
+  startTestBroker,
+  subscribe,
+  type TestBroker,
+  waitFor,
+} from "../helpers.ts";
+import { NATS_SERVER, startNatsCluster } from "./_nats.ts";
+
+async function subscriber(node: TestBroker, filters: string[], clientId?: string) {
+  const client = await connect(node.url, clientId ? { clientId } : {});
+  const got = collect(client);
+  await subscribe(client, filters, { qos: 2 });
+  return { client, got };
+}
+
+/** Until every node's NATS server knows every subscription (interest crosses the routes). */
+async function settle(nodes: TestBroker[], probe: MqttClient, topic: string, seen: () => boolean) {
+  await Promise.all(nodes.map((n) => n.cluster!.flush()));
+  await waitFor(
+    () => {
+      probe.publish(topic, "probe", { qos: 0 });
+      return seen();
+    },
+    "interest on every NATS server",
+    10_000,
+  );
+}
+
+Deno.test({
+  name: "cluster over a 3-server NATS cluster: each node on its own NATS server",
+  ignore: !NATS_SERVER,
+  fn: async (t) => {
+    const servers = await startNatsCluster(3);
+    const nodes: TestBroker[] = [];
+    const clients: MqttClient[] = [];
+    try {
+      for (const [i, s] of servers.entries()) {
+        nodes.push(
+          await startTestBroker(
+            `cluster: {enable: true, node: k${
+              i + 1
+            }, subject_prefix: c3, nats: {servers: ["${s.url}"]}}\n`,
+          ),
+        );
+      }
+      const pub = await connect(nodes[0].url);
+      clients.push(pub);
+
+      await t.step("QoS 0/1/2 from node 1 reach nodes 2 and 3 once each, in order", async () => {
+        const subs = [await subscriber(nodes[1], ["t/#"]), await subscriber(nodes[2], ["t/#"])];
+        clients.push(...subs.map((s) => s.client));
+        const ready = () => subs.every((s) => s.got.some((m) => m.topic === "t/probe"));
+        await settle(nodes, pub, "t/probe", ready);
+        const sent = Array.from({ length: 30 }, (_, i) => `m${i}`);
+        for (const [i, p] of sent.entries()) {
+          await pub.publishAsync("t/a", p, { qos: (i % 3) as 0 | 1 | 2 });
+        }
+        for (const s of subs) {
+          await waitFor(() => s.got.filter((m) => m.topic === "t/a").length >= 30, "30 messages");
+          for (const qos of [0, 1, 2]) {
+            const got = s.got.filter((m) => m.topic === "t/a" && m.packet.qos === qos);
+            assert.deepEqual(got.map((m) => m.payload), sent.filter((_, i) => i % 3 === qos));
+          }
+        }
+      });
+
+      await t.step("a shared group across the nodes: each message once", async () => {
+        const members = await Promise.all(
+          nodes.map((n, i) => subscriber(n, ["$share/g/s/#"], `k-member-${i}`)),
+        );
+        clients.push(...members.map((m) => m.client));
+        const total = () => members.reduce((n, m) => n + m.got.length, 0);
+        await settle(nodes, pub, "s/probe", () => total() > 0);
+        const before = members.map((m) => m.got.length);
+        const sent = Array.from({ length: 60 }, (_, i) => `s${i}`);
+        for (const p of sent) await pub.publishAsync("s/job", p, { qos: 1 });
+        await waitFor(() => total() >= 60 + before.reduce((a, b) => a + b, 0), "60 deliveries");
+        const jobs = members.flatMap((m) => m.got.filter((g) => g.topic === "s/job"));
+        assert.deepEqual(jobs.map((m) => m.payload).sort(), [...sent].sort());
+      });
+
+      await t.step("a retained message set on node 1 is received on node 3", async () => {
+        await pub.publishAsync("r/3", "kept", { qos: 1, retain: true });
+        await waitFor(() => nodes[2].broker.retained.get("r/3") !== undefined, "node 3's cache");
+        const late = await subscriber(nodes[2], ["r/#"]);
+        clients.push(late.client);
+        await waitFor(() => late.got.length === 1, "the retained message");
+        assert.equal(late.got[0].payload, "kept");
+      });
+
+      await t.step("/api/v1/cluster's list: every node, whichever server it uses", async () => {
+        const listed = await nodes[2].cluster!.nodes();
+        assert.deepEqual(listed.map((n) => n.node), ["k1", "k2", "k3"]);
+      });
+    } finally {
+      await Promise.all(clients.map((c) => end(c)));
+      await Promise.all(nodes.map((n) => n.close()));
+      await Promise.all(servers.map((s) => s.dispose()));
+    }
+  },
+});
