@@ -68,6 +68,8 @@ export class Broker implements ClientHost {
   readonly offline: OfflineSessions;
   /** The other nodes of a cluster (set by the cluster when it starts; none alone). */
   remote: RemoteRouting | undefined;
+  /** Cluster: takes a connecting client's id and session from another node (set by the cluster). */
+  claimSession: ((client: ClientConnection) => void | Promise<void>) | undefined;
   #router: Router;
   #all = new Set<Client>();
   #closing = false;

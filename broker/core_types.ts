@@ -195,6 +195,8 @@ export interface BrokerCore {
   readonly retained: RetainStore;
   /** Closes an existing connection with the same client id (spec [MQTT-3.1.4-3]). */
   takeOver(conn: ClientConnection): void;
+  /** Cluster: takes `conn`'s client id (and its session) from the node holding it, if another. */
+  claimSession?(conn: ClientConnection): void | Promise<void>;
   /** Creates or resumes `conn`'s session; returns whether one was present (CONNACK flag). */
   openSession(conn: ClientConnection, expiryInterval: number): boolean;
   /** After CONNACK: announces the client and resumes delivery. */

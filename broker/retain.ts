@@ -7,7 +7,7 @@
 import { isExpired, type Message } from "./message.ts";
 import { NULL_JOURNAL, type SessionJournal } from "./session/journal.ts";
 import type { RetainStore } from "./session/store.ts";
-import { topicMatches } from "./topics/validate.ts";
+import { TopicIndex } from "./topics/topic_index.ts";
 
 /**
  * Retained messages in a Map.
@@ -24,6 +24,8 @@ import { topicMatches } from "./topics/validate.ts";
  */
 export class MemoryRetainStore implements RetainStore {
   #byTopic = new Map<string, Message>();
+  /** The same messages by topic level: a wildcard filter walks only the branches it matches. */
+  #index = new TopicIndex<Message>();
   #journal: SessionJournal;
 
   /** @param journal where changes are recorded (default: nowhere) */
@@ -33,12 +35,15 @@ export class MemoryRetainStore implements RetainStore {
 
   set(msg: Message): void {
     this.#byTopic.set(msg.topic, msg);
+    this.#index.set(msg.topic, msg);
     this.#journal.retain(msg.topic, msg);
   }
   restore(msg: Message): void {
     this.#byTopic.set(msg.topic, msg);
+    this.#index.set(msg.topic, msg);
   }
   delete(topic: string): void {
+    this.#index.delete(topic);
     if (this.#byTopic.delete(topic)) this.#journal.retain(topic, null);
   }
   get(topic: string): Message | undefined {
@@ -51,11 +56,12 @@ export class MemoryRetainStore implements RetainStore {
       return msg ? [msg] : [];
     }
     const out: Message[] = [];
-    for (const topic of this.#byTopic.keys()) {
-      if (!topicMatches(filter, topic)) continue;
-      const msg = this.#live(topic, now);
-      if (msg) out.push(msg);
-    }
+    const expired: string[] = [];
+    this.#index.match(filter, (msg) => {
+      if (isExpired(msg, now)) expired.push(msg.topic);
+      else out.push(msg);
+    });
+    for (const topic of expired) this.delete(topic);
     return out;
   }
   get size(): number {

@@ -7,6 +7,7 @@
  */
 import { AdminError } from "../plugins/host/admin_errors.ts";
 import { formatBytes, PACKAGE_LIMITS } from "../plugins/host/package_limits.ts";
+import { loadConfig } from "../server/config/mod.ts";
 
 /** Where the API is and who calls it (the `plugins` command's flags). */
 export interface ApiTarget {
@@ -16,6 +17,39 @@ export interface ApiTarget {
   user?: string;
   /** Basic auth password. */
   password?: string;
+}
+
+/** Where the admin API is when nothing says otherwise. */
+export const DEFAULT_API = "http://127.0.0.1:18083";
+
+const env = (name: string) => Deno.env.get(name) || undefined;
+
+/**
+ * Where the API is and who calls it, from the first that says: flags (`--api`, `--user`,
+ * `--password`), the environment (`AVIARY_API`, `AVIARY_USER`, `AVIARY_PASSWORD`), then the
+ * broker's config file (`--config` or `AVIARY_CONFIG`: its `admin.bind`), then
+ * {@linkcode DEFAULT_API}. A wildcard bind (`0.0.0.0`, `::`) is reached on the loopback address.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveTarget } from "./_admin_api.ts";
+ * const t = await resolveTarget({ api: "http://127.0.0.1:9999", user: "ops" });
+ * assert.deepEqual([t.api, t.user], ["http://127.0.0.1:9999", "ops"]);
+ * ```
+ */
+export async function resolveTarget(
+  flags: ApiTarget & { config?: string },
+): Promise<ApiTarget & { from: string }> {
+  const user = flags.user ?? env("AVIARY_USER");
+  const password = flags.password ?? env("AVIARY_PASSWORD");
+  if (flags.api) return { api: flags.api, user, password, from: "--api" };
+  if (env("AVIARY_API")) return { api: env("AVIARY_API"), user, password, from: "AVIARY_API" };
+  const file = flags.config ?? env("AVIARY_CONFIG");
+  if (file === undefined) return { api: DEFAULT_API, user, password, from: "the default" };
+  const admin = (await loadConfig(file)).admin;
+  const bind = admin.bind.replace(/^0\.0\.0\.0:/, "127.0.0.1:").replace(/^\[::\]:/, "[::1]:");
+  return { api: `http://${bind}`, user, password, from: file };
 }
 
 /** An API answer: status and JSON body. */
@@ -56,7 +90,10 @@ export async function call(
       body: payload,
     });
   } catch (err) {
-    throw new Error(`cannot reach the admin API at ${v.api}: ${(err as Error).message}`);
+    throw new Error(
+      `cannot reach the admin API at ${v.api} (${(err as Error).message}): is admin.enable on ` +
+        "in the broker's config? Point at it with --api URL, AVIARY_API or --config FILE",
+    );
   }
   const text = await res.text();
   const parsed = text ? JSON.parse(text) : {};
@@ -65,6 +102,12 @@ export async function call(
 
 /** The body of a successful answer; a refusal throws its {@linkcode AdminError}. */
 export function accepted(r: ApiAnswer): Record<string, unknown> {
+  if (r.status === 401) {
+    throw new Error(
+      "the admin API refused the credentials (UNAUTHORIZED): give --user and --password " +
+        "(or AVIARY_USER, AVIARY_PASSWORD), or AVIARY_API_KEY=<key_id>:<secret>",
+    );
+  }
   if (r.status >= 400) throw AdminError.fromBody(r.status, r.body);
   return r.body;
 }

@@ -6,21 +6,28 @@
  *   | uninstall <alias> | start|stop|restart|enable|disable <alias>
  *   | move <alias> front|rear|before:<alias>|after:<alias>
  *   | config get <alias> | config set <alias> <json|@file>
- * options: --api http://127.0.0.1:18083  --user U --password P  (or env AVIARY_API_KEY=id:secret)
+ * options: --api URL | -c aviary.yaml  --user U --password P  (or env AVIARY_API, AVIARY_CONFIG,
+ *   AVIARY_USER, AVIARY_PASSWORD, AVIARY_API_KEY=id:secret)
  * ```
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { type Command, guarded } from "./command.ts";
-import { accepted, call, download, ok } from "./_admin_api.ts";
+import { accepted, call, download, ok, resolveTarget } from "./_admin_api.ts";
+import { newPluginProject } from "./plugins_new.ts";
+import { packPlugin } from "./plugins_pack.ts";
+import { parseGrants } from "./plugin_flags.ts";
 
 const OPTIONS = {
-  api: { type: "string", default: "http://127.0.0.1:18083" },
+  api: { type: "string" },
+  config: { type: "string", short: "c" },
   user: { type: "string" },
   password: { type: "string" },
   alias: { type: "string" },
+  template: { type: "string" },
   yes: { type: "boolean", short: "y" },
+  grant: { type: "string", multiple: true },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -37,12 +44,18 @@ Commands:
   move <alias> <position>           front, rear, before:<alias>, after:<alias>
   config get <alias>
   config set <alias> <json|@file>
+  new <name> [dir] [--template T]   a plugin project (T: transform, auth, acl, webhook, bridge)
+  pack [dir]                        dir/dist/<name>-<version>.tar.gz and .sha256
 
 Options:
-  --api <url>          admin API (default http://127.0.0.1:18083)
-  --user, --password   basic auth; or env AVIARY_API_KEY=<key_id>:<secret>
+  --api <url>          admin API (or env AVIARY_API; default http://127.0.0.1:18083)
+  -c, --config <file>  read the admin address from the broker's config (or env AVIARY_CONFIG)
+  --user, --password   basic auth (or env AVIARY_USER, AVIARY_PASSWORD);
+                       or env AVIARY_API_KEY=<key_id>:<secret>
   --alias <name>       install under this alias
   -y, --yes            grant the permissions the plugin asks for without asking
+  --grant <perm>       grant exactly this instead (repeatable): net=host:port,host2:port |
+                       read=/path | env=NAME | a bare name for everything of that kind
   --json               print JSON
 `;
 
@@ -84,8 +97,13 @@ async function install(v: Values, source: string): Promise<Record<string, unknow
   let ref = source;
   if (/^https?:\/\//.test(source)) bytes = await download(source);
   else if (!/^(npm|file):/.test(source)) {
-    ref = await Deno.realPath(source).catch(() => source);
+    ref = await Deno.realPath(source).catch(() => {
+      throw new Error(`cannot read ${source}: no such file or directory`);
+    });
     bytes = await Deno.readFile(ref).catch(() => null);
+    if (/\.(tar\.gz|tgz)$/.test(ref) && (bytes === null || bytes[0] !== 0x1f)) {
+      throw new Error(`${source} is not a plugin package: a package is a gzip file (.tar.gz)`);
+    }
   }
   const gz = bytes !== null && bytes[0] === 0x1f && bytes[1] === 0x8b;
   const send = (grant: unknown) => {
@@ -96,12 +114,33 @@ async function install(v: Values, source: string): Promise<Record<string, unknow
     form.append("grant", JSON.stringify(grant));
     return call(v, "POST", "/plugins/install", form);
   };
+  if (v.grant) return accepted(await sendGranted(send, parseGrants(v.grant)));
   let r = await send({});
   if (r.status === 403 && r.body.code === "GRANT_REQUIRED") {
     if (!(await confirmGrant(v, r.body))) throw new Error("not installed: permissions refused");
     r = await send(r.body.permissions);
   } else if (r.status < 400) console.log("The plugin asks for no permissions.");
   return accepted(r);
+}
+
+/** Installs with the operator's `--grant` as given; a plugin asking for more is refused. */
+async function sendGranted(
+  send: (grant: unknown) => ReturnType<typeof call>,
+  grant: Record<string, unknown>,
+): ReturnType<typeof call> {
+  const r = await send(grant);
+  if (r.status === 403 && r.body.code === "GRANT_REQUIRED") {
+    const asked = Object.entries(r.body.permissions as Record<string, unknown>)
+      .map(([k, p]) => `${k}: ${p === true ? "all" : JSON.stringify(p)}`).join("; ");
+    throw new Error(
+      `not installed: the plugin asks for more than --grant gives (it asks ${asked})`,
+    );
+  }
+  if (r.status < 400) {
+    const given = Object.entries(grant).map(([k, p]) => `${k}: ${p === true ? "all" : p}`);
+    console.log(`Granted ${given.length ? given.join("; ") : "nothing"}.`);
+  }
+  return r;
 }
 
 function table(rows: Record<string, unknown>[]): string {
@@ -180,14 +219,17 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   disable: action,
   move,
   config,
+  new: async (v, [a, b]) => console.log(`Created ${await newPluginProject(a, v.template, b)}`),
+  pack: async (_v, [a]) => console.log(`Packed ${(await packPlugin(a)).file}`),
 };
 
 async function run(args: string[]): Promise<number> {
-  const { values: v, positionals: [cmd, ...rest] } = parse(args);
-  if (v.help || !cmd) {
+  const { values, positionals: [cmd, ...rest] } = parse(args);
+  if (values.help || !cmd) {
     console.log(HELP);
-    return cmd || v.help ? 0 : 2;
+    return cmd || values.help ? 0 : 2;
   }
+  const v = { ...values, ...(await resolveTarget(values)) };
   const sub = Object.hasOwn(SUBCOMMANDS, cmd) ? SUBCOMMANDS[cmd] : undefined;
   if (!sub) throw new Error(`unknown plugins command "${cmd}" (aviary plugins --help)`);
   const out = await sub(v, rest, cmd);

@@ -13,6 +13,8 @@ import { startBroker } from "../server/server.ts";
 import { DatabaseLockedError } from "../server/persistence/mod.ts";
 import { VERSION } from "../broker/version.ts";
 import { type Command, COMMAND_NAMES, guarded } from "./command.ts";
+import { checkCertificates, noClientWarning } from "./_preflight.ts";
+import type { BrokerConfig } from "../server/config/types.ts";
 
 const OPTIONS = {
   config: {
@@ -36,7 +38,7 @@ const OPTIONS = {
     type: "string",
     multiple: true,
     description:
-      "grant --plugin plugins a permission: net=host:port,.. | read=/dir | env (repeatable)",
+      "grant --plugin plugins a permission: [ALIAS:]net=host:port,.. | read=/dir | env (repeatable)",
   },
   version: { type: "boolean", short: "v", description: "print the version and exit" },
   help: { type: "boolean", short: "h", description: "print this help and exit" },
@@ -54,7 +56,7 @@ export function helpText(): string {
   });
   const commands = COMMAND_NAMES.map((name) => `  aviary ${name} --help`).join("\n");
   return `Aviary ${VERSION}: an MQTT 3.1, 3.1.1 and 5.0 broker with caged plugins\n\n` +
-    `Usage: deno task start [options]\n\nOptions:\n${
+    `Usage: aviary [options]   (or, in the checkout: deno task start [options])\n\nOptions:\n${
       rows.join("\n")
     }\n\nOther commands:\n${commands}\n`;
 }
@@ -70,16 +72,27 @@ function toPort(flag: string, value: string | undefined): number | undefined {
   return port;
 }
 
-/** Runs the broker; returns the process exit code. */
-async function serve(args: string[]): Promise<number> {
+/**
+ * The config the `serve` flags describe: the file (or the built-in default), `--plugin` and
+ * `--grant`, then the overrides. Null for `--help` and `--version`, which print and stop.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configFromArgs } from "./serve.ts";
+ * const config = await configFromArgs(["--port", "1999"]);
+ * assert.equal(config?.listeners.default.bind, "127.0.0.1:1999");
+ * ```
+ */
+export async function configFromArgs(args: string[]): Promise<BrokerConfig | null> {
   const { values } = parseArgs({ args, options: OPTIONS, strict: true });
   if (values.help) {
     console.log(helpText());
-    return 0;
+    return null;
   }
   if (values.version) {
     console.log(`aviary ${VERSION} (deno ${Deno.version.deno})`);
-    return 0;
+    return null;
   }
   const loaded = addCliPlugins(
     await loadConfig(values.config),
@@ -92,7 +105,17 @@ async function serve(args: string[]): Promise<number> {
     wsPort: toPort("ws-port", values["ws-port"]),
     logLevel: values["log-level"] as LogConfig["level"] | undefined,
   });
+  await checkCertificates(config, values.config ?? "(command line)");
+  return config;
+}
+
+/** Runs the broker; returns the process exit code. */
+async function serve(args: string[]): Promise<number> {
+  const config = await configFromArgs(args);
+  if (config === null) return 0;
   const log = createLogger(config.log);
+  const closed = noClientWarning(config);
+  if (closed) log.warn(closed);
   const running = await startBroker(config, { log });
   log.info("Aviary started", { version: VERSION });
   let stop = () => {};

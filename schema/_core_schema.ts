@@ -144,5 +144,11 @@ export const LOG_SCHEMA = {
       default: "text",
       doc: "`text` or `json` lines.",
     },
+    {
+      name: "connections",
+      type: "boolean",
+      default: true,
+      doc: "One info line per client connected and disconnected (client id, address, reason).",
+    },
   ],
 } as const satisfies AvroSchema;

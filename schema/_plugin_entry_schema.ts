@@ -110,5 +110,12 @@ export const PLUGIN_ENTRY_SCHEMA = {
       default: "deny",
       doc: "What a decide hook answers when it times out: `allow`, `deny` or `ignore`.",
     },
+    {
+      name: "transform_plugin_messages",
+      type: "boolean",
+      default: false,
+      doc: "Whether the messages this plugin publishes (`ctx.publish`) go through the " +
+        "`message.publish` hooks of the plugins; by default they are routed as published.",
+    },
   ],
 } as const satisfies AvroSchema;

@@ -43,7 +43,7 @@ const aliases = <D extends string>(doc: D) => ({
  * type Config = AvroValue<typeof BROKER_SCHEMA>;
  * const { value, errors } = validateAvro<Config>(BROKER_SCHEMA, { log: { level: "debug" } });
  * assert.deepEqual(errors, []);
- * assert.deepEqual(value.log, { level: "debug", format: "text" });
+ * assert.deepEqual(value.log, { level: "debug", format: "text", connections: true });
  * ```
  */
 export const BROKER_SCHEMA = {

@@ -52,8 +52,14 @@ export async function startPlugins(
   let started: PluginHost | undefined; // plugins may ask for the status while starting
   const faults = new PluginFaults(log, broker.stats);
   const limits = { maxPacketSize: config.mqtt.max_packet_size };
+  const asPublished = new WeakSet<Message>(); // plugins' messages that skip message.publish
   const services: BrokerServices = {
-    publish: (m: PluginMessage) => void broker.publish(pluginPublished(m, limits, faults)),
+    publish: (m: PluginMessage) => {
+      const msg = pluginPublished(m, limits, faults);
+      const alias = m.from?.clientId?.replace(/^\$plugin\//, "") ?? "";
+      if (config.plugins[alias]?.transform_plugin_messages !== true) asPublished.add(msg);
+      void broker.publish(msg);
+    },
     clients: () => view.clients(),
     retained: (filter: string) => view.retained(filter),
     stats: () => view.stats(),
@@ -75,7 +81,8 @@ export async function startPlugins(
     host,
     { "client.authenticate": config.auth.plugins, "client.authorize": config.topic_check.plugins },
   );
-  broker.hooks = pluginHooks(host, config, { log, stats: broker.stats, guard, faults });
+  const deps = { log, stats: broker.stats, guard, faults, asPublished };
+  broker.hooks = pluginHooks(host, config, deps);
   logStates(host, log);
   return manager;
 }
@@ -106,6 +113,12 @@ export interface PluginHooksDeps {
   guard?: PluginGuard;
   /** Where plugin faults are counted and logged (default: a new one over `log` and `stats`). */
   faults?: PluginFaults;
+  /**
+   * Messages routed as published, past every `message.publish` hook: those plugins published
+   * (`ctx.publish`) unless their entry says `transform_plugin_messages: true`. Kept by identity,
+   * so no client can pass for a plugin.
+   */
+  asPublished?: WeakSet<Message>;
 }
 
 /**
@@ -130,7 +143,7 @@ export function pluginHooks(
     authenticate: (event) =>
       authenticateWithPlugins(host, config.auth, guard, faults, deps.log, event),
     authorize: authorizer(host, config.topic_check.enable, guard, faults),
-    ...transformHooks(host, { maxPacketSize: config.mqtt.max_packet_size }, faults),
+    ...transformHooks(host, { maxPacketSize: config.mqtt.max_packet_size }, faults, deps),
     notify: (hook, event) => host.notify(hook, event),
   };
 }
@@ -164,6 +177,7 @@ function transformHooks(
   host: PluginHost,
   limits: MessageLimits,
   faults: PluginFaults,
+  { asPublished }: Pick<PluginHooksDeps, "asPublished">,
 ): Pick<BrokerHooks, "subscribe" | "unsubscribe" | "connack" | "publish" | "deliver"> {
   /** Runs `check`; a refused value is reported against the hook's chain and becomes `fallback`. */
   const checked = <T>(hook: HookpointName, check: () => T, fallback: T): T => {
@@ -197,6 +211,7 @@ function transformHooks(
     },
     // A message no plugin changed comes back as the very value sent: the broker's own, unchecked.
     publish: (msg) => {
+      if (asPublished?.has(msg)) return msg;
       const event = toPluginMessage(msg);
       return host.transform("message.publish", event)
         .then((out) => out === event ? msg : message("message.publish", out, msg.from));

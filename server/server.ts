@@ -7,11 +7,12 @@
 import { Broker, type BrokerOptions } from "../broker/broker.ts";
 import type { BrokerConfig } from "./config/types.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
+import { withConnectionLog } from "./connection_log.ts";
 import { emit } from "../broker/hooks.ts";
 import { readOnlyBroker } from "./read_only_broker.ts";
 import { startPlugins } from "./plugins.ts";
 import type { PluginHost, PluginManager } from "../plugins/host/mod.ts";
-import { type AdminServer, startAdmin } from "./admin/mod.ts";
+import { type AdminServer, monitorOf, startAdmin } from "./admin/mod.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Listener } from "../broker/transport/connection.ts";
@@ -79,14 +80,17 @@ export async function startBroker(
     ? await startPlugins(broker, config, { log, view })
     : undefined;
   const host = manager?.host;
+  if (config.log.connections) broker.hooks = withConnectionLog(broker.hooks, log);
   const lifecycle = (hook: LifecycleHook) => emit(broker.hooks, hook, () => ({ at: view.now() }));
   lifecycle("broker.starting");
   const listeners = new Map<string, Listener>();
+  let closing: Promise<void> | undefined;
   let admin: AdminServer | undefined;
   try {
     await startListeners(broker, config, log, listeners);
     if (config.admin.enable) {
-      const deps = { broker: view, manager: manager ?? null, log, cluster };
+      const monitor = monitorOf(config, listeners, () => closing === undefined);
+      const deps = { broker: view, manager: manager ?? null, log, cluster, monitor };
       admin = await startAdmin(config.admin, deps);
       log.info("Admin API and dashboard", { url: admin.url });
     }
@@ -99,7 +103,6 @@ export async function startBroker(
     throw err;
   }
   lifecycle("broker.started");
-  let closing: Promise<void> | undefined;
   const close = async () => {
     // Clients first: closing a WebSocket listener also drops its sockets, before any
     // v5 DISCONNECT could reach them.

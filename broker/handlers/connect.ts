@@ -196,8 +196,9 @@ function refusalText(code: number): string {
   return code === ReasonCode.BadUserNameOrPassword ? "Bad user name or password" : "Not authorized";
 }
 
-function takeOverOldConnection({ client, core }: ConnectFlow): void {
+function takeOverOldConnection({ client, core }: ConnectFlow): void | Promise<void> {
   core.takeOver(client);
+  return core.claimSession?.(client);
 }
 
 function openSession({ client, packet, core, terms, connack }: ConnectFlow): void {

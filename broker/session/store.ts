@@ -38,7 +38,8 @@ export interface SessionStore {
 export class MemorySessionStore implements SessionStore {
   #sessions = new Map<string, Session>();
   #maxQueued: number;
-  #journal: SessionJournal;
+  /** Where new sessions record their changes (a cluster may wrap it to mirror sessions). */
+  journal: SessionJournal;
 
   /**
    * @param opts.maxQueued bound on each session's queue
@@ -46,14 +47,14 @@ export class MemorySessionStore implements SessionStore {
    */
   constructor(opts: { maxQueued: number; journal?: SessionJournal }) {
     this.#maxQueued = opts.maxQueued;
-    this.#journal = opts.journal ?? NULL_JOURNAL;
+    this.journal = opts.journal ?? NULL_JOURNAL;
   }
   get(clientId: string): Session | undefined {
     return this.#sessions.get(clientId);
   }
   create(clientId: string): Session {
     const s = new Session(clientId, { maxQueued: this.#maxQueued });
-    s.journal = this.#journal;
+    s.journal = this.journal;
     this.#sessions.set(clientId, s);
     return s;
   }

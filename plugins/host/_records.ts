@@ -7,14 +7,8 @@
  * @module
  */
 
-import {
-  type ByteReader,
-  type ByteWriter,
-  FrameError,
-  isWireMessage,
-  readMessage,
-  writeMessage,
-} from "./_wire_codec.ts";
+import type { ByteReader, ByteWriter } from "./_wire_codec.ts";
+import { FrameError, isWireMessage, readMessage, writeMessage } from "./_wire_codec.ts";
 import {
   ANSWER_BATCH,
   answered,

@@ -124,6 +124,13 @@ export class ByteReader {
     return this.at >= this.buf.length;
   }
 
+  /** The next `n` bytes (a view), after checking they are there. */
+  #take(n: number, what: string): Uint8Array {
+    this.#need(n, what);
+    this.at += n;
+    return this.buf.subarray(this.at - n, this.at);
+  }
+
   #need(n: number, what: string): void {
     if (this.at + n > this.buf.length) throw new FrameError(`${what} runs past the frame`);
   }
@@ -141,18 +148,12 @@ export class ByteReader {
   }
 
   bytes(): Uint8Array {
-    const n = this.u32();
-    this.#need(n, "a binary value");
-    const out = this.buf.slice(this.at, this.at + n);
-    this.at += n;
-    return out;
+    return this.#take(this.u32(), "a binary value").slice();
   }
 
   str(): string {
-    const n = this.u32();
-    this.#need(n, "a string");
-    const view = this.buf.subarray(this.at, this.at + n);
-    this.at += n;
+    const view = this.#take(this.u32(), "a string");
+    const n = view.length;
     if (n <= 64 && view.every((b) => b < 0x80)) return String.fromCharCode(...view);
     try {
       return decoder.decode(view);

@@ -56,6 +56,8 @@ export interface PluginEntryConfig {
   on_error: FallbackDecision;
   /** What a decide hook answers when it times out. */
   on_timeout: FallbackDecision;
+  /** Whether the messages it publishes go through the plugins' `message.publish` hooks. */
+  transform_plugin_messages: boolean;
 }
 
 /** aMQTT-style authentication roles. */

@@ -17,6 +17,7 @@
  * @module
  */
 
+import { concatBytes } from "./_bytes.ts";
 import { ByteReader, ByteWriter, FrameError } from "./_wire_codec.ts";
 import { readRecord, writeRecord } from "./_records.ts";
 
@@ -134,12 +135,7 @@ export class FrameReader {
   }
 
   #join(): Uint8Array {
-    const all = new Uint8Array(this.#buffered);
-    let at = 0;
-    for (const c of this.#chunks) {
-      all.set(c, at);
-      at += c.length;
-    }
+    const all = concatBytes(this.#chunks);
     this.#chunks = [all];
     return all;
   }
@@ -187,7 +183,7 @@ export class FrameWriter {
       while (this.#queue.length > 0) {
         const parts = this.#queue;
         this.#queue = [];
-        await this.write(parts.length === 1 ? parts[0] : join(parts));
+        await this.write(parts.length === 1 ? parts[0] : concatBytes(parts));
       }
     } catch {
       this.#failed = true;
@@ -196,18 +192,6 @@ export class FrameWriter {
       this.#writing = null;
     }
   }
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
  * The steps of one install, for {@linkcode PluginManager.install}: check the grant and alias,
  * fetch the bytes (size-limited), unpack a package into a staging folder (streaming, limited,
- * names checked, every file pinned), probe the module with no permissions, compare declared
- * permissions with the grant, then move the package into its own new folder
- * `<data_dir>/plugins/packages/<name>-<version>-<alias>/` (never over an existing one) and build
- * the registry record. Nothing is left behind when a step refuses.
+ * names checked, every file pinned), check that its SDK range admits this host's SDK
+ * (`INCOMPATIBLE_SDK`, 422, naming both; a package stating none is accepted with a warning), probe
+ * the module with no permissions, compare declared permissions with the grant, then move the
+ * package into its own new folder `<data_dir>/plugins/packages/<name>-<version>-<alias>/` (never
+ * over an existing one) and build the registry record. Nothing is left behind when a step refuses.
  *
  * @module
  */
@@ -14,12 +15,13 @@ import { AdminError } from "./admin_errors.ts";
 import { checkPluginConfig } from "./config_check.ts";
 import { fetchInstallSource, type InstallRequest } from "./install_source.ts";
 import type { Manifest } from "./manifest.ts";
-import { type PackageInfo, unpackPackage } from "./package.ts";
+import { type PackageInfo, type Release, releaseSdkRange, unpackPackage } from "./package.ts";
 import { checkName, packageFolder } from "./package_names.ts";
 import { missingGrants, parsePermissions } from "./permissions.ts";
 import { checkPins } from "./pins.ts";
 import type { PluginRecord, Registry } from "./registry.ts";
 import type { PluginPermissions } from "../sdk/plugin.ts";
+import { SDK_VERSION, sdkSatisfies } from "../sdk/version.ts";
 
 /** What an install needs from the manager. */
 export interface InstallDeps {
@@ -28,6 +30,8 @@ export interface InstallDeps {
   baseDir: string;
   /** Imports the module in a throwaway worker without permissions and returns its manifest. */
   probe(alias: string, source: string): Promise<Manifest>;
+  /** Told why a package was accepted with a doubt (it states no SDK range). */
+  warn?(message: string): void;
 }
 
 function grantOf(req: InstallRequest): PluginPermissions {
@@ -45,6 +49,31 @@ async function unpack(bytes: Uint8Array, staging: string): Promise<PackageInfo> 
     if (err instanceof AdminError) throw err;
     throw new AdminError("BAD_PACKAGE", `Bad package: ${(err as Error).message}`);
   }
+}
+
+/** Why a package's stated SDK range excludes this host's SDK, or null (none stated: no doubt). */
+function sdkProblem(release: Release): string | null {
+  const range = releaseSdkRange(release);
+  if (range === null || sdkSatisfies(range)) return null;
+  return `package "${release.name}" ${release.version} is built for SDK ${range}; ` +
+    `this host's SDK is ${SDK_VERSION} (same major, minor at least the package's)`;
+}
+
+/** INCOMPATIBLE_SDK naming both versions; a package stating no range is let through, warned. */
+function checkSdk(release: Release, warn: InstallDeps["warn"]): void {
+  const why = sdkProblem(release);
+  if (why) {
+    const required = releaseSdkRange(release);
+    throw new AdminError("INCOMPATIBLE_SDK", `Cannot install: ${why}`, {
+      required,
+      sdk: SDK_VERSION,
+    });
+  }
+  if (releaseSdkRange(release) !== null) return;
+  warn?.(
+    `Package "${release.name}" ${release.version} states no compatibility.aviary_sdk; ` +
+      `installed without an SDK check (this host's SDK is ${SDK_VERSION})`,
+  );
 }
 
 function checkGrant(alias: string, manifest: Manifest, grant: PluginPermissions): void {
@@ -107,6 +136,7 @@ export async function installPlugin(deps: InstallDeps, req: InstallRequest): Pro
       await Deno.mkdir(packagesDir, { recursive: true });
       staging = join(packagesDir, `.staging-${crypto.randomUUID()}`);
       pkg = await unpack(bytes, staging);
+      checkSdk(pkg.release, deps.warn);
     }
     const wanted = req.alias ?? pkg?.release.name;
     const manifest = await deps.probe(wanted ?? "plugin", pkg?.main ?? module!);
@@ -147,10 +177,21 @@ function defaultsOf(r: PluginRecord): Record<string, unknown> {
   return errors.length === 0 ? value : { ...r.manifest?.config.defaults };
 }
 
-/** Why an installed package may not start (its files changed since install), or null. */
-export function pinProblem(r: PluginRecord): Promise<string | null> {
-  if (r.origin !== "install" || !r.package) return Promise.resolve(null);
-  return checkPins(r.package.dir, r.package.files);
+/**
+ * Why an installed package may not start, or null: its files changed since install, or its
+ * `release.json` states an SDK range that excludes this host's SDK (a broker upgraded to a new
+ * SDK major keeps the package installed, shown `failed` with this reason).
+ */
+export async function pinProblem(r: PluginRecord): Promise<string | null> {
+  if (r.origin !== "install" || !r.package) return null;
+  const changed = await checkPins(r.package.dir, r.package.files);
+  if (changed) return changed;
+  try {
+    const release = JSON.parse(await Deno.readTextFile(join(r.package.dir, "release.json")));
+    return sdkProblem(release);
+  } catch (err) {
+    return `its release.json cannot be read: ${(err as Error).message}`;
+  }
 }
 
 /**

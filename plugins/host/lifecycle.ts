@@ -44,17 +44,21 @@ export class PluginManager {
   #queue: Promise<unknown> = Promise.resolve();
   /** Plugins refused before reaching the host (package files changed), with the reason. */
   #refused: Map<string, string>;
+  /** Logs why an install was accepted with a doubt. */
+  #warn: (message: string) => void;
 
   private constructor(
     host: PluginHost,
     registry: Registry,
     baseDir: string,
     refused: Map<string, string>,
+    warn: (message: string) => void,
   ) {
     this.host = host;
     this.#registry = registry;
     this.#baseDir = baseDir;
     this.#refused = refused;
+    this.#warn = warn;
   }
 
   /**
@@ -75,7 +79,8 @@ export class PluginManager {
     }
     const host = await PluginHost.start({ ...opts, plugins });
     for (const r of registry.list()) r.manifest = host.manifest(r.alias) ?? r.manifest;
-    return new PluginManager(host, registry, opts.baseDir ?? Deno.cwd(), refused);
+    const warn = (m: string) => opts.log.warn(m);
+    return new PluginManager(host, registry, opts.baseDir ?? Deno.cwd(), refused, warn);
   }
 
   /** Every plugin, in order. */
@@ -270,6 +275,7 @@ export class PluginManager {
       registry: this.#registry,
       baseDir: this.#baseDir,
       probe: (alias, source) => this.#probe(alias, source),
+      warn: this.#warn,
     }, req);
     this.#registry.put(record);
     await this.#registry.save();

@@ -3,7 +3,8 @@
  * main?, ...}), the plugin module (one file), and optionally `config_schema.avsc` (Avro record of
  * the config) and `config_i18n.json` (`{"$key": {"en": "..."}}`). Unpacked with the streaming tar
  * reader of tar.ts (size limits, no links, devices or names escaping the folder); `name` and
- * `version` must pass package_names.ts; every written file is pinned (pins.ts).
+ * `version` must pass package_names.ts, `compatibility.aviary_sdk` (when stated) must be an SDK
+ * range; every written file is pinned (pins.ts).
  *
  * @module
  */
@@ -12,6 +13,8 @@ import { join } from "node:path";
 import { checkRelease } from "./package_names.ts";
 import { type FilePins, pinFiles } from "./pins.ts";
 import { readTarGz, safeEntryPath, type TarFile } from "./tar.ts";
+import { AdminError } from "./admin_errors.ts";
+import { parseSdkRange, SDK_COMPATIBILITY_FIELD } from "../sdk/version.ts";
 
 /** `release.json` of a package (extra EMQX fields are kept as they are). */
 export interface Release {
@@ -21,6 +24,41 @@ export interface Release {
   /** The module file inside the package; default the first of {@linkcode MAIN_CANDIDATES}. */
   main?: string;
   [key: string]: unknown;
+}
+
+/**
+ * The SDK range `release.json` states (`compatibility.aviary_sdk`, see plugins/sdk/version.ts), or
+ * null for a package that states none (made before the SDK had a version). BAD_PACKAGE names the
+ * field when `compatibility` is not an object or the range is malformed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { releaseSdkRange } from "./package.ts";
+ * assert.equal(releaseSdkRange({ name: "p", version: "1", compatibility: { aviary_sdk: "^1.0.0" } }), "^1.0.0");
+ * assert.equal(releaseSdkRange({ name: "p", version: "1" }), null);
+ * assert.throws(() => releaseSdkRange({ name: "p", version: "1", compatibility: { aviary_sdk: "1.x" } }), {
+ *   code: "BAD_PACKAGE",
+ * });
+ * ```
+ */
+export function releaseSdkRange(release: Release): string | null {
+  const c = release.compatibility;
+  if (c === undefined) return null;
+  if (typeof c !== "object" || c === null || Array.isArray(c)) {
+    throw new AdminError("BAD_PACKAGE", "release.json compatibility must be an object");
+  }
+  const range = (c as Record<string, unknown>)[SDK_COMPATIBILITY_FIELD];
+  if (range === undefined) return null;
+  try {
+    parseSdkRange(range);
+  } catch (err) {
+    throw new AdminError(
+      "BAD_PACKAGE",
+      `release.json compatibility.${SDK_COMPATIBILITY_FIELD}: ${(err as Error).message}`,
+    );
+  }
+  return range as string;
 }
 
 /** What an unpacked package offers the host. */
@@ -73,7 +111,8 @@ function parseJson<T>(file: TarFile | undefined, what: string): T | null {
 /**
  * Unpacks a `.tar.gz` package into `dir` (a new folder) and describes it. Throws a TypeError for a
  * package without a usable `release.json` or module, a RangeError for an unsafe entry, an
- * AdminError for a bad name or version (BAD_PACKAGE) or a package over the limits (TOO_LARGE).
+ * AdminError for a bad name, version or SDK range (BAD_PACKAGE) or a package over the limits
+ * (TOO_LARGE). Whether the SDK range admits this host is the install's decision (install.ts).
  *
  * @example
  * ```ts ignore
@@ -89,6 +128,7 @@ export async function unpackPackage(bytes: Uint8Array, dir: string): Promise<Pac
     throw new TypeError("package has no release.json with a name and a version");
   }
   checkRelease(release);
+  releaseSdkRange(release);
   if (release.main !== undefined && typeof release.main !== "string") {
     throw new TypeError("release.json main must be a file name");
   }

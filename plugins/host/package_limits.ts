@@ -12,6 +12,7 @@
  * @module
  */
 
+import { concatBytes } from "./_bytes.ts";
 import { AdminError } from "./admin_errors.ts";
 
 const MiB = 1024 * 1024;
@@ -82,11 +83,5 @@ export async function readCapped(
       chunks.push(value);
     }
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }

@@ -32,7 +32,9 @@ function descriptor(name: PermissionName, value: string | null): Descriptor {
 
 /**
  * The `--allow-*` flags granting exactly `permissions`. Throws PluginLoadError when a value
- * cannot be written as a flag or when the broker itself does not hold it.
+ * cannot be written as a flag or when the broker itself does not hold it; that error names the
+ * exact flags the broker process lacks (`--allow-net=api.example.com:443`, or `--allow-env` for
+ * an unscoped grant).
  *
  * @example
  * ```ts
@@ -41,6 +43,10 @@ function descriptor(name: PermissionName, value: string | null): Descriptor {
  * import { workerPermissions } from "./permissions.ts";
  * const flags = permissionFlags("p", workerPermissions({ env: ["TZ"] }), () => true);
  * assert.deepEqual(flags, ["--allow-env=TZ"]);
+ * assert.throws(
+ *   () => permissionFlags("p", workerPermissions({ net: ["a.example:443"], env: true }), () => false),
+ *   /lacks --allow-net=a\.example:443 --allow-env;/,
+ * );
  * ```
  */
 export function permissionFlags(
@@ -49,10 +55,12 @@ export function permissionFlags(
   held: (d: Descriptor) => boolean = (d) => Deno.permissions.querySync(d).state === "granted",
 ): string[] {
   const flags: string[] = [];
+  const lacking: string[] = [];
   for (const name of PERMISSION_NAMES) {
     const value = permissions[name];
     if (value === false || (Array.isArray(value) && value.length === 0)) continue;
     const values = value === true ? [null] : value;
+    const missing: (string | null)[] = [];
     for (const v of values) {
       if (v !== null && /[,\s=]/.test(v)) {
         throw new PluginLoadError(
@@ -60,15 +68,23 @@ export function permissionFlags(
           `permission ${name} value ${JSON.stringify(v)} is invalid`,
         );
       }
-      if (!held(descriptor(name, v))) {
-        throw new PluginLoadError(
-          alias,
-          `the broker process itself lacks permission ${name}${v === null ? "" : ` ${v}`}; ` +
-            `start the broker with the matching --allow-${name} flag`,
-        );
-      }
+      if (!held(descriptor(name, v))) missing.push(v);
     }
-    flags.push(value === true ? `--allow-${name}` : `--allow-${name}=${value.join(",")}`);
+    if (missing.length > 0) lacking.push(flagOf(name, missing));
+    flags.push(flagOf(name, values));
+  }
+  if (lacking.length > 0) {
+    throw new PluginLoadError(
+      alias,
+      `its grant exceeds what the broker process holds: the broker lacks ${lacking.join(" ")}; ` +
+        `restart the broker with ${lacking.length > 1 ? "these flags" : "this flag"} ` +
+        `(the launcher adds them when the grant is in the config file)`,
+    );
   }
   return flags;
+}
+
+/** `--allow-<name>` for everything (`[null]`), else `--allow-<name>=a,b`. */
+function flagOf(name: PermissionName, values: (string | null)[]): string {
+  return values.includes(null) ? `--allow-${name}` : `--allow-${name}=${values.join(",")}`;
 }

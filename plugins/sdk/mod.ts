@@ -35,3 +35,4 @@ export {
 export * from "./plugin.ts";
 export * from "./stats.ts";
 export * from "./topics.ts";
+export * from "./version.ts";

@@ -180,7 +180,7 @@ export interface Plugin<Config = Record<string, unknown>> {
  *   },
  * });
  * assert.deepEqual(Object.keys(plugin.hooks), ["client.authorize"]);
- * export default plugin;
+ * // A plugin module ends with `export default plugin;`
  * ```
  */
 export function definePlugin<Config = Record<string, unknown>>(

@@ -15,4 +15,6 @@ export { type AdminDeps, type AdminServer, handleAdmin, startAdmin } from "./ser
 export { AdminAuth, DEFAULT_ITERATIONS, hashSecret, verifySecret } from "./auth.ts";
 export { OPENAPI } from "./openapi.ts";
 export { type AdminSelf, adminSelf } from "./guard.ts";
-export { ROUTES } from "./routes.ts";
+export { type Monitor, ROUTES } from "./routes.ts";
+export { renderMetrics } from "./metrics.ts";
+export { monitorOf, statusOf } from "./status_api.ts";

@@ -86,6 +86,7 @@ export const OPENAPI = {
           ...errors,
           "403": body(ref("Error"), "GRANT_REQUIRED (permissions, missing), CROSS_ORIGIN"),
           "409": body(ref("Error"), "ALREADY_EXISTS (alias or install folder taken)"),
+          "422": body(ref("Error"), "INCOMPATIBLE_SDK (required, sdk): built for another SDK"),
         },
       },
     },
@@ -177,6 +178,18 @@ export const OPENAPI = {
         tags: ["broker"],
         summary: "Counters and gauges",
         responses: { "200": body({ type: "object" }), ...errors },
+      },
+    },
+    "/status": {
+      get: {
+        tags: ["broker"],
+        summary: "Liveness and readiness: 200 when ready, 503 when not (?probe=live: always 200)",
+        parameters: [{ name: "probe", in: "query", schema: { type: "string", enum: ["live"] } }],
+        responses: {
+          "200": body({ type: "object" }),
+          "503": body({ type: "object" }, "Not ready"),
+          ...errors,
+        },
       },
     },
     "/cluster": {

@@ -6,10 +6,21 @@
  * @module
  */
 
+import type { Listener } from "../../broker/transport/connection.ts";
 import type { PluginManager } from "../../plugins/host/mod.ts";
 import type { Cluster } from "../cluster/mod.ts";
 import type { ReadOnlyBroker } from "../read_only_broker.ts";
 import type { BodyKind } from "./guard.ts";
+
+/** What the monitoring routes read besides the broker: listeners and the store. */
+export interface Monitor {
+  /** The names of the configured listeners. */
+  expectedListeners: readonly string[];
+  /** The listeners that are up, by name. */
+  listeners: ReadonlyMap<string, Listener>;
+  /** Whether the durable store is open. */
+  storeOpen(): boolean;
+}
 
 /** What a handler gets. */
 export interface RouteContext {
@@ -25,6 +36,8 @@ export interface RouteContext {
   manager: PluginManager | null;
   /** This node's part in the cluster; undefined when it runs alone. */
   cluster?: Cluster;
+  /** Listeners and store, for `/status` (undefined in tests that build no broker). */
+  monitor?: Monitor;
 }
 
 /** One route: method, path template (`{name}` segments), the body it takes, and handler. */

@@ -10,11 +10,17 @@ import { BROKER_ROUTES } from "./broker_api.ts";
 import { CLUSTER_ROUTES } from "./cluster_api.ts";
 import { PLUGIN_ROUTES } from "./plugins_api.ts";
 import type { Route } from "./route.ts";
+import { STATUS_ROUTES } from "./status_api.ts";
 
-export type { Route, RouteContext } from "./route.ts";
+export type { Monitor, Route, RouteContext } from "./route.ts";
 
 /** Every API route. */
-export const ROUTES: Route[] = [...PLUGIN_ROUTES, ...BROKER_ROUTES, ...CLUSTER_ROUTES];
+export const ROUTES: Route[] = [
+  ...PLUGIN_ROUTES,
+  ...BROKER_ROUTES,
+  ...CLUSTER_ROUTES,
+  ...STATUS_ROUTES,
+];
 
 /**
  * Finds the route for a method and path; `allowed` lists the methods of a path that matched

@@ -17,7 +17,8 @@ import { type AdminSelf, adminSelf, checkHost, checkMediaType, checkOrigin } fro
 import { AdminError } from "../../plugins/host/admin_errors.ts";
 import { errorResponse, json } from "./http.ts";
 import { OPENAPI } from "./openapi.ts";
-import { matchRoute, ROUTES } from "./routes.ts";
+import { matchRoute, type Monitor, ROUTES } from "./routes.ts";
+import { renderMetrics } from "./metrics.ts";
 import { serveDashboard } from "./static.ts";
 
 /** A running admin listener. */
@@ -37,6 +38,8 @@ export interface AdminDeps {
   log: Logger;
   /** This node's part in the cluster; undefined when it runs alone. */
   cluster?: Cluster;
+  /** Listeners and store, for `/metrics` and `/api/v1/status`. */
+  monitor?: Monitor;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -61,12 +64,11 @@ export async function handleAdmin(
   const path = url.pathname.slice("/api/v1".length);
   try {
     const host = checkHost(req, self);
+    if (url.pathname === "/metrics") return await metrics(req, auth, deps);
     if (!url.pathname.startsWith("/api/v1/")) return await serveDashboard(url.pathname);
     checkOrigin(req, host);
     if (path === "/openapi.json" && req.method === "GET") return json(OPENAPI);
-    if (auth.configured && !(await auth.check(req.headers.get("authorization")))) {
-      throw new AdminError("UNAUTHORIZED", "Give a user (basic auth) or an API key");
-    }
+    await authorize(req, auth);
     const { route, params, allowed } = matchRoute(ROUTES, req.method, path);
     if (!route) {
       if (allowed.length > 0) {
@@ -76,13 +78,33 @@ export async function handleAdmin(
     }
     if (params.alias !== undefined) checkRouteAlias(params.alias);
     checkMediaType(req, route.body, path);
-    const { broker, manager, cluster } = deps;
-    return await route.handler({ req, params, url, broker, manager, cluster });
+    const { broker, manager, cluster, monitor } = deps;
+    return await route.handler({ req, params, url, broker, manager, cluster, monitor });
   } catch (err) {
     const res = errorResponse(err);
     if (res.status >= 500) deps.log.error("Admin API error", { path, error: err });
     return res;
   }
+}
+
+async function authorize(req: Request, auth: AdminAuth): Promise<void> {
+  if (auth.configured && !(await auth.check(req.headers.get("authorization")))) {
+    throw new AdminError("UNAUTHORIZED", "Give a user (basic auth) or an API key");
+  }
+}
+
+/** `GET /metrics` (Prometheus text), with the same credentials as the API. */
+async function metrics(req: Request, auth: AdminAuth, deps: AdminDeps): Promise<Response> {
+  if (req.method !== "GET") throw new AdminError("METHOD_NOT_ALLOWED", "Use GET on /metrics");
+  await authorize(req, auth);
+  const text = renderMetrics({
+    broker: deps.broker,
+    listeners: deps.monitor?.listeners ?? new Map(),
+    plugins: deps.manager?.list() ?? [],
+  });
+  return new Response(text, {
+    headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * What crosses NATS (first stage): messages, by interest (`routing.ts`, subjects in
  * `subjects.ts`), MQTT 5 shared subscriptions as NATS queue groups, retained messages in a KV
- * bucket (`retained.ts`), and each node's heartbeat (`nodes.ts`). Sessions and plugins stay per
+ * bucket (`retained.ts`), each node's heartbeat (`nodes.ts`) and sessions (`sessions.ts`). Plugins stay per
  * node. A node that loses NATS says so and serves its local clients alone (shared groups locally
  * too); when NATS is back it resumes routing and reloads the retained messages.
  *
@@ -20,6 +20,8 @@ import { nodeName } from "./config.ts";
 import { NODE_TTL_MS, type NodeRecord, NodeRegistry } from "./nodes.ts";
 import { RetainedSync } from "./retained.ts";
 import { ClusterRouting } from "./routing.ts";
+import { SessionMirror } from "./session_mirror.ts";
+import { SessionOwnership } from "./sessions.ts";
 
 export type { NodeRecord } from "./nodes.ts";
 
@@ -78,6 +80,7 @@ export async function startCluster(
       close: async () => {
         broker.remote = undefined;
         parts.routing.stop();
+        parts.ownership.stop();
         parts.retained.stop();
         await parts.registry.stop();
         await closeAll();
@@ -93,6 +96,7 @@ interface Parts {
   routing: ClusterRouting;
   retained: RetainedSync;
   registry: NodeRegistry;
+  ownership: SessionOwnership;
 }
 
 /** Opens the buckets, loads the retained messages, starts routing and the heartbeat. */
@@ -109,6 +113,7 @@ async function join(
   const nodesKv = await kvm.create(`${prefix}_nodes`, { history: 1, ttl: NODE_TTL_MS });
   const retained = new RetainedSync(retainedKv, broker.retained, log, instance);
   await retained.start();
+  const ownership = await ownSessions(broker, log, { node, main, instance, prefix, kvm });
   const routing = new ClusterRouting({
     broker,
     log,
@@ -122,7 +127,21 @@ async function join(
   broker.remote = routing;
   const registry = new NodeRegistry(nodesKv, loadMeter(broker, node));
   await registry.start();
-  return { routing, retained, registry };
+  return { routing, retained, registry, ownership };
+}
+
+/** Mirrors the sessions to `<prefix>_sessions` and claims them in `<prefix>_owners`. */
+async function ownSessions(
+  broker: Broker,
+  log: Logger,
+  d: { node: string; main: NatsConnection; instance: string; prefix: string; kvm: Kvm },
+): Promise<SessionOwnership> {
+  const sessions = await d.kvm.create(`${d.prefix}_sessions`, { history: 1 });
+  const owners = await d.kvm.create(`${d.prefix}_owners`, { history: 1 });
+  const mirror = SessionMirror.install(broker, sessions, log);
+  const ownership = new SessionOwnership({ ...d, broker, log, owners, sessions, mirror });
+  await ownership.start();
+  return ownership;
 }
 
 /** This node's record as of now: its clients and its message rates since the last call. */

@@ -21,7 +21,7 @@ type Validated = AvroValue<typeof BROKER_SCHEMA>;
 const underscored = (key: string): string => key.replaceAll("-", "_");
 
 /**
- * Parses and validates config text. Relative `cert`, `key`, `ca`, `cluster.nats` file
+ * Parses and validates config text. Relative `data_dir`, `cert`, `key`, `ca`, `cluster.nats` file
  * (`credentials`, `tls_*`) and plugin `source` (`./x.ts`) paths are resolved against the
  * directory of `file`; the files themselves are read later by the transport.
  *
@@ -105,7 +105,10 @@ function parseYaml(text: string, file: string): unknown {
   }
 }
 
-/** Drops permission keys left null (not granted); resolves certificate, NATS and plugin paths. */
+/**
+ * Drops permission keys left null (not granted); resolves `data_dir`, certificate, NATS and
+ * plugin paths against the config file's directory.
+ */
 function normalize(cfg: Validated, baseDir: string): BrokerConfig {
   const resolve = (path: string | null) =>
     path === null || isAbsolute(path) ? path : join(baseDir, path);
@@ -127,5 +130,6 @@ function normalize(cfg: Validated, baseDir: string): BrokerConfig {
       permissions: grantedOnly(permissions),
     }] as const;
   });
-  return { ...cfg, plugins: Object.fromEntries(plugins) };
+  const data_dir = resolve(cfg.data_dir) ?? cfg.data_dir;
+  return { ...cfg, data_dir, plugins: Object.fromEntries(plugins) };
 }

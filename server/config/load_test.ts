@@ -30,7 +30,7 @@ const DOCUMENTED: BrokerConfig = {
     allow_zero_length_clientid: true,
     retain_available: true,
   },
-  log: { level: "info", format: "text" },
+  log: { level: "info", format: "text", connections: true },
   auth: { allow_anonymous: false, plugins: null },
   topic_check: { enable: false, plugins: null },
   plugins: {},
@@ -81,6 +81,7 @@ Deno.test("parseConfig() fills defaults of plugin entries and resolves ./ source
     limits: { memory_mb: 128, store_mb: 16, publish_per_second: 1000 },
     on_error: "deny",
     on_timeout: "deny",
+    transform_plugin_messages: false,
   });
 });
 

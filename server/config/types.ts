@@ -32,6 +32,8 @@ export interface LogConfig {
   level: "debug" | "info" | "warn" | "error";
   /** `text` or `json` lines. */
   format: "text" | "json";
+  /** One info line per client connected and disconnected. */
+  connections: boolean;
 }
 
 /** The whole broker configuration. */

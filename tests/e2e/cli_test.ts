@@ -6,8 +6,8 @@ import { connect, end, nextMessage } from "../helpers.ts";
 
 const deno = Deno.execPath();
 const START_FLAGS = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)))
-  .tasks.start.replace(/^deno run /, "").replace(/ main\.ts$/, "").split(" ") as string[];
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+  .tasks.start.replace(/^deno run /, "").replace(/ cli\/launch\.ts$/, "").split(" ") as string[];
+const MAIN = new URL("../../cli/launch.ts", import.meta.url).pathname;
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
