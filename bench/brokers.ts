@@ -121,6 +121,34 @@ async function which(cmd: string): Promise<boolean> {
   return out.success;
 }
 
+/**
+ * The `deno` arguments that run Aviary on `config`, writing only under `dir` (the launcher's
+ * broker line, with the flags of `deno task start`).
+ *
+ * @example
+ * ```ts
+ * import { ok } from "node:assert/strict";
+ * import { aviaryArgs } from "./brokers.ts";
+ * ok(aviaryArgs("/t/a.yaml", "/t").includes("--allow-write=/t"));
+ * ```
+ */
+export function aviaryArgs(config: string, dir: string, before: string[] = []): string[] {
+  return [
+    "run",
+    "--v8-flags=--max-semi-space-size=2",
+    ...before,
+    "--no-prompt",
+    "--ignore-env",
+    "--allow-net",
+    "--allow-read",
+    "--allow-run=deno",
+    `--allow-write=${dir}`,
+    "main.ts",
+    "--config",
+    config,
+  ];
+}
+
 /** Starts a broker and waits until it accepts connections. */
 export async function startBroker(id: BrokerId, opts: StartOptions): Promise<RunningBroker> {
   const port = freePort(HOST);
@@ -130,20 +158,7 @@ export async function startBroker(id: BrokerId, opts: StartOptions): Promise<Run
     const config = `${dir}/aviary.yaml`;
     await Deno.writeTextFile(config, aviaryConfigYaml(port, `${dir}/data`, opts.aviaryExtraYaml));
     const prof = opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
-    child = spawn("Aviary", "deno", [
-      "run",
-      "--v8-flags=--max-semi-space-size=2",
-      ...prof,
-      "--no-prompt",
-      "--ignore-env",
-      "--allow-net",
-      "--allow-read",
-      "--allow-run=deno",
-      `--allow-write=${dir}`,
-      "main.ts",
-      "--config",
-      config,
-    ], { cwd: ROOT });
+    child = spawn("Aviary", "deno", aviaryArgs(config, dir, prof), { cwd: ROOT });
   } else if (id === "mosquitto") {
     const config = `${dir}/mosquitto.conf`;
     await Deno.writeTextFile(

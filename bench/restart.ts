@@ -9,7 +9,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { aviaryConfigYaml } from "./brokers.ts";
+import { aviaryArgs, aviaryConfigYaml } from "./brokers.ts";
 import { freePort, spawn, stop, waitForPort } from "./_procs.ts";
 import { rssKb } from "./load/procstat.ts";
 import { encodeConnect } from "./load/codec.ts";
@@ -83,17 +83,7 @@ async function start(dir: string, dataDir: string) {
   const extra = "persistence: {backend: sqlite}\nlog: {level: info, format: json}\n";
   await Deno.writeTextFile(config, aviaryConfigYaml(port, dataDir, extra));
   const started = performance.now();
-  const child = spawn("Aviary", "deno", [
-    "run",
-    "--no-prompt",
-    "--ignore-env",
-    "--allow-net",
-    "--allow-read",
-    `--allow-write=${dir}`,
-    "main.ts",
-    "--config",
-    config,
-  ], { cwd: ROOT });
+  const child = spawn("Aviary", "deno", aviaryArgs(config, dir), { cwd: ROOT });
   await waitForPort(HOST, port, child, 60_000);
   const readyMs = Math.round(performance.now() - started);
   await new Promise((r) => setTimeout(r, 1000));

@@ -77,6 +77,27 @@ function flow(id: string, title: string, parts: FlowParts): Scenario {
   return { id, title, kind: "flow", audience, figure, load: { ...base, ...load }, ...rest };
 }
 
+/**
+ * QoS 0 1->1 on Aviary with a plugin fixture from bench/plugins/ in `isolation`, against the
+ * same row without it; `keep` is the share of throughput the row must keep.
+ */
+function pluginFlow(
+  row: string,
+  kind: string,
+  isolation: "worker" | "process",
+  what: string,
+  keep: number,
+): Scenario {
+  const suffix = isolation === "process" ? "" : "-worker";
+  return flow(`aviary-${row}${suffix}`, "Aviary QoS0 1->1 100k", {
+    measures: `QoS0 1->1 on Aviary with bench/plugins/${kind}.ts (isolation: ${isolation}, ` +
+      `${what}) vs without; the share of throughput kept`,
+    audience: "aviary",
+    load: { version: 4, qos: 0, subscribers: 1, messages: 100_000 },
+    plugin: fixture(kind, `${kind} plugin (${isolation})`, keep, "", isolation),
+  });
+}
+
 /** Every scenario, in run order. */
 export const SCENARIOS: readonly Scenario[] = [
   flow("qos0-1to1", "QoS0 1->1 100k", {
@@ -163,20 +184,8 @@ export const SCENARIOS: readonly Scenario[] = [
   ...(["worker", "process"] as const).flatMap((isolation) => {
     const suffix = isolation === "process" ? "" : "-worker";
     return [
-      flow(`aviary-plugins${suffix}`, "Aviary QoS0 1->1 100k", {
-        measures: `QoS0 1->1 on Aviary with bench/plugins/transform.ts (isolation: ${isolation}, ` +
-          "rewrites every message) vs without; the share of throughput kept",
-        audience: "aviary",
-        load: { version: 4, qos: 0, subscribers: 1, messages: 100_000 },
-        plugin: fixture("transform", `transform plugin (${isolation})`, 0.7, "", isolation),
-      }),
-      flow(`aviary-notify${suffix}`, "Aviary QoS0 1->1 100k", {
-        measures: `QoS0 1->1 on Aviary with bench/plugins/notify.ts (isolation: ${isolation}, ` +
-          "a packet.received notification per packet, never answered) vs without",
-        audience: "aviary",
-        load: { version: 4, qos: 0, subscribers: 1, messages: 100_000 },
-        plugin: fixture("notify", `notify plugin (${isolation})`, 0.9, "", isolation),
-      }),
+      pluginFlow("plugins", "transform", isolation, "rewrites every message", 0.7),
+      pluginFlow("notify", "notify", isolation, "a packet.received notification per packet", 0.9),
       {
         id: `aviary-auth${suffix}`,
         title: "Aviary 2,000 CONNECTs",
