@@ -66,6 +66,8 @@ export class Outbox {
   #bytes = 0;
   /** The write loop in progress, if any. */
   #flushing?: Promise<void>;
+  /** Run once after the next socket write completes (or the write loop stops). */
+  #drained: (() => void)[] | null = null;
 
   /**
    * @param host the connection to write for
@@ -111,6 +113,28 @@ export class Outbox {
     return fitted.packet;
   }
 
+  /**
+   * Runs `fn` once, after the write in progress completes or the write loop stops (failure,
+   * closing); on the next microtask when nothing is being written.
+   */
+  onDrained(fn: () => void): void {
+    if (this.#flushing) (this.#drained ??= []).push(fn);
+    else queueMicrotask(fn);
+  }
+
+  #runDrained(): void {
+    const waiting = this.#drained;
+    if (!waiting) return;
+    this.#drained = null;
+    for (const fn of waiting) {
+      try {
+        fn();
+      } catch (error) {
+        this.#host.log.error("Drained callback failed", { error });
+      }
+    }
+  }
+
   /** Queues `buf`; the batch is written on the next microtask. */
   #push(buf: Buffer): void {
     (this.#out ??= []).push(buf);
@@ -151,11 +175,13 @@ export class Outbox {
         await host.conn.write(data);
         this.#bytes -= data.length;
         stats.bytesSent += data.length;
+        this.#runDrained();
       }
     } catch {
       host.writeFailed();
     } finally {
       this.#flushing = undefined;
+      this.#runDrained();
     }
   }
 }

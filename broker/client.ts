@@ -30,11 +30,7 @@ import { Inbox } from "./_inbox.ts";
 import { Outbox } from "./_outbox.ts";
 import { type Commit, PIPELINE_WINDOW, PublishPipeline } from "./_pipeline.ts";
 
-/**
- * The broker side of one connection.
- *
- * Created by `Broker.accept`; tests drive it through a memory pair.
- */
+/** The broker side of one connection, made by `Broker.accept` (tests: over a memory pair). */
 export class Client implements ClientConnection, ConnectionReader {
   readonly conn: Connection;
   readonly negotiated: Negotiated;
@@ -122,6 +118,11 @@ export class Client implements ClientConnection, ConnectionReader {
   /** Bytes handed to {@linkcode Client.send} but not yet written. */
   get backlogBytes(): number {
     return this.#outbox.bytes;
+  }
+
+  /** Runs `fn` once, after the socket write in progress completes (or writing stops). */
+  onDrained(fn: () => void): void {
+    this.#outbox.onDrained(fn);
   }
 
   /** Plain data describing this client, for hooks. */

@@ -152,6 +152,8 @@ export interface ClientConnection {
   readonly endReason: EndReason;
   /** Bytes handed to {@linkcode ClientConnection.send} but not yet written. */
   readonly backlogBytes: number;
+  /** Runs `fn` once, after the socket write in progress completes (or writing stops). */
+  onDrained(fn: () => void): void;
   /** Protocol state the handlers keep. */
   readonly flow: ConnectionFlow;
   /** A logger tagged with this connection. */

@@ -93,7 +93,7 @@ function commit(
   const congested: Session[] = [];
   const reached = outcome.admitted(congested);
   acknowledge(client, packet, reached === 0 ? ReasonCode.NoMatchingSubscribers : 0, core);
-  return congested.length > 0 ? slowDown(congested, core.clock) : undefined;
+  return congested.length > 0 ? slowDown(congested, core.clock, client.clientId) : undefined;
 }
 
 /** How long one PUBLISH may hold its publisher back while subscribers catch up. */
@@ -104,8 +104,9 @@ const MAX_SLOWDOWN_MS = 1000;
  * (or after {@linkcode MAX_SLOWDOWN_MS}), so a fast QoS 1/2 publisher paces itself to its
  * subscribers instead of overflowing their queues. TCP carries the pressure back to the client.
  */
-function slowDown(congested: Session[], clock: Clock): Promise<void> {
-  return Promise.all(congested.map((s) => s.waitForRoom(MAX_SLOWDOWN_MS, clock))).then(() => {});
+function slowDown(congested: Session[], clock: Clock, publisher: string): Promise<void> {
+  const waits = congested.map((s) => s.waitForRoom(MAX_SLOWDOWN_MS, clock, publisher));
+  return Promise.all(waits).then(() => {});
 }
 
 /**

@@ -9,6 +9,7 @@ import type { BrokerCore, ClientConnection } from "../core_types.ts";
 import { MqttError, ReasonCode } from "../errors.ts";
 import { emit } from "../hooks.ts";
 import type { QoS, SubscriptionOptions } from "../message.ts";
+import { SLOW_CONSUMER_BYTES } from "../session/delivery.ts";
 import type { Session } from "../session/session.ts";
 import { isValidTopicFilter, parseSharedFilter } from "../topics/validate.ts";
 
@@ -145,25 +146,53 @@ function apply(
   session.journal.saveSession(session);
   session.journal.afterCommit(() => { // once the subscriptions are committed
     client.send({ cmd: "suback", messageId, granted });
-    sendRetained(session, retained, core);
+    sendRetained(client, session, retained, core);
   });
 }
 
-/** Retained messages for the filters that want them (Retain Handling), in filter order. */
+/** Retained messages are sent this many at a time, */
+export const RETAINED_SLICE = 256;
+/** and the next slice only once the client's write backlog is under this many bytes. */
+export const RETAINED_BACKLOG_BYTES = SLOW_CONSUMER_BYTES / 2;
+
+/**
+ * Retained messages for the filters that want them (Retain Handling), in filter order, in slices
+ * paced by the client's write backlog: QoS 0 ones beyond the slow-consumer limit would be dropped.
+ * Stops when the connection closes or the subscription is removed (or replaced).
+ */
 function sendRetained(
+  client: ClientConnection,
   session: Session,
   filters: [string, SubscriptionOptions][],
   core: BrokerCore,
 ): void {
   const now = core.clock.now();
-  for (const [filter, opts] of filters) {
-    for (const msg of core.retained.match(filter, now)) {
+  const work = filters.map(([filter, opts]) => ({
+    filter,
+    opts,
+    msgs: core.retained.match(filter, now),
+    next: 0,
+  }));
+  const step = (): void => {
+    if (client.state !== "connected" || client.session !== session) return;
+    if (client.backlogBytes >= RETAINED_BACKLOG_BYTES) return client.onDrained(step);
+    let budget = RETAINED_SLICE;
+    while (work.length > 0 && budget > 0) {
+      const w = work[0];
+      if (session.subscriptions.get(w.filter) !== w.opts || w.next >= w.msgs.length) {
+        work.shift();
+        continue;
+      }
+      const msg = w.msgs[w.next++];
+      budget--;
       core.deliverTo(session, {
         msg,
-        qos: Math.min(msg.qos, opts.qos) as QoS,
+        qos: Math.min(msg.qos, w.opts.qos) as QoS,
         retain: true,
-        subscriptionIds: opts.subscriptionId ? [opts.subscriptionId] : undefined,
+        subscriptionIds: w.opts.subscriptionId ? [w.opts.subscriptionId] : undefined,
       });
     }
-  }
+    if (work.length > 0) client.onDrained(step);
+  };
+  step();
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { harness } from "./_test_helpers.ts";
+import { memoryPair } from "../transport/memory.ts";
+import { harness, Peer } from "./_test_helpers.ts";
 
 Deno.test("handleSubscribe() answers SUBACK, then sends the retained messages that match [MQTT-3.3.1-9]", async () => {
   const h = harness();
@@ -57,4 +58,31 @@ Deno.test("handleUnsubscribe() says which filters existed on v5: 0x00 and 0x11 (
   await peer.send({ cmd: "unsubscribe", messageId: 2, unsubscriptions: ["t", "never"] });
   assert.deepEqual((await peer.expect("unsuback")).granted, [0x00, 0x11]);
   await h.close();
+});
+
+Deno.test("handleSubscribe() paces retained messages by the write backlog: a slow reader gets every QoS 0 one, in order", async () => {
+  const h = harness();
+  const payload = Buffer.alloc(8 * 1024, 1); // 1,000 of them: twice the slow-consumer limit
+  for (let i = 0; i < 1000; i++) {
+    const topic = `r/${String(i).padStart(4, "0")}`;
+    await h.broker.publish({ topic, payload, qos: 0, retain: true, properties: {} });
+  }
+  const [server, end] = memoryPair();
+  const write = server.write;
+  server.write = async (chunk) => { // a reader that takes its time over every write
+    await new Promise((r) => setTimeout(r, 5));
+    return write(chunk);
+  };
+  const peer = new Peer(end, h.broker.accept(server).closed, 4);
+  await peer.send({ cmd: "connect", protocolId: "MQTT", clean: true, keepalive: 0, clientId: "s" });
+  await peer.expect("connack");
+  await peer.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "r/#", qos: 0 }] });
+  await peer.expect("suback");
+  const topics: string[] = [];
+  for (let i = 0; i < 1000; i++) topics.push((await peer.expect("publish")).topic);
+  const expected = Array.from({ length: 1000 }, (_, i) => `r/${String(i).padStart(4, "0")}`);
+  assert.deepEqual(topics, expected);
+  assert.equal(h.broker.stats.deliveryDropped, 0);
+  await h.close();
+  await peer.drop();
 });

@@ -60,7 +60,10 @@ export class Session {
   #inflight?: Map<number, InflightMessage>;
   #queue?: OutboundMessage[];
   #inboundQos2?: Set<number>;
-  #roomWaiters?: (() => void)[];
+  /** Publishers waiting for room, first come first served (a Set keeps insertion order). */
+  #roomWaiters?: Map<() => void, string | undefined>;
+  /** Publishers (client ids) woken whose next message has not been queued yet: room kept for them. */
+  #woken?: Set<string | undefined>;
   #holder?: { info(): ClientInfo };
   #lastClient?: ClientInfo;
 
@@ -140,24 +143,47 @@ export class Session {
     return now - this.#congestedSince < CONGESTION_PATIENCE_MS;
   }
 
-  /** Resolves when the queue is down to a quarter, or after `ms` on `clock`. */
-  waitForRoom(ms: number, clock: Clock = systemClock): Promise<void> {
+  /**
+   * Resolves when {@linkcode Session.releaseWaiters} wakes this publisher, or after `ms` on
+   * `clock` (a publisher that gave up no longer holds a place in line). `publisher` is the
+   * waiting client's id: room is kept for its next message once it is woken.
+   */
+  waitForRoom(ms: number, clock: Clock = systemClock, publisher?: string): Promise<void> {
     return new Promise((resolve) => {
-      const timer = clock.setTimer(done, ms);
-      function done() {
+      const waiters = this.#roomWaiters ??= new Map();
+      const timer = clock.setTimer(expired, ms);
+      function wake() {
         clock.clearTimer(timer);
         resolve();
       }
-      (this.#roomWaiters ??= []).push(done);
+      function expired() {
+        waiters.delete(wake);
+        resolve();
+      }
+      waiters.set(wake, publisher);
     });
   }
 
-  /** Wakes publishers waiting in {@linkcode Session.waitForRoom} once the queue has room. */
+  /**
+   * Wakes publishers waiting in {@linkcode Session.waitForRoom}, first come first served, only as
+   * many as there is room for: the queue may fill to the congestion line (half of
+   * {@linkcode Session.maxQueued}) with what is queued plus one message per publisher already
+   * woken whose message has not arrived yet. The other half is the reserve for publishers that
+   * were not waiting. More are woken as the queue drains. `force` wakes them all (shutdown).
+   */
   releaseWaiters(force = false): void {
+    if ((this.#queue?.length ?? 0) === 0) this.#woken = undefined; // caught up: none pending
     const waiters = this.#roomWaiters;
-    if (!waiters?.length || (!force && this.queue.length > this.maxQueued / 4)) return;
-    this.#roomWaiters = undefined;
-    for (const wake of waiters) wake();
+    if (!waiters?.size) return;
+    let room = force
+      ? waiters.size
+      : Math.ceil(this.maxQueued / 2) - this.queue.length - (this.#woken?.size ?? 0);
+    for (const [wake, publisher] of waiters) {
+      if (room-- <= 0) return;
+      waiters.delete(wake);
+      if (!force) (this.#woken ??= new Set()).add(publisher);
+      wake();
+    }
   }
 
   /**
@@ -165,6 +191,7 @@ export class Session {
    * Returns the message that was dropped, if any.
    */
   enqueue(out: OutboundMessage): OutboundMessage | undefined {
+    this.#woken?.delete(out.msg.from?.clientId); // a woken publisher's message arrived
     if (this.queue.length < this.maxQueued) {
       this.queue.push(out);
       return undefined;
