@@ -6,28 +6,15 @@
  */
 import mqttPacket, { type Packet } from "mqtt-packet";
 import { FakeClock } from "../../lib/fake_clock.ts";
+import { parseConfig } from "../../server/config/mod.ts";
 import { Broker, type BrokerOptions } from "../broker.ts";
 import type { CoreConfig, MqttConfig } from "../options.ts";
 import { type ClientEnd, memoryPair } from "../transport/memory.ts";
 
-/** The defaults of the application's config, anonymous clients allowed. */
+/** The defaults of the application's config (read from its schema), anonymous clients allowed. */
 export function testConfig(mqtt: Partial<MqttConfig> = {}): CoreConfig {
-  return {
-    mqtt: {
-      max_packet_size: 1048576,
-      max_keepalive: 65535,
-      connect_timeout_ms: 10000,
-      receive_maximum: 100,
-      max_inflight: 100,
-      topic_alias_maximum: 10,
-      max_queued_messages: 1000,
-      max_session_expiry: 604800,
-      allow_zero_length_clientid: true,
-      retain_available: true,
-      ...mqtt,
-    },
-    auth: { allow_anonymous: true },
-  };
+  const defaults = parseConfig("auth: {allow_anonymous: true}\n", "test.yaml");
+  return { mqtt: { ...defaults.mqtt, ...mqtt }, auth: { allow_anonymous: true } };
 }
 
 /** One MQTT client played by a test: writes packets, reads the broker's answers one by one. */
