@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { connect, end, startTestBroker } from "../../../tests/helpers.ts";
-import { assertRunning } from "../_testing.ts";
+import { assertRunning, builtinHarness, testClient } from "../_testing.ts";
 
 Deno.test("auth_anonymous: anonymous clients only on the chosen listener; usernames left to others", async () => {
   const broker = await startTestBroker(`
@@ -34,5 +34,23 @@ plugins:
     await end(await connect(broker.url));
   } finally {
     await broker.close();
+  }
+});
+
+Deno.test("auth_anonymous: in its process cage (harness): decides by listener, leaves usernames to others", async () => {
+  const h = await builtinHarness("auth_anonymous", { config: { listeners: ["default"] } });
+  try {
+    const anon = await h.host.authenticate({ client: testClient(null) });
+    assert.equal(anon.result, "allow");
+    assert.equal(anon.by, "auth_anonymous");
+    const other = { ...testClient(null), listener: "public" };
+    assert.equal(
+      (await h.host.authenticate({ client: other }, { fallback: "deny" })).result,
+      "deny",
+    );
+    const named = await h.host.authenticate({ client: testClient("u") }, { fallback: "deny" });
+    assert.equal(named.by, null); // ignored: a username is another plugin's business
+  } finally {
+    await h.close();
   }
 });

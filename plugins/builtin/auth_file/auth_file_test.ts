@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { connect, delay, end, startTestBroker } from "../../../tests/helpers.ts";
 import { passwd } from "../../../cli/passwd.ts";
-import { assertRunning, pluginStatus } from "../_testing.ts";
+import { assertRunning, builtinHarness, pluginStatus, testClient } from "../_testing.ts";
 import { hashPassword, parseHash, timingSafeEqual, verifyPassword } from "../../sdk/password.ts";
 
 const encoder = new TextEncoder();
@@ -137,6 +137,42 @@ plugins:
   } finally {
     await ungranted.close();
     await elsewhere.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("auth_file: in its process cage (harness): reads only the granted file; right and wrong passwords", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir());
+  const file = `${dir}/passwd`;
+  assert.equal(await passwd(["-b", "-c", "-I", "1000", file, "alice", "s3cret"]), 0);
+  const h = await builtinHarness("auth_file", {
+    config: { path: file, superusers: ["alice"] },
+    grant: { read: [file] },
+  });
+  const login = (username: string, password: string) =>
+    h.host.authenticate({ client: testClient(username), password: encoder.encode(password) });
+  try {
+    const ok = await login("alice", "s3cret");
+    assert.equal(ok.result, "allow");
+    assert.equal(ok.superuser, true);
+    assert.equal((await login("alice", "wrong")).result, "deny");
+    assert.equal((await login("bob", "s3cret")).result, "deny");
+  } finally {
+    await h.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("auth_file: in its process cage (harness): without a read grant for the file it does not start", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir());
+  const file = `${dir}/passwd`;
+  assert.equal(await passwd(["-b", "-c", "-I", "1000", file, "alice", "s3cret"]), 0);
+  try {
+    await assert.rejects(
+      builtinHarness("auth_file", { config: { path: file }, grant: { read: [`${dir}/other`] } }),
+      /plugin did not start/,
+    );
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

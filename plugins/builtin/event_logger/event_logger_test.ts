@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createLogger } from "../../../lib/log.ts";
 import { connect, end, startTestBroker, waitFor } from "../../../tests/helpers.ts";
 import { plain } from "./format.ts";
+import { builtinHarness } from "../_testing.ts";
 
 Deno.test("plain() turns payload bytes into a length, or text when asked", () => {
   const bytes = new Uint8Array([104, 105]);
@@ -38,5 +39,21 @@ plugins:
     assert.equal(byName.get("retained.stored").message.payload, "kept");
   } finally {
     await broker.close();
+  }
+});
+
+Deno.test("event_logger: in its process cage (harness): a real client's connect and subscribe are logged", async () => {
+  const h = await builtinHarness("event_logger", {
+    config: { output: "log", events: ["client.connected", "session.subscribed"] },
+  });
+  try {
+    const c = await h.connect({ clientId: "logged-1" });
+    await c.subscribeAsync("a/b");
+    const seen = (event: string) =>
+      h.logs.some((l) => l.event === event && JSON.stringify(l).includes("logged-1"));
+    await h.waitFor(() => seen("client.connected") && seen("session.subscribed"), "event lines");
+    assert.ok(!h.logs.some((l) => l.event === "client.disconnected")); // filtered out
+  } finally {
+    await h.close();
   }
 });

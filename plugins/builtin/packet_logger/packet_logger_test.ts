@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createLogger } from "../../../lib/log.ts";
 import { connect, end, startTestBroker, waitFor } from "../../../tests/helpers.ts";
+import { builtinHarness } from "../_testing.ts";
 
 Deno.test("packet_logger: packets in and out at debug, filtered by type, passwords masked", async () => {
   const lines: string[] = [];
@@ -28,5 +29,25 @@ plugins:
     assert.equal(packets().find((p) => p.type === "connect").packet.password, "***");
   } finally {
     await broker.close();
+  }
+});
+
+Deno.test("packet_logger: in its process cage (harness): a real client's packets logged, password masked", async () => {
+  const h = await builtinHarness("packet_logger", {
+    config: { output: "log", level: "info", types: ["connect", "publish"] },
+  });
+  try {
+    const c = await h.connect({ clientId: "pk-1", username: "u", password: "hunter2" });
+    await c.publishAsync("t", "x", { qos: 1 });
+    const mine = () => h.logs.filter((l) => l.clientId === "pk-1");
+    await h.waitFor(() => mine().some((l) => l.type === "publish"), "the publish line");
+    const connect = h.logs.find((l) =>
+      l.type === "connect" && (l.packet as { clientId?: string }).clientId === "pk-1"
+    ) as unknown as { packet: { password: string } };
+    assert.equal(connect.packet.password, "***");
+    assert.ok(!JSON.stringify(h.logs).includes("hunter2"));
+    assert.ok(mine().every((l) => l.type === "connect" || l.type === "publish"));
+  } finally {
+    await h.close();
   }
 });

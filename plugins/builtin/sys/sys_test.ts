@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { connect, end, startTestBroker, waitFor } from "../../../tests/helpers.ts";
-import { assertRunning } from "../_testing.ts";
+import { assertRunning, builtinHarness } from "../_testing.ts";
 import { LoadAverages } from "./load.ts";
 
 Deno.test("LoadAverages: a steady rate converges to that rate per minute", () => {
@@ -64,5 +64,21 @@ plugins:
     await end(sub);
     await end(pub);
     await broker.close();
+  }
+});
+
+Deno.test("sys: in its process cage (harness): $SYS topics reach a real client, retained", async () => {
+  const h = await builtinHarness("sys", { config: { interval: 0.2 } });
+  try {
+    const sub = await h.connect();
+    const got = new Map<string, string>();
+    sub.on("message", (t, p) => got.set(t, new TextDecoder().decode(p)));
+    await sub.subscribeAsync("$SYS/broker/#");
+    await h.waitFor(() => got.has("$SYS/broker/version"), "$SYS/broker/version", 5000);
+    assert.match(got.get("$SYS/broker/version")!, /^aviary version /);
+    assert.equal(h.messages.filter((m) => m.topic.startsWith("$SYS")).length, 0); // MQTT-4.7.2-1
+    assert.equal(h.status().state, "running");
+  } finally {
+    await h.close();
   }
 });

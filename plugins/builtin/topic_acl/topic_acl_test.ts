@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { collect, connect, delay, end, startTestBroker } from "../../../tests/helpers.ts";
 import { parseAclConfig, permits } from "./rules.ts";
-import { assertRunning, reasonCode } from "../_testing.ts";
+import { assertRunning, builtinHarness, reasonCode, testClient } from "../_testing.ts";
 
 const client = (username: string | null, clientId = "c1") => ({ clientId, username }) as never;
 
@@ -115,5 +115,29 @@ plugins:
   } finally {
     await end(c);
     await broker.close();
+  }
+});
+
+Deno.test("topic_acl: in its process cage (harness): per-user rules and the default, with a real client", async () => {
+  const h = await builtinHarness("topic_acl", {
+    config: { "publish-acl": { alice: ["sensors/#"], anonymous: ["public/#"] } },
+  });
+  const ask = (username: string | null, topic: string) =>
+    h.host.authorize({
+      client: testClient(username),
+      action: "publish",
+      topic,
+      qos: 0,
+      retain: false,
+    });
+  try {
+    assert.equal((await ask("alice", "sensors/t1")).result, "allow");
+    assert.equal((await ask("alice", "public/x")).result, "deny");
+    assert.equal((await ask(null, "public/x")).result, "allow");
+    const c = await h.connect();
+    await assert.rejects(c.publishAsync("sensors/t1", "x", { qos: 1 }), /Not authorized|135/);
+    await c.publishAsync("public/x", "y", { qos: 1 });
+  } finally {
+    await h.close();
   }
 });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { collect, connect, delay, end, startTestBroker } from "../../../tests/helpers.ts";
 import { passwd } from "../../../cli/passwd.ts";
-import { assertRunning, reasonCode } from "../_testing.ts";
+import { assertRunning, builtinHarness, reasonCode, testClient } from "../_testing.ts";
+import type { ClientInfo } from "../../sdk/mod.ts";
 
 Deno.test("topic_taboo: taboo topics refused with 0x87, withheld from wide subscriptions; superusers bypass", async () => {
   const dir = await Deno.realPath(await Deno.makeTempDir());
@@ -63,5 +64,22 @@ plugins:
   } finally {
     await end(c);
     await broker.close();
+  }
+});
+
+Deno.test("topic_taboo: in its process cage (harness): taboo topics denied, superusers and others pass", async () => {
+  const h = await builtinHarness("topic_taboo", {
+    config: { topics: ["secret/#"], otherwise: "allow" },
+  });
+  const ask = (client: ClientInfo, action: "publish" | "subscribe", topic: string) =>
+    h.host.authorize({ client, action, topic, qos: 1, retain: false });
+  try {
+    assert.equal((await ask(testClient("u"), "publish", "secret/plans")).result, "deny");
+    assert.equal((await ask(testClient("u"), "subscribe", "secret/#")).result, "deny");
+    assert.equal((await ask(testClient("u"), "publish", "open/news")).result, "allow");
+    const root = { ...testClient("admin"), superuser: true };
+    assert.equal((await ask(root, "publish", "secret/plans")).result, "allow");
+  } finally {
+    await h.close();
   }
 });
