@@ -13,7 +13,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { createLogger } from "../lib/log.ts";
 import type { PluginHost } from "../plugins/host/host.ts";
-import type { PluginPermissions, PluginStatusView } from "../plugins/sdk/mod.ts";
+import type { JsonValue, PluginPermissions, PluginStatusView } from "../plugins/sdk/mod.ts";
 import { parseConfig } from "./config/mod.ts";
 import { bundlePlugin } from "./plugin_bundle.ts";
 import { startBroker } from "./server.ts";
@@ -61,6 +61,11 @@ export interface PluginHarness {
   logs: PluginLogLine[];
   /** The plugin's status row (state, error, hooks, metrics). */
   status(): PluginStatusView;
+  /** What the plugin keeps in `ctx.store`, read-only: `get(key)`, `list(prefix)`. */
+  store: {
+    get(key: string): Promise<JsonValue | undefined>;
+    list(prefix?: string): Promise<string[]>;
+  };
   /** Connects an MQTT.js client (v5 unless told) and waits for CONNACK; closed by `close()`. */
   connect(opts?: IClientOptions): Promise<MqttClient>;
   /** Resolves once `cond()` holds (polling every 10 ms); rejects after `ms` naming `what`. */
@@ -69,7 +74,7 @@ export interface PluginHarness {
   close(): Promise<void>;
 }
 
-function brokerYaml(opts: HarnessOptions, source: string, alias: string): string {
+function brokerYaml(opts: HarnessOptions, source: string, alias: string, dir: string): string {
   const entry = {
     source,
     config: opts.config ?? {},
@@ -78,6 +83,7 @@ function brokerYaml(opts: HarnessOptions, source: string, alias: string): string
   };
   return JSON.stringify({
     listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } },
+    data_dir: dir, // the plugin's store lives and dies with the harness
     persistence: { backend: "memory" },
     auth: { allow_anonymous: opts.allowAnonymous ?? true },
     topic_check: { enable: true },
@@ -138,7 +144,7 @@ export async function startPluginHarness(opts: HarnessOptions): Promise<PluginHa
     if (parsed.plugin === alias || parsed.alias === alias) logs.push(parsed);
   };
   const log = createLogger({ level: "debug", format: "json", sink });
-  const config = parseConfig(brokerYaml(opts, bundled, alias), "harness.yaml");
+  const config = parseConfig(brokerYaml(opts, bundled, alias, dir), `${dir}/harness.yaml`);
   const running = await startBroker(config, { log });
   const clients: MqttClient[] = [];
   const close = async () => {
@@ -172,5 +178,9 @@ export async function startPluginHarness(opts: HarnessOptions): Promise<PluginHa
       }),
   );
   await watcher?.subscribeAsync("#", { qos: 2 }).catch(() => {});
-  return { url, host: running.plugins!, messages, logs, status, connect, waitFor, close };
+  const store = {
+    get: (key: string) => running.plugins!.storeOf(alias)?.get(key) ?? Promise.resolve(undefined),
+    list: (prefix = "") => running.plugins!.storeOf(alias)?.list(prefix) ?? Promise.resolve([]),
+  };
+  return { url, host: running.plugins!, messages, logs, status, store, connect, waitFor, close };
 }

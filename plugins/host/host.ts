@@ -36,6 +36,7 @@ import {
 import type { Manifest } from "./manifest.ts";
 import type { HealthReport, Logger, Runner } from "./runner.ts";
 import { Watchdog } from "./watchdog.ts";
+import type { KvStore } from "./store.ts";
 
 export { ENTRY_DEFAULTS, type PluginEntryInput } from "./entry.ts";
 export type { PluginHostOptions } from "./host_options.ts";
@@ -239,6 +240,15 @@ export class PluginHost {
   /** The manifest of a loaded plugin, null when it is not loaded. */
   manifest(alias: string): Manifest | null {
     return this.#slots.find((s) => s.alias === alias)?.manifest ?? null;
+  }
+
+  /**
+   * A read-only view of a loaded plugin's `ctx.store` (what the test harness and the admin API
+   * read), null when it is not loaded.
+   */
+  storeOf(alias: string): Pick<KvStore, "get" | "list"> | null {
+    const store = this.#slots.find((s) => s.alias === alias)?.store;
+    return store ? { get: (key) => store.get(key), list: (prefix) => store.list(prefix) } : null;
   }
 
   /** Offers a new config to a running plugin (`configChanged`); rejects with its refusal. */
