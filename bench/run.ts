@@ -34,6 +34,9 @@ const HELP = `Usage: deno task bench [options]
 
 deno task bench durable [--runs 3] [--scale 1] [--only flows,restart] [--sessions 100000]
                     persistence: sqlite vs memory vs Mosquitto persistence true; restart time
+
+deno task bench cluster [--runs 1] [--scale 1] [--only ids] [--out file]
+                    two nodes over nats-server -js vs one node: cross-node 1->1, split 1->50
 `;
 
 const RESULTS = new URL("./results/", import.meta.url).pathname;
@@ -170,6 +173,7 @@ async function runAll(opts: Options, available: BrokerId[], save: Save, cpuProfD
 
 async function main(args: string[]): Promise<number> {
   if (args[0] === "durable") return await (await import("./durable.ts")).main(args.slice(1));
+  if (args[0] === "cluster") return await (await import("./cluster.ts")).main(args.slice(1));
   const opts = parseOptions(args);
   if (opts.help) {
     console.log(HELP);

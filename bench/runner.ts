@@ -147,7 +147,13 @@ async function interleaved(
 async function targetsOf(s: Scenario, opts: RunOptions): Promise<Target[] | string> {
   const brokers = audienceOf(s, opts.available, SPEAKS_V5);
   if (brokers.length === 0) return "none of its brokers is available";
-  if (!s.plugin) return brokers.map((b) => ({ key: b, broker: b }));
+  if (!s.plugin) {
+    return brokers.map((b) => ({
+      key: b,
+      broker: b,
+      extraYaml: b === "aviary" ? s.aviaryYaml : "",
+    }));
+  }
   try {
     await Deno.stat(s.plugin.file);
   } catch {

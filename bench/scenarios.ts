@@ -53,6 +53,8 @@ export interface Scenario {
   connect?: ConnectLoad;
   /** Plugin scenarios (Aviary alone): the fixture, run against Aviary without it. */
   plugin?: PluginFixture;
+  /** Extra YAML merged into Aviary's config for this scenario (e.g. a listener option). */
+  aviaryYaml?: string;
   /** Reported figure for flow scenarios: received messages/s, or latency percentiles. */
   figure?: "rate" | "latency";
   /** Figures measured earlier on this machine (Mosquitto, aedes), for context. */
@@ -180,6 +182,15 @@ export const SCENARIOS: readonly Scenario[] = [
       "broker RSS growth per connection",
     kind: "idle",
     audience: "all",
+  },
+  {
+    id: "idle-node-sockets",
+    title: "Idle connections, Aviary with `socket: node`",
+    measures: "the `idle` row on Aviary alone with its tcp listener on `node:net` sockets " +
+      "(`listeners.<name>.socket: node`): connects/s and broker RSS growth per connection",
+    kind: "idle",
+    audience: "aviary",
+    aviaryYaml: "listeners:\n  default:\n    socket: node\n",
   },
   ...(["worker", "process"] as const).flatMap((isolation) => {
     const suffix = isolation === "process" ? "" : "-worker";

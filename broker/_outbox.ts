@@ -89,6 +89,11 @@ export class Outbox {
    * that cannot be framed correctly is logged, counted and dropped ("refused").
    */
   send(packet: Packet, version: 3 | 4 | 5, maxSize: number): Packet | "too_large" | "refused" {
+    const shared = sharedPublish(packet, version, maxSize);
+    if (shared) {
+      this.#push(shared);
+      return packet;
+    }
     let fitted;
     try {
       fitted = fitPacket(packet, version, maxSize);
@@ -109,6 +114,7 @@ export class Outbox {
       }
       return "too_large";
     }
+    if (fitted.packet === packet) keepShared(packet, version, fitted.bytes);
     this.#push(fitted.bytes);
     return fitted.packet;
   }
@@ -184,4 +190,31 @@ export class Outbox {
       this.#runDrained();
     }
   }
+}
+
+/**
+ * The last MQTT 3.1 / 3.1.1 QoS 0 PUBLISH encoded, by any connection: one message routed to many
+ * subscribers has the same bytes for each (no packet id, no properties), so it is encoded once
+ * and its bytes shared (they are never written into). Kept until the current job ends, and
+ * matched on the payload's identity: a message routed later is encoded afresh.
+ */
+let lastQos0: { packet: Packet & { cmd: "publish" }; version: number; bytes: Buffer } | null = null;
+
+/** The shared bytes of `packet` when it is the last QoS 0 PUBLISH encoded, or undefined. */
+function sharedPublish(packet: Packet, version: number, maxSize: number): Buffer | undefined {
+  const last = lastQos0;
+  if (!last || packet.cmd !== "publish") return undefined;
+  const p = last.packet;
+  if (
+    packet.payload === p.payload && packet.topic === p.topic && packet.qos === 0 &&
+    packet.retain === p.retain && !packet.dup && version === last.version &&
+    last.bytes.length <= maxSize
+  ) return last.bytes;
+}
+
+/** Remembers `bytes` as the encoding of `packet` when it is a v3/v4 QoS 0 PUBLISH. */
+function keepShared(packet: Packet, version: number, bytes: Buffer): void {
+  if (packet.cmd !== "publish" || packet.qos !== 0 || version === 5 || packet.dup) return;
+  if (lastQos0 === null) queueMicrotask(() => lastQos0 = null);
+  lastQos0 = { packet, version, bytes };
 }

@@ -181,10 +181,12 @@ export interface ClientConnection {
 
 /**
  * A message admitted by the message.publish hook, ready to route: counts it and routes it (a
- * message a plugin dropped reaches no one); returns the number of subscribers reached. Sessions
- * whose queues are filling up are added to `congested`.
+ * message a plugin dropped reaches no one); returns the number of subscribers reached. When
+ * `full` is given (a client's PUBLISH, flow control) and an online subscriber's queue has no room
+ * for a QoS 1/2 message, nothing is routed: those sessions are added to `full` and -1 is
+ * returned; the caller waits for room and calls it again.
  */
-export type Admitted = (congested?: Session[]) => number;
+export type Admitted = (full?: Session[]) => number;
 
 /** The broker, as the handlers see it. */
 export interface BrokerCore {

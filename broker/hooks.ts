@@ -14,6 +14,7 @@ import type {
   AuthorizeEvent,
   ClientInfo,
   ConnackProperties,
+  EnhancedAuthEvent,
   EventOf,
   HookpointName,
   NotifyHookpoint,
@@ -21,7 +22,13 @@ import type {
 } from "../plugins/sdk/mod.ts";
 import type { Message } from "./message.ts";
 
-export type { AuthorizeEvent, ClientInfo, ConnackProperties, SubscriptionRequest };
+export type {
+  AuthorizeEvent,
+  ClientInfo,
+  ConnackProperties,
+  EnhancedAuthEvent,
+  SubscriptionRequest,
+};
 
 /** The outcome of authentication. */
 export interface AuthResult {
@@ -32,12 +39,28 @@ export interface AuthResult {
   superuser?: boolean;
 }
 
+/**
+ * The outcome of one round of MQTT 5 enhanced authentication: another round (`continue`: the
+ * broker sends AUTH 0x18 with `authData`), in (`allow`, with the final data), out (`deny`), or
+ * `unsupported`: nobody handles the method (CONNACK 0x8C, spec [MQTT-4.12.0-1]).
+ */
+export type EnhancedAuthResult =
+  | { result: "continue"; authData?: Uint8Array; state?: unknown }
+  | { result: "allow"; authData?: Uint8Array; superuser?: boolean }
+  | { result: "deny"; reasonCode?: number }
+  | { result: "unsupported" };
+
 /** Extension points the core calls. */
 export interface BrokerHooks {
   /** Whether anyone listens to `hook` (the core skips building the event otherwise). */
   has(hook: HookpointName): boolean;
   /** Decides a CONNECT (client.connect, then client.authenticate). */
   authenticate(event: AuthenticateEvent): AuthResult | Promise<AuthResult>;
+  /**
+   * One round of MQTT 5 enhanced authentication (client.enhanced_auth); absent: no method is
+   * supported (a CONNECT naming one is refused with 0x8C).
+   */
+  enhancedAuth?(event: EnhancedAuthEvent): EnhancedAuthResult | Promise<EnhancedAuthResult>;
   /** Decides a publish, a subscribe, or a delivery to one subscriber (client.authorize). */
   authorize(event: AuthorizeEvent): boolean | Promise<boolean>;
   /** May rewrite or remove filters of a SUBSCRIBE (client.subscribe); removed ones are refused. */

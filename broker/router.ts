@@ -81,35 +81,39 @@ export class Router {
    */
   admit(msg: Message): Admitted | Promise<Admitted> {
     const hooks = this.#deps.hooks();
-    if (!hooks.has("message.publish")) return (congested) => this.#count(msg, congested);
-    return Promise.resolve(hooks.publish(msg)).then((out): Admitted => (congested) => {
-      if (out) return this.#count(out, congested);
+    if (!hooks.has("message.publish")) return (full) => this.#count(msg, full);
+    return Promise.resolve(hooks.publish(msg)).then((out): Admitted => (full) => {
+      if (out) return this.#count(out, full);
       this.#deps.stats.messagesReceived++;
       this.#messageDropped(msg, "plugin");
       return 0;
     });
   }
 
-  #count(msg: Message, congested?: Session[]): number {
-    this.#deps.stats.messagesReceived++;
-    return this.route(msg, congested);
+  #count(msg: Message, full?: Session[]): number {
+    const reached = this.route(msg, full);
+    if (reached >= 0) this.#deps.stats.messagesReceived++;
+    return reached;
   }
 
   /**
-   * Stores a retained message if flagged, then delivers to every matching subscription. Sessions
-   * whose queues are filling up are added to `congested`, so the caller can slow the publisher.
+   * Stores a retained message if flagged, then delivers to every matching subscription. With
+   * `full` given (flow control for a client's PUBLISH), a QoS 1/2 message that an online
+   * subscriber's queue has no room for is not routed at all: those sessions are added to `full`
+   * and -1 is returned, so the caller holds the publisher back and routes it again later.
    */
-  route(msg: Message, congested?: Session[]): number {
-    if (msg.retain) this.#retain(msg);
+  route(msg: Message, full?: Session[]): number {
     const remote = this.#deps.remote?.();
     const targets = this.#deps.subscriptions.match(msg, remote !== undefined);
+    if (full && msg.qos > 0 && this.#noRoom(msg, targets, full)) return -1;
+    if (msg.retain) this.#retain(msg);
     const sent = remote?.forward(msg) ? 1 : 0;
     if (targets.length + sent === 0) {
       this.#deps.stats.publishDropped++;
       this.#messageDropped(msg, "no_subscribers");
       return 0;
     }
-    return this.#deliverAll(msg, targets, congested) + sent;
+    return this.#deliverAll(msg, targets) + sent;
   }
 
   /**
@@ -122,8 +126,25 @@ export class Router {
     return this.#deliverAll(msg, shared ? (pick ? [pick] : []) : subscriptions.match(msg, true));
   }
 
-  #deliverAll(msg: Message, targets: Target[], congested?: Session[]): number {
+  /**
+   * Adds to `full` the sessions among `targets` that `msg` must wait for: QoS 1/2 delivery, the
+   * client online, its queue full ({@linkcode Session.mustWait}). The publisher's own session
+   * never holds it back (it would wait for acknowledgements it cannot send while held).
+   */
+  #noRoom(msg: Message, targets: Target[], full: Session[]): boolean {
     const { sessions, clock } = this.#deps;
+    const publisher = msg.from?.clientId;
+    for (const t of targets) {
+      if (t.qos === 0 || t.clientId === publisher) continue;
+      const session = sessions.get(t.clientId);
+      if (!session || !session.mustWait(publisher, clock.now())) continue;
+      if (this.#deps.connection(t.clientId)?.state === "connected") full.push(session);
+    }
+    return full.length > 0;
+  }
+
+  #deliverAll(msg: Message, targets: Target[]): number {
+    const { sessions } = this.#deps;
     const hooks = this.#deps.hooks();
     const perSubscriber = hooks.has("message.delivered") || hooks.has("client.authorize");
     for (const t of targets) {
@@ -138,7 +159,6 @@ export class Router {
       const client = this.#deps.connection(t.clientId);
       if (perSubscriber) this.#deliverThroughHooks(session, out);
       else deliver(session, client, out, this.delivery);
-      if (congested && client && session.isCongested(clock.now())) congested.push(session);
     }
     return targets.length;
   }

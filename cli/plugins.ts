@@ -144,10 +144,17 @@ async function sendGranted(
 }
 
 function table(rows: Record<string, unknown>[]): string {
+  const clustered = rows.some((r) => Object.keys(r.nodes ?? {}).length > 0);
   const cols = ["alias", "name", "version", "state", "enabled", "hooks"];
-  const cells = rows.map((r) =>
-    cols.map((c) => Array.isArray(r[c]) ? (r[c] as string[]).join(",") : String(r[c] ?? ""))
-  );
+  if (clustered) cols.push("nodes"); // n1=running,n2=failed
+  const cell = (r: Record<string, unknown>, c: string) =>
+    c === "nodes"
+      ? Object.entries(r.nodes as Record<string, { state: string }>)
+        .map(([n, s]) => `${n}=${s.state}`).join(",")
+      : Array.isArray(r[c])
+      ? (r[c] as string[]).join(",")
+      : String(r[c] ?? "");
+  const cells = rows.map((r) => cols.map((c) => cell(r, c)));
   const width = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
   const line = (row: string[]) => row.map((x, i) => x.padEnd(width[i])).join("  ").trimEnd();
   return [line(cols.map((c) => c.toUpperCase())), ...cells.map(line)].join("\n");

@@ -7,7 +7,8 @@
 import { parseArgs } from "node:util";
 import { applyOverrides, ConfigError, loadConfig } from "../server/config/mod.ts";
 import type { LogConfig } from "../server/config/types.ts";
-import { createLogger } from "../lib/log.ts";
+import { switchableLogger } from "../server/config/reload_log.ts";
+import { Reloader, reloadOnHangup } from "../server/config/reload.ts";
 import { addCliPlugins } from "./plugin_flags.ts";
 import { startBroker } from "../server/server.ts";
 import { DatabaseLockedError } from "../server/persistence/mod.ts";
@@ -113,11 +114,16 @@ export async function configFromArgs(args: string[]): Promise<BrokerConfig | nul
 async function serve(args: string[]): Promise<number> {
   const config = await configFromArgs(args);
   if (config === null) return 0;
-  const log = createLogger(config.log);
+  const log = switchableLogger(config.log);
   const closed = noClientWarning(config);
   if (closed) log.warn(closed);
   const running = await startBroker(config, { log });
   log.info("Aviary started", { version: VERSION });
+  const reloader = new Reloader(
+    { ...running, log, logger: log },
+    async () => (await configFromArgs(args))!,
+  );
+  const stopReloads = reloadOnHangup(reloader);
   let stop = () => {};
   const stopped = new Promise<void>((resolve) => stop = resolve);
   Deno.addSignalListener("SIGINT", stop);
@@ -125,6 +131,7 @@ async function serve(args: string[]): Promise<number> {
   await stopped;
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);
+  stopReloads();
   log.info("Shutting down");
   await running.close();
   return 0;

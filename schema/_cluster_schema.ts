@@ -36,6 +36,13 @@ export const CLUSTER_SCHEMA = {
         "`-`, `_`): clusters sharing one NATS system need different ones.",
     },
     {
+      name: "replicas",
+      type: "int",
+      default: 1,
+      doc: "Copies NATS keeps of each cluster bucket and stream (sessions, owners, offline " +
+        "capture, retained messages, nodes), 1-5; at most the number of NATS servers.",
+    },
+    {
       name: "nats",
       type: {
         type: "record",

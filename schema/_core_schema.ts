@@ -50,6 +50,13 @@ export const LISTENER_SCHEMA = {
       default: 0,
       doc: "Maximum simultaneous connections on this listener; 0 = unlimited.",
     },
+    {
+      name: "socket",
+      type: { type: "enum", name: "ListenerSocket", symbols: ["deno", "node"] },
+      default: "deno",
+      doc:
+        "Sockets of a `tcp` listener: `deno` (fastest CONNECTs and least CPU per packet) or `node` (`node:net`: no pending read per idle connection, about 30% less memory each; for many mostly idle devices).",
+    },
   ],
 } as const satisfies AvroSchema;
 

@@ -17,10 +17,10 @@
  * @module
  */
 import type { PluginHost } from "../plugins/host/mod.ts";
-import type { AuthenticateEvent } from "../plugins/sdk/mod.ts";
+import type { AuthenticateEvent, EnhancedAuthEvent } from "../plugins/sdk/mod.ts";
 import type { AuthConfig } from "./config/types.ts";
 import { isConnackFailure } from "../broker/errors.ts";
-import type { AuthResult } from "../broker/hooks.ts";
+import type { AuthResult, EnhancedAuthResult } from "../broker/hooks.ts";
 import type { Logger } from "../lib/log.ts";
 import type { PluginFaults } from "./plugin_faults.ts";
 import type { PluginGuard } from "./plugin_guard.ts";
@@ -85,4 +85,48 @@ function denied(out: Outcome, log: Logger): AuthResult {
   return isConnackFailure(out.reasonCode) ? { allow: false, reasonCode: out.reasonCode } : {
     allow: false,
   };
+}
+
+/** A `client.enhanced_auth` chain's answer. */
+type ExchangeOutcome = Omit<Outcome, "result"> & {
+  result: string;
+  authData?: unknown;
+  state?: unknown;
+};
+
+/**
+ * One round of MQTT 5 enhanced authentication through `client.enhanced_auth` plugins (spec
+ * 4.12). A plugin that does not speak the method ignores; when every plugin ignores (or none
+ * runs) the method is `unsupported` (CONNACK 0x8C). `continue` carries the plugin's data and
+ * state on to the next round; a refusal keeps only a CONNACK failure code, as above.
+ *
+ * @example
+ * ```ts ignore
+ * const r = await enhancedAuthWithPlugins(host, log, { client, method: "SCRAM-SHA-256", step: 0, reauth: false });
+ * ```
+ */
+export async function enhancedAuthWithPlugins(
+  host: PluginHost,
+  log: Logger,
+  event: EnhancedAuthEvent,
+): Promise<EnhancedAuthResult> {
+  if (!host.has("client.enhanced_auth")) return { result: "unsupported" };
+  if (event.step === 0 && !event.reauth && host.has("client.connect")) {
+    // client.connect comes before any authentication, enhanced or not (no way around a ban list).
+    const pre = await host.decide("client.connect", { client: event.client }, "allow");
+    if (pre.result === "deny") {
+      const { reasonCode } = denied(pre, log);
+      return reasonCode === undefined ? { result: "deny" } : { result: "deny", reasonCode };
+    }
+  }
+  // Read wider than DecisionOutcome: `continue`, `authData` and `state` come from this hook only.
+  const out: ExchangeOutcome = await host.decide("client.enhanced_auth", event, "deny");
+  if (out.by === null) return { result: "unsupported" };
+  const authData = out.authData instanceof Uint8Array ? { authData: out.authData } : {};
+  if (out.result === "continue") return { result: "continue", ...authData, state: out.state };
+  if (out.result === "allow") return { result: "allow", ...authData, superuser: out.superuser };
+  log.debug("Enhanced authentication denied", { plugin: out.by, reason: out.reason });
+  return isConnackFailure(out.reasonCode)
+    ? { result: "deny", reasonCode: out.reasonCode }
+    : { result: "deny" };
 }

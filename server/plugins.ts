@@ -7,15 +7,17 @@
  * @module
  */
 import { type BrokerServices, type PluginHost, PluginManager } from "../plugins/host/mod.ts";
+import type { PluginStoreOpener } from "../plugins/host/store.ts";
 import type { HookpointName, Message as PluginMessage } from "../plugins/sdk/mod.ts";
 import type { Broker } from "../broker/broker.ts";
 import type { BrokerConfig } from "./config/types.ts";
 import type { BrokerHooks } from "../broker/hooks.ts";
 import type { Logger } from "../lib/log.ts";
 import { fromPluginMessage, type Message, toPluginMessage } from "../broker/message.ts";
-import { authenticateWithPlugins } from "./plugin_auth.ts";
+import { authenticateWithPlugins, enhancedAuthWithPlugins } from "./plugin_auth.ts";
+import { withControl } from "./plugin_control.ts";
 import { PluginFaults } from "./plugin_faults.ts";
-import { PluginGuard } from "./plugin_guard.ts";
+import { type GuardedHook, PluginGuard } from "./plugin_guard.ts";
 import {
   checkConnackProperties,
   checkMessage,
@@ -32,6 +34,8 @@ export interface StartPluginsDeps {
   log: Logger;
   /** The broker, read-only: what plugins see as `ctx.broker`. */
   view: ReadOnlyBroker;
+  /** Opens plugins' `ctx.store` (cluster-wide in a cluster); default: local SQLite files. */
+  openStore?: PluginStoreOpener;
 }
 
 /**
@@ -47,7 +51,7 @@ export interface StartPluginsDeps {
 export async function startPlugins(
   broker: Broker,
   config: BrokerConfig,
-  { log, view }: StartPluginsDeps,
+  { log, view, openStore }: StartPluginsDeps,
 ): Promise<PluginManager> {
   let started: PluginHost | undefined; // plugins may ask for the status while starting
   const faults = new PluginFaults(log, broker.stats);
@@ -64,6 +68,7 @@ export async function startPlugins(
     retained: (filter: string) => view.retained(filter),
     stats: () => view.stats(),
     plugins: () => started?.status() ?? [],
+    config: () => config, // each plugin sees it redacted (plugins/host/config_view.ts)
   };
   // The manager merges the YAML map with the runtime state in <data_dir>/plugins/state.json.
   const manager = await PluginManager.open({
@@ -71,6 +76,7 @@ export async function startPlugins(
     auth: config.auth,
     topicCheck: config.topic_check,
     dataDir: config.data_dir,
+    openStore,
     log: log.child({ component: "plugins" }),
     services,
   });
@@ -79,10 +85,16 @@ export async function startPlugins(
     () =>
       manager.list().map(({ alias, state, hooks, enabled }) => ({ alias, state, hooks, enabled })),
     host,
-    { "client.authenticate": config.auth.plugins, "client.authorize": config.topic_check.plugins },
+    liveGuardLists(config),
   );
   const deps = { log, stats: broker.stats, guard, faults, asPublished };
-  broker.hooks = pluginHooks(host, config, deps);
+  const reply = (m: Message) => void (asPublished.add(m), broker.publish(m)); // $CONTROL answers
+  broker.hooks = withControl(pluginHooks(host, config, deps), {
+    host,
+    topicCheck: config.topic_check.enable,
+    reply,
+    log,
+  });
   logStates(host, log);
   return manager;
 }
@@ -142,6 +154,7 @@ export function pluginHooks(
     has: (hook) => hook === "client.authorize" ? config.topic_check.enable : host.has(hook),
     authenticate: (event) =>
       authenticateWithPlugins(host, config.auth, guard, faults, deps.log, event),
+    enhancedAuth: (event) => enhancedAuthWithPlugins(host, deps.log, event),
     authorize: authorizer(host, config.topic_check.enable, guard, faults),
     ...transformHooks(host, { maxPacketSize: config.mqtt.max_packet_size }, faults, deps),
     notify: (hook, event) => host.notify(hook, event),
@@ -244,4 +257,16 @@ function pluginPublished(m: PluginMessage, limits: MessageLimits, faults: Plugin
 function chainOf(host: PluginHost, hook: HookpointName): string[] {
   return host.status().filter((s) => s.state === "running" && s.hooks.includes(hook))
     .map((s) => s.alias);
+}
+
+/** `auth.plugins` and `topic_check.plugins`, read at each guard refresh (a reload changes them). */
+function liveGuardLists(config: BrokerConfig): Record<GuardedHook, readonly string[] | null> {
+  return {
+    get "client.authenticate"() {
+      return config.auth.plugins;
+    },
+    get "client.authorize"() {
+      return config.topic_check.plugins;
+    },
+  };
 }

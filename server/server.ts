@@ -8,11 +8,13 @@ import { Broker, type BrokerOptions } from "../broker/broker.ts";
 import type { BrokerConfig } from "./config/types.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { withConnectionLog } from "./connection_log.ts";
-import { emit } from "../broker/hooks.ts";
-import { readOnlyBroker } from "./read_only_broker.ts";
+import { type BrokerHooks, defaultHooks, emit } from "../broker/hooks.ts";
+import { gatedLogger } from "./config/reload_log.ts";
+import { type ReadOnlyBroker, readOnlyBroker } from "./read_only_broker.ts";
 import { startPlugins } from "./plugins.ts";
 import type { PluginHost, PluginManager } from "../plugins/host/mod.ts";
 import { type AdminServer, monitorOf, startAdmin } from "./admin/mod.ts";
+import { brokerControl } from "./admin/broker_control.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Listener } from "../broker/transport/connection.ts";
@@ -32,6 +34,8 @@ export interface StartOptions extends BrokerOptions {
 export interface RunningBroker {
   /** The MQTT core. */
   readonly broker: Broker;
+  /** The running config: the object a reload (`server/config/reload.ts`) updates in place. */
+  readonly config: BrokerConfig;
   /** The plugin host, when plugins are configured. */
   readonly plugins?: PluginHost;
   /** Plugin lifecycle (install, start, stop, config...), with the host. */
@@ -49,6 +53,37 @@ export interface RunningBroker {
 /** A broker lifecycle notification. */
 type LifecycleHook = "broker.starting" | "broker.started" | "broker.stopping" | "broker.stopped";
 
+/** The broker core over its persistence, restored from it. */
+function openBroker(config: BrokerConfig, opts: StartOptions, log: Logger) {
+  const { store, ...brokerOpts } = opts;
+  const persistence = openPersistence(config, { log, store });
+  const broker = new Broker(config, { ...persistence.brokerOptions, ...brokerOpts, log });
+  try {
+    persistence.restore(broker);
+  } catch (err) {
+    persistence.close();
+    throw err;
+  }
+  return { broker, persistence };
+}
+
+/** The plugin manager; in a cluster its stores are shared and its installs cluster-wide. */
+async function startManager(
+  broker: Broker,
+  config: BrokerConfig,
+  deps: { log: Logger; view: ReadOnlyBroker },
+  cluster: Cluster | undefined,
+): Promise<PluginManager> {
+  const manager = await startPlugins(broker, config, {
+    ...deps,
+    openStore: cluster?.openPluginStore,
+  });
+  await cluster?.managePlugins(manager, config.data_dir).catch((error) =>
+    deps.log.error("Cluster plugins not managed: this node keeps its own", { error })
+  );
+  return manager;
+}
+
 /**
  * Starts the broker and every configured listener. If one listener fails to start, the ones
  * already started are closed and the error is thrown.
@@ -65,22 +100,14 @@ export async function startBroker(
   opts: StartOptions = {},
 ): Promise<RunningBroker> {
   const log = opts.log ?? createLogger(config.log);
-  const { store, ...brokerOpts } = opts;
-  const persistence = openPersistence(config, { log, store });
-  const broker = new Broker(config, { ...persistence.brokerOptions, ...brokerOpts, log });
-  try {
-    persistence.restore(broker);
-  } catch (err) {
-    persistence.close();
-    throw err;
-  }
+  const { broker, persistence } = openBroker(config, opts, log);
   const cluster = await joinCluster(broker, config, log, () => persistence.close());
   const view = readOnlyBroker(broker);
   const manager = usesPlugins(config) && !opts.hooks
-    ? await startPlugins(broker, config, { log, view })
+    ? await startManager(broker, config, { log, view }, cluster)
     : undefined;
   const host = manager?.host;
-  if (config.log.connections) broker.hooks = withConnectionLog(broker.hooks, log);
+  broker.hooks = liveHooks(manager || opts.hooks ? broker.hooks : null, config, log);
   const lifecycle = (hook: LifecycleHook) => emit(broker.hooks, hook, () => ({ at: view.now() }));
   lifecycle("broker.starting");
   const listeners = new Map<string, Listener>();
@@ -90,7 +117,8 @@ export async function startBroker(
     await startListeners(broker, config, log, listeners);
     if (config.admin.enable) {
       const monitor = monitorOf(config, listeners, () => closing === undefined);
-      const deps = { broker: view, manager: manager ?? null, log, cluster, monitor };
+      const control = brokerControl(broker, config, listeners); // -> ctx.control
+      const deps = { broker: view, manager: manager ?? null, log, cluster, monitor, control };
       admin = await startAdmin(config.admin, deps);
       log.info("Admin API and dashboard", { url: admin.url });
     }
@@ -117,7 +145,7 @@ export async function startBroker(
     log.info("Broker stopped");
   };
   const parts = { plugins: host, manager, admin, cluster };
-  return { broker, ...parts, listeners, close: () => closing ??= close() };
+  return { broker, config, ...parts, listeners, close: () => closing ??= close() };
 }
 
 /** Joins the cluster when `cluster.enable`; calls `onFail` before a failure is thrown. */
@@ -142,7 +170,8 @@ async function joinCluster(
 function usesPlugins(config: BrokerConfig): boolean {
   return Object.keys(config.plugins).length > 0 || config.topic_check.enable ||
     (config.auth.plugins?.length ?? 0) > 0 ||
-    config.admin.enable || existsSync(join(config.data_dir, "plugins", "state.json"));
+    config.admin.enable || config.cluster.enable ||
+    existsSync(join(config.data_dir, "plugins", "state.json"));
 }
 
 /** Starts every configured listener into `listeners` (by name), one log line each. */
@@ -165,4 +194,18 @@ async function startListeners(
       address: formatAddr(listener.hostname, listener.port),
     });
   }
+}
+
+/**
+ * The core's hooks made to follow a config reload: `hooks` (null: the hooks without plugins,
+ * reading `auth.allow_anonymous` at each CONNECT), with connection lines written while
+ * `log.connections` is on.
+ */
+function liveHooks(hooks: BrokerHooks | null, config: BrokerConfig, log: Logger): BrokerHooks {
+  const base = hooks ?? defaultHooks({
+    get allowAnonymous() {
+      return config.auth.allow_anonymous;
+    },
+  });
+  return withConnectionLog(base, gatedLogger(log, () => config.log.connections));
 }

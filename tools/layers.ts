@@ -37,6 +37,7 @@ export const LAYERS: readonly Layer[] = [
   { path: "server/", role: "assembly: listeners, plugin host, admin, config", imports: BELOW_APP },
   { path: "cli/", role: "the command line", imports: BELOW_APP },
   { path: "main.ts", role: "entry point", imports: ["cli/", ...BELOW_APP] },
+  { path: "mod.ts", role: "embedding entry (startBroker for applications)", imports: BELOW_APP },
   { path: "bench/", role: "benchmarks", imports: ["cli/", "main.ts", "fuzz/", ...BELOW_APP] },
   { path: "fuzz/", role: "the fuzzer", imports: ["cli/", ...BELOW_APP] },
   { path: "tools/", role: "repository tooling", imports: [] },

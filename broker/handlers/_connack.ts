@@ -23,6 +23,8 @@ export interface ConnectFlow {
   /** What the CONNECT settled so far: the connection's `negotiated`, written by the steps. */
   terms: Negotiated;
   connack: Connack;
+  /** Enhanced authentication waits for the client's AUTH: the steps stop until it resumes them. */
+  paused?: boolean;
 }
 
 /** One step of the CONNECT flow; a refusal is thrown as {@linkcode ConnectRefused}. */

@@ -8,9 +8,10 @@
  *
  * @module
  */
-import type { IPubackPacket, IPubcompPacket, IPubrecPacket } from "mqtt-packet";
+import type { IPubackPacket, IPubcompPacket, IPublishPacket, IPubrecPacket } from "mqtt-packet";
 import type { BrokerCore, ClientConnection } from "../core_types.ts";
 import { MqttError, ReasonCode } from "../errors.ts";
+import { emit } from "../hooks.ts";
 import type { InflightMessage } from "../session/session.ts";
 
 type Ack = IPubackPacket | IPubrecPacket | IPubcompPacket;
@@ -82,6 +83,46 @@ function done(client: ClientConnection, entry: InflightMessage | undefined, core
   if (!entry) return;
   client.session!.journal.removed(client.session!, entry);
   core.completed(client, entry.packetId);
+}
+
+/**
+ * `message.puback` (EMQX's hookpoint of that name): the broker acknowledged a publisher's QoS 1
+ * PUBLISH (PUBACK) or QoS 2 PUBLISH (PUBREC), with the reason code it decided (0, 0x10 no
+ * matching subscribers, 0x87 not authorized, ...; a 3.1.1 client is sent none). Called by
+ * `publish.ts` when the acknowledgement is sent.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publisherAcked } from "./ack.ts";
+ * const seen: unknown[] = [];
+ * const core = { hooks: { has: () => true, notify: (_h: string, e: unknown) => seen.push(e) } };
+ * const client = { info: () => ({ clientId: "pub" }), flow: {} };
+ * const packet = { cmd: "publish", messageId: 7, topic: "t", qos: 1 } as const;
+ * publisherAcked(core as never, client as never, packet as never, 0x10);
+ * assert.deepEqual(seen, [{
+ *   client: { clientId: "pub" }, packetId: 7, topic: "t", qos: 1, packet: "puback", reasonCode: 0x10,
+ * }]);
+ * ```
+ */
+export function publisherAcked(
+  core: BrokerCore,
+  client: ClientConnection,
+  packet: IPublishPacket,
+  reasonCode: number,
+): void {
+  emit(core.hooks, "message.puback", () => {
+    const alias = packet.properties?.topicAlias;
+    const aliased = alias === undefined ? undefined : client.flow.inboundAliases?.get(alias);
+    return {
+      client: client.info(),
+      packetId: packet.messageId!,
+      topic: packet.topic !== "" ? packet.topic : aliased ?? "",
+      qos: packet.qos as 1 | 2,
+      packet: packet.qos === 1 ? "puback" : "pubrec",
+      reasonCode,
+    };
+  });
 }
 
 /**

@@ -18,6 +18,11 @@ import {
   sendConnack,
 } from "./_connack.ts";
 import { authorizeWill, readWill } from "./_will.ts";
+import {
+  BAD_AUTHENTICATION_METHOD,
+  beginEnhancedAuth,
+  enhancedAuthOffered,
+} from "./_enhanced_auth.ts";
 import { checkConnectValues } from "./connect_fields.ts";
 
 export { ConnectRefused, refuse };
@@ -45,6 +50,9 @@ export const CONNECT_STEPS: readonly ConnectStep[] = [
   resumeDelivery,
 ];
 
+/** Where the CONNECT flow goes on once enhanced authentication allowed it. */
+const AFTER_AUTHENTICATE = CONNECT_STEPS.indexOf(authenticate) + 1;
+
 /**
  * Handles CONNECT: runs the steps; a refusal sends CONNACK with the reason and closes. Synchronous
  * while every step is (no hook registered, or hooks answering at once): a Promise only when a step
@@ -71,7 +79,7 @@ function runSteps(flow: ConnectFlow, from: number): void | Promise<void> {
     for (let i = from; i < CONNECT_STEPS.length; i++) {
       const pending = CONNECT_STEPS[i](flow);
       if (pending) return resumeAfter(pending, flow, i + 1);
-      if (flow.client.state === "closed") return;
+      if (flow.client.state === "closed" || flow.paused) return;
     }
   } catch (err) {
     refused(flow.client, err);
@@ -84,7 +92,7 @@ async function resumeAfter(pending: Promise<void>, flow: ConnectFlow, next: numb
   } catch (err) {
     return refused(flow.client, err);
   }
-  if (flow.client.state !== "closed") await runSteps(flow, next);
+  if (flow.client.state !== "closed" && !flow.paused) await runSteps(flow, next);
 }
 
 /** A refusal is answered with its CONNACK; anything else is the connection's failure. */
@@ -151,9 +159,9 @@ function readLimits(flow: ConnectFlow): void {
   const { mqtt } = core.config;
   const props = packet.properties ?? NO_PROPERTIES;
   readKeepAlive(flow);
-  if (props.authenticationMethod !== undefined) {
+  if (props.authenticationMethod !== undefined && !enhancedAuthOffered(core)) {
     throw new ConnectRefused(
-      0x8c,
+      BAD_AUTHENTICATION_METHOD,
       `Authentication method ${props.authenticationMethod} is not supported`,
     );
   }
@@ -174,9 +182,16 @@ function readLimits(flow: ConnectFlow): void {
   }
 }
 
-/** Asks the hooks (plugins, or `auth.allow_anonymous`); waits only when they answer later. */
+/**
+ * Asks the hooks (plugins, or `auth.allow_anonymous`); waits only when they answer later. A v5
+ * CONNECT naming an Authentication Method is decided by enhanced authentication instead.
+ */
 function authenticate(flow: ConnectFlow): void | Promise<void> {
   const { client, packet, core } = flow;
+  const method = packet.properties?.authenticationMethod;
+  if (method !== undefined && flow.terms.protocolVersion === 5) {
+    return beginEnhancedAuth(flow, method, () => runSteps(flow, AFTER_AUTHENTICATE));
+  }
   const result = core.hooks.authenticate({ client: client.info(), password: packet.password });
   if (result instanceof Promise) return result.then((r) => admit(flow, r));
   admit(flow, result);

@@ -68,6 +68,11 @@ export function dispatch(
     return handleConnect(client, packet, core);
   }
   if (client.state !== "connected") {
+    // Enhanced authentication: AUTH answers the broker's AUTH before CONNACK (spec 4.12).
+    if (packet.cmd === "auth" && client.state === "connecting") {
+      checkPacketFields(packet);
+      return handleAuth(client, packet, core);
+    }
     throw new MqttError(ReasonCode.ProtocolError, `Expected CONNECT first, got ${packet.cmd}`);
   }
   const handler = handlerOf(packet);

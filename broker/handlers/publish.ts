@@ -12,6 +12,7 @@ import { MqttError, ReasonCode } from "../errors.ts";
 import type { Message } from "../message.ts";
 import type { Session } from "../session/session.ts";
 import { isValidTopicName } from "../topics/validate.ts";
+import { publisherAcked } from "./ack.ts";
 
 /**
  * Handles an inbound PUBLISH. Validation runs at once, in order. With no hooks, routing and the
@@ -82,7 +83,10 @@ function prepare(
   });
 }
 
-/** Routes and acknowledges, in arrival order; may slow the publisher down (flow control). */
+/**
+ * Routes and acknowledges, in arrival order. When an online subscriber's queue has no room, the
+ * message waits before it is routed (flow control, {@linkcode holdBack}).
+ */
 function commit(
   client: ClientConnection,
   packet: IPublishPacket,
@@ -90,23 +94,30 @@ function commit(
   core: BrokerCore,
 ): void | Promise<void> {
   if ("refused" in outcome) return acknowledge(client, packet, outcome.refused, core);
-  const congested: Session[] = [];
-  const reached = outcome.admitted(congested);
+  const full: Session[] = [];
+  const reached = outcome.admitted(full);
+  if (reached < 0) {
+    return holdBack(full, core.clock, client.clientId).then(() =>
+      commit(client, packet, outcome, core)
+    );
+  }
   acknowledge(client, packet, reached === 0 ? ReasonCode.NoMatchingSubscribers : 0, core);
-  return congested.length > 0 ? slowDown(congested, core.clock, client.clientId) : undefined;
 }
 
-/** How long one PUBLISH may hold its publisher back while subscribers catch up. */
-const MAX_SLOWDOWN_MS = 1000;
+/** How long a held PUBLISH waits before it looks again whether its subscribers have room. */
+const HOLD_SLICE_MS = 1000;
 
 /**
- * Flow control: the publisher's next packet is read only once congested subscribers have room
- * (or after {@linkcode MAX_SLOWDOWN_MS}), so a fast QoS 1/2 publisher paces itself to its
- * subscribers instead of overflowing their queues. TCP carries the pressure back to the client.
+ * Flow control: a PUBLISH that a subscriber's full queue cannot take is neither routed nor
+ * acknowledged until there is room, and the publisher's next packet is not read meanwhile: its
+ * PUBACKs stop, its Receive Maximum window fills, TCP carries the pressure back to it. Waiting
+ * publishers are woken first come first served as the queue drains; each wait lasts at most
+ * {@linkcode HOLD_SLICE_MS}, then the message is routed again (a subscriber gone, or stuck past
+ * its patience, holds no one: its queue drops and counts instead).
  */
-function slowDown(congested: Session[], clock: Clock, publisher: string): Promise<void> {
-  const waits = congested.map((s) => s.waitForRoom(MAX_SLOWDOWN_MS, clock, publisher));
-  return Promise.all(waits).then(() => {});
+function holdBack(full: Session[], clock: Clock, publisher: string): Promise<unknown> {
+  if (full.length === 1) return full[0].waitForRoom(HOLD_SLICE_MS, clock, publisher);
+  return Promise.all(full.map((s) => s.waitForRoom(HOLD_SLICE_MS, clock, publisher)));
 }
 
 /**
@@ -121,7 +132,10 @@ function acknowledge(
   core: BrokerCore,
 ): void {
   if (packet.qos === 0) return;
-  const ack = () => sendAck(client, packet, reasonCode);
+  const ack = () => {
+    sendAck(client, packet, reasonCode);
+    publisherAcked(core, client, packet, reasonCode); // message.puback
+  };
   const forwarded = core.afterForwarded;
   client.session!.journal.afterCommit(forwarded ? () => forwarded.call(core, ack) : ack);
 }

@@ -70,7 +70,7 @@ export function drain(session: Session, client: ClientConnection, ctx: DeliveryC
   while (session.queue.length > 0 && client.state === "connected") {
     const next = session.queue[0];
     if (next.qos > 0 && session.inflight.size >= client.negotiated.receiveMaximum) return;
-    session.queue.shift();
+    session.dequeue();
     sendOut(client, session, next, ctx);
   }
   session.releaseWaiters();

@@ -8,6 +8,7 @@ import { type Clock, systemClock } from "../../lib/clock.ts";
 import type { ClientInfo } from "../hooks.ts";
 import type { Message, QoS, SubscriptionOptions } from "../message.ts";
 import { NULL_JOURNAL, type SessionJournal } from "./journal.ts";
+import { RoomLine } from "./_room_line.ts";
 
 /** A message on its way to this session's client. */
 export interface OutboundMessage {
@@ -20,7 +21,10 @@ export interface OutboundMessage {
   subscriptionIds?: number[];
 }
 
-/** How long a congested session may hold publishers back before it is treated as stuck. */
+/**
+ * How long a session whose queue is full may hold publishers back while nothing leaves its queue;
+ * past it the session counts as stuck and what is routed to it is dropped (`queue_full`).
+ */
 export const CONGESTION_PATIENCE_MS = 5000;
 
 /** An outbound QoS 1/2 message waiting for its acknowledgement. */
@@ -54,16 +58,15 @@ export class Session {
   /** Where changes to this session are recorded (the store's journal; none in memory). */
   journal: SessionJournal = NULL_JOURNAL;
   #nextId = 0;
-  #congestedSince = 0;
+  /** When the queue was last seen full with nothing taken from it since (0: not full). */
+  #fullSince = 0;
   // Made on first use: an idle session (most of them) holds none of these.
   #subscriptions?: Map<string, SubscriptionOptions>;
   #inflight?: Map<number, InflightMessage>;
   #queue?: OutboundMessage[];
   #inboundQos2?: Set<number>;
-  /** Publishers waiting for room, first come first served (a Set keeps insertion order). */
-  #roomWaiters?: Map<() => void, string | undefined>;
-  /** Publishers (client ids) woken whose next message has not been queued yet: room kept for them. */
-  #woken?: Set<string | undefined>;
+  /** Publishers waiting for room in the queue (flow control). */
+  #line?: RoomLine;
   #holder?: { info(): ClientInfo };
   #lastClient?: ClientInfo;
 
@@ -129,61 +132,48 @@ export class Session {
   }
 
   /**
-   * Whether publishers feeding this session should slow down: its queue is half full while its
-   * client is connected. A session stuck like that for {@linkcode CONGESTION_PATIENCE_MS} no
-   * longer counts (its client is not keeping up at all; its queue overflows and drops instead).
-   * `now` is the broker clock's time.
+   * Whether a message from `publisher` must wait before it is routed here (flow control): the
+   * queue, with the room kept for other publishers already woken, is full. A queue full with
+   * nothing taken from it for {@linkcode CONGESTION_PATIENCE_MS} no longer holds anyone (its
+   * client is not reading at all: it overflows and drops instead), nor does a session configured
+   * without a queue (`maxQueued` 0). `now` is the broker clock's.
    */
-  isCongested(now: number): boolean {
-    if ((this.#queue?.length ?? 0) < this.maxQueued / 2) {
-      this.#congestedSince = 0;
-      return false;
-    }
-    if (this.#congestedSince === 0) this.#congestedSince = now;
-    return now - this.#congestedSince < CONGESTION_PATIENCE_MS;
+  mustWait(publisher: string | undefined, now: number): boolean {
+    const kept = this.#line?.kept(publisher) ?? 0;
+    if ((this.#queue?.length ?? 0) + kept < this.maxQueued || this.maxQueued === 0) return false;
+    if (this.#fullSince === 0) this.#fullSince = now;
+    return now - this.#fullSince < CONGESTION_PATIENCE_MS;
+  }
+
+  /** Takes the next message from the queue (the client has room for it). */
+  dequeue(): OutboundMessage | undefined {
+    this.#fullSince = 0;
+    return this.#queue?.shift();
   }
 
   /**
-   * Resolves when {@linkcode Session.releaseWaiters} wakes this publisher, or after `ms` on
-   * `clock` (a publisher that gave up no longer holds a place in line). `publisher` is the
-   * waiting client's id: room is kept for its next message once it is woken.
+   * Resolves with true when {@linkcode Session.releaseWaiters} wakes this publisher for room,
+   * false after `ms` on `clock` or when woken by force (a publisher that gave up no longer holds
+   * a place in line). `publisher` is the waiting client's id: room is kept for its next message
+   * once it is woken.
    */
-  waitForRoom(ms: number, clock: Clock = systemClock, publisher?: string): Promise<void> {
-    return new Promise((resolve) => {
-      const waiters = this.#roomWaiters ??= new Map();
-      const timer = clock.setTimer(expired, ms);
-      function wake() {
-        clock.clearTimer(timer);
-        resolve();
-      }
-      function expired() {
-        waiters.delete(wake);
-        resolve();
-      }
-      waiters.set(wake, publisher);
-    });
+  waitForRoom(ms: number, clock: Clock = systemClock, publisher?: string): Promise<boolean> {
+    return (this.#line ??= new RoomLine(clock)).wait(ms, publisher);
   }
 
   /**
    * Wakes publishers waiting in {@linkcode Session.waitForRoom}, first come first served, only as
-   * many as there is room for: the queue may fill to the congestion line (half of
-   * {@linkcode Session.maxQueued}) with what is queued plus one message per publisher already
-   * woken whose message has not arrived yet. The other half is the reserve for publishers that
-   * were not waiting. More are woken as the queue drains. `force` wakes them all (shutdown).
+   * many as the queue has room for, counting one message per publisher already woken whose
+   * message has not arrived yet. More are woken as the queue drains. `force` wakes them all
+   * (shutdown).
    */
   releaseWaiters(force = false): void {
-    if ((this.#queue?.length ?? 0) === 0) this.#woken = undefined; // caught up: none pending
-    const waiters = this.#roomWaiters;
-    if (!waiters?.size) return;
-    let room = force
-      ? waiters.size
-      : Math.ceil(this.maxQueued / 2) - this.queue.length - (this.#woken?.size ?? 0);
-    for (const [wake, publisher] of waiters) {
-      if (room-- <= 0) return;
-      waiters.delete(wake);
-      if (!force) (this.#woken ??= new Set()).add(publisher);
-      wake();
-    }
+    const line = this.#line;
+    if (!line) return;
+    const queued = this.#queue?.length ?? 0;
+    if (queued === 0) line.caughtUp(); // none pending
+    if (line.waiting === 0) return;
+    line.wake(this.maxQueued - queued - line.expected, force);
   }
 
   /**
@@ -191,7 +181,7 @@ export class Session {
    * Returns the message that was dropped, if any.
    */
   enqueue(out: OutboundMessage): OutboundMessage | undefined {
-    this.#woken?.delete(out.msg.from?.clientId); // a woken publisher's message arrived
+    this.#line?.arrived(out.msg.from?.clientId); // a woken publisher's message arrived
     if (this.queue.length < this.maxQueued) {
       this.queue.push(out);
       return undefined;

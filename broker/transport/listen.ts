@@ -35,6 +35,7 @@ import { listenWs, listenWss } from "./ws.ts";
  *   require_client_cert: false,
  *   path: "/mqtt",
  *   max_connections: 0,
+ *   socket: "deno",
  * }, (conn) => conn.close());
  * assert.ok(listener.port > 0);
  * await listener.close();
@@ -55,7 +56,7 @@ export async function startListener(
   const common = { ...opts, maxConnections: cfg.max_connections };
   switch (cfg.type) {
     case "tcp":
-      return await listenTcp(name, addr, onConnection, common);
+      return await listenTcp(name, addr, onConnection, { ...common, socket: cfg.socket });
     case "tls":
       return await listenTls(name, addr, onConnection, {
         ...common,

@@ -13,22 +13,24 @@
  * @module
  */
 
-import {
-  type ByteReader,
-  type ByteWriter,
-  FrameError,
-  isWireMessage,
-  readMessage,
-  writeMessage,
-} from "./_wire_codec.ts";
+import { type ByteReader, type ByteWriter, FrameError } from "./_wire_codec.ts";
+import { isWireMessage, readMessage, writeMessage } from "./_message_codec.ts";
+import { type Original, originalOf, readPatch, sameBytes, writePatch } from "./_message_patch.ts";
+import { NotPlain } from "./_value_codec.ts";
 
 /** Record tags (frames.ts keeps 0-4). */
 export const HOOK_BATCH = 5, ANSWER_BATCH = 6;
 /** Answer item tags. */
-const A_MESSAGE = 0, A_NULL = 1, A_NONE = 2, A_SAME = 3, A_ERROR = 4, A_JSON = 5;
+const A_MESSAGE = 0, A_NULL = 1, A_NONE = 2, A_SAME = 3, A_ERROR = 4, A_JSON = 5, A_PATCH = 6;
 
-/** Record bytes of the events of requests read and not answered yet, by request id. */
-const originals = new Map<number, Uint8Array[]>();
+/** What was read of one event: its record's bytes and its fields (`_message_patch.ts`). */
+interface Kept {
+  record: Uint8Array;
+  original: Original;
+}
+
+/** The events of requests read and not answered yet, by request id. */
+const originals = new Map<number, Kept[]>();
 /** Requests kept at most (a host that never reads its answers must not grow this). */
 const MAX_KEPT = 4096;
 
@@ -49,14 +51,22 @@ export function readHookBatch(r: ByteReader): unknown {
   const id = r.u32();
   const h = r.str();
   const n = count(r);
-  const es: unknown[] = [], records: Uint8Array[] = [];
+  const es: ReturnType<typeof readMessage>[] = [], ends: number[] = [];
+  const first = r.at;
   for (let i = 0; i < n; i++) {
-    const start = r.at;
     es.push(readMessage(r));
-    records.push(r.buf.subarray(start, r.at));
+    ends.push(r.at - first);
   }
+  // One copy of the records: a hook changing a payload in place (a view) does not change them.
+  const copy = r.buf.slice(first, r.at);
+  const kept = es.map((m, i): Kept => {
+    const record = copy.subarray(i === 0 ? 0 : ends[i - 1], ends[i]);
+    const at = 1 + 4 + new DataView(copy.buffer, record.byteOffset + 1, 4).getUint32(0) + 4;
+    const payload = record.subarray(at, at + m.payload.length);
+    return { record, original: originalOf(m, payload) };
+  });
   if (originals.size >= MAX_KEPT) originals.clear();
-  originals.set(id, records);
+  originals.set(id, kept);
   return { t: "req", id, m: "hooks", a: { h, es } };
 }
 
@@ -68,12 +78,12 @@ export function answered(id: number): void {
 /** Writes the answers to a `hooks` request; false (nothing written) when one has another shape. */
 export function writeAnswerBatch(w: ByteWriter, id: number, v: unknown): boolean {
   if (!Array.isArray(v) || !v.every(isAnswer)) return false;
-  const records = originals.get(id);
+  const kept = originals.get(id);
   originals.delete(id);
   w.u8(ANSWER_BATCH);
   w.u32(id);
   w.u32(v.length);
-  v.forEach((a, i) => writeItem(w, a, records?.[i]));
+  v.forEach((a, i) => writeItem(w, a, kept?.[i]));
   return true;
 }
 
@@ -83,7 +93,7 @@ function isAnswer(a: unknown): boolean {
   return typeof x.error === "string" || x.same === true || Object.hasOwn(x, "v");
 }
 
-function writeItem(w: ByteWriter, a: Record<string, unknown>, original?: Uint8Array): void {
+function writeItem(w: ByteWriter, a: Record<string, unknown>, kept?: Kept): void {
   if (typeof a.error === "string") {
     w.u8(A_ERROR);
     return w.str(a.error);
@@ -98,16 +108,21 @@ function writeItem(w: ByteWriter, a: Record<string, unknown>, original?: Uint8Ar
   const start = w.length;
   w.u8(A_MESSAGE);
   writeMessage(w, v);
-  if (original && sameBytes(w.bytes().subarray(start + 1), original)) {
+  if (!kept) return;
+  if (sameBytes(w.bytes().subarray(start + 1), kept.record)) {
     w.truncate(start);
-    w.u8(A_SAME);
+    return w.u8(A_SAME);
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  w.truncate(start); // a patch in place of the whole message
+  try {
+    w.u8(A_PATCH);
+    writePatch(w, v, kept.original);
+  } catch (err) {
+    if (!(err instanceof NotPlain)) throw err;
+    w.truncate(start);
+    w.u8(A_MESSAGE);
+    writeMessage(w, v);
+  }
 }
 
 /** Reads the answers to a `hooks` request. */
@@ -134,6 +149,8 @@ function readItem(r: ByteReader): unknown {
       return { error: r.str() };
     case A_JSON:
       return { v: r.json() };
+    case A_PATCH:
+      return { patch: readPatch(r) };
     default:
       throw new FrameError(`unknown answer tag ${tag}`);
   }

@@ -8,7 +8,9 @@
  */
 
 import type { ByteReader, ByteWriter } from "./_wire_codec.ts";
-import { FrameError, isWireMessage, readMessage, writeMessage } from "./_wire_codec.ts";
+import { FrameError } from "./_wire_codec.ts";
+import { isWireMessage, readMessage, writeMessage } from "./_message_codec.ts";
+import { NotPlain, readValue, writeValue } from "./_value_codec.ts";
 import {
   ANSWER_BATCH,
   answered,
@@ -21,6 +23,76 @@ import {
 
 /** Record tags inside a batch (`_batch_codec.ts` adds 5 and 6). */
 const JSON_RECORD = 0, HOOK_MESSAGE = 1, ANSWER_MESSAGE = 2, ANSWER_NULL = 3, ANSWER_NONE = 4;
+/** A run of `notify` messages of one hookpoint; any other frame as a `_value_codec.ts` value. */
+const NOTIFY_RUN = 7, VALUE_RECORD = 8;
+
+/**
+ * Writes the frames of one batch: consecutive `notify` messages of one hookpoint share one
+ * record (the hookpoint written once, then each event as a compact value); the rest one record
+ * each ({@linkcode writeRecord}).
+ */
+export function writeRecords(w: ByteWriter, items: readonly unknown[]): void {
+  for (let i = 0; i < items.length;) {
+    const h = notifyHook(items[i]);
+    if (h === null) {
+      writeRecord(w, items[i++]);
+      continue;
+    }
+    let end = i + 1;
+    while (end < items.length && notifyHook(items[end]) === h) end++;
+    i = writeNotifyRun(w, h, items, i, end);
+  }
+}
+
+/** The hookpoint of a `notify` message frame, else null. */
+function notifyHook(item: unknown): string | null {
+  const f = item as { t?: unknown; m?: unknown; a?: { h?: unknown } | null } | null;
+  if (f?.t !== "msg" || f.m !== "notify") return null;
+  const h = f.a?.h;
+  return typeof h === "string" && h.isWellFormed() ? h : null;
+}
+
+/**
+ * Writes `items[from..end)` (notify messages of `h`) as one run; an event the compact layout
+ * refuses ends the run there and crosses on its own. Returns the index of the next item to write.
+ */
+function writeNotifyRun(
+  w: ByteWriter,
+  h: string,
+  items: readonly unknown[],
+  from: number,
+  end: number,
+): number {
+  const start = w.length;
+  w.u8(NOTIFY_RUN);
+  w.str(h);
+  const count = w.hole();
+  let i = from;
+  for (; i < end; i++) {
+    const at = w.length;
+    try {
+      writeValue(w, (items[i] as { a: { e: unknown } }).a.e);
+    } catch (err) {
+      if (!(err instanceof NotPlain)) throw err;
+      w.truncate(at);
+      break;
+    }
+  }
+  if (i === from) w.truncate(start);
+  else w.patch(count, i - from);
+  if (i < end) writeRecord(w, items[i++]);
+  return i;
+}
+
+/** Reads one record into `out` (a notify run is several frames). */
+export function readRecords(r: ByteReader, out: unknown[]): void {
+  if (r.buf[r.at] !== NOTIFY_RUN) return void out.push(readRecord(r));
+  r.u8();
+  const h = r.str();
+  const n = r.u32();
+  if (n > r.buf.length - r.at) throw new FrameError("too many events for the frame");
+  for (let i = 0; i < n; i++) out.push({ t: "msg", m: "notify", a: { h, e: readValue(r) } });
+}
 
 /** Writes one rpc.ts frame as a record. */
 export function writeRecord(w: ByteWriter, item: unknown): void {
@@ -52,6 +124,14 @@ export function writeRecord(w: ByteWriter, item: unknown): void {
       }
     }
   }
+  const start = w.length;
+  try {
+    w.u8(VALUE_RECORD);
+    return writeValue(w, item);
+  } catch (err) {
+    if (!(err instanceof NotPlain)) throw err;
+    w.truncate(start);
+  }
   w.u8(JSON_RECORD);
   w.json(item);
 }
@@ -62,6 +142,8 @@ export function readRecord(r: ByteReader): unknown {
   switch (tag) {
     case JSON_RECORD:
       return r.json();
+    case VALUE_RECORD:
+      return readValue(r);
     case HOOK_MESSAGE: {
       const id = r.u32();
       const h = r.str();

@@ -1,8 +1,7 @@
 /**
- * The compact binary layout of the frames that carry messages (frames.ts): a `hook` request whose
- * event is a message, and an answer whose value is a message or nothing. A message is written once
- * as topic, payload, QoS/retain flags, publisher and (only when present) its properties, instead of
- * as JSON text; every other frame is JSON with its binary values lifted out.
+ * The byte writer and reader under the cage's frames (frames.ts), and the JSON record with its
+ * binary values lifted out. Message records are `_message_codec.ts`, other values
+ * `_value_codec.ts`.
  *
  * The reader is hostile-input safe: every length is checked against the bytes left, strings must
  * be well-formed UTF-8, and anything out of place throws {@linkcode FrameError}.
@@ -19,14 +18,38 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const BIN_KEY = "\u0000b";
 
-/** Flags of a message record. */
-const RETAIN = 4, USERNAME = 8, PROPERTIES = 16, CORRELATION = 32;
-
 /** A growable byte buffer written front to back. */
 export class ByteWriter {
   #buf = new Uint8Array(1024);
   #view = new DataView(this.#buf.buffer);
   #at = 0;
+  /** Object keys written in the current frame, by index (`_value_codec.ts`; frames.ts clears). */
+  readonly keys = new Map<string, number>();
+  #keyList: string[] = [];
+  /** Where each key was first written: a truncation before it forgets it. */
+  #keyAt: number[] = [];
+
+  /** Registers `k` as the next key index, first written at the current length. */
+  addKey(k: string): void {
+    this.keys.set(k, this.#keyList.length);
+    this.#keyList.push(k);
+    this.#keyAt.push(this.#at);
+  }
+
+  clearKeys(): void {
+    this.keys.clear();
+    this.#keyList = [];
+    this.#keyAt = [];
+  }
+
+  /** Starts over, keeping the buffer (up to 1 MiB) for the next frame. */
+  reset(): void {
+    this.#at = 0;
+    this.clearKeys();
+    if (this.#buf.length <= 1 << 20) return;
+    this.#buf = new Uint8Array(1024);
+    this.#view = new DataView(this.#buf.buffer);
+  }
 
   /** Bytes written so far (a view, valid until the next write). */
   bytes(): Uint8Array {
@@ -52,6 +75,12 @@ export class ByteWriter {
     this.#at += 4;
   }
 
+  f64(x: number): void {
+    this.#room(8);
+    this.#view.setFloat64(this.#at, x);
+    this.#at += 8;
+  }
+
   /** Reserves a u32 to be filled by `patch`; returns its offset. */
   hole(): number {
     this.u32(0);
@@ -69,10 +98,19 @@ export class ByteWriter {
   /** Forgets what was written after `at` (a record rewritten shorter). */
   truncate(at: number): void {
     this.#at = Math.min(at, this.#at);
+    while (this.#keyAt.length > 0 && this.#keyAt[this.#keyAt.length - 1] >= this.#at) {
+      this.#keyAt.pop();
+      this.keys.delete(this.#keyList.pop()!);
+    }
   }
 
   bytesOf(b: Uint8Array): void {
     this.u32(b.length);
+    this.raw(b);
+  }
+
+  /** Appends bytes as they are. */
+  raw(b: Uint8Array): void {
     this.#room(b.length);
     this.#buf.set(b, this.#at);
     this.#at += b.length;
@@ -115,8 +153,11 @@ export class ByteWriter {
 export class ByteReader {
   #view: DataView;
   at = 0;
+  /** Object keys read so far in this frame, by index (`_value_codec.ts`). */
+  readonly keys: string[] = [];
 
-  constructor(readonly buf: Uint8Array) {
+  /** `views`: binary values are views of `buf` (a trusted peer's frame), not copies. */
+  constructor(readonly buf: Uint8Array, readonly views = false) {
     this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
@@ -147,14 +188,28 @@ export class ByteReader {
     return x;
   }
 
+  f64(): number {
+    this.#need(8, "a number");
+    const x = this.#view.getFloat64(this.at);
+    this.at += 8;
+    return x;
+  }
+
   bytes(): Uint8Array {
-    return this.#take(this.u32(), "a binary value").slice();
+    const b = this.#take(this.u32(), "a binary value");
+    return this.views ? b : b.slice();
   }
 
   str(): string {
-    const view = this.#take(this.u32(), "a string");
-    const n = view.length;
-    if (n <= 64 && view.every((b) => b < 0x80)) return String.fromCharCode(...view);
+    return this.strOf(this.u32());
+  }
+
+  /** A string of `n` bytes (its length already read). */
+  strOf(n: number): string {
+    const view = this.#take(n, "a string");
+    if (view.length <= 64 && isAscii(view)) {
+      return String.fromCharCode.apply(null, view as unknown as number[]);
+    }
     try {
       return decoder.decode(view);
     } catch {
@@ -194,86 +249,7 @@ export class ByteReader {
   }
 }
 
-/** A value with a message's shape, as a hook sees one (extra fields do not cross). */
-interface WireMessage {
-  topic: string;
-  payload: Uint8Array;
-  qos: 0 | 1 | 2;
-  retain: boolean;
-  properties?: Record<string, unknown>;
-  from: { clientId: string; username: string | null };
-}
-
-/**
- * Whether `v` can cross as a message record: the fields a message has, of their types. Anything
- * else crosses as JSON (and is read by the same checks on arrival).
- */
-export function isWireMessage(v: unknown): v is WireMessage {
-  if (v === null || typeof v !== "object") return false;
-  const m = v as Record<string, unknown>;
-  const from = m.from as Record<string, unknown> | null | undefined;
-  const props = m.properties;
-  // A string that is not well-formed (a lone surrogate) crosses as JSON, exactly as it is, so
-  // that the broker's checks see it (the encoder would turn it into U+FFFD).
-  return typeof m.topic === "string" && m.topic.isWellFormed() && m.payload instanceof Uint8Array &&
-    (m.qos === 0 || m.qos === 1 || m.qos === 2) && typeof m.retain === "boolean" &&
-    typeof from === "object" && from !== null && typeof from.clientId === "string" &&
-    from.clientId.isWellFormed() &&
-    (from.username === null ||
-      (typeof from.username === "string" && from.username.isWellFormed())) &&
-    (props === undefined || (typeof props === "object" && props !== null &&
-      !Array.isArray(props) && Object.getPrototypeOf(props) === Object.prototype));
-}
-
-/** Writes a message (see {@linkcode isWireMessage}). */
-export function writeMessage(w: ByteWriter, m: WireMessage): void {
-  const props = m.properties;
-  let rest: Record<string, unknown> | null = null;
-  let correlation: unknown;
-  if (props) {
-    for (const k in props) {
-      if (props[k] === undefined) continue;
-      if (k === "correlationData") correlation = props[k];
-      else (rest ??= {})[k] = props[k];
-    }
-  }
-  const cd = correlation instanceof Uint8Array ? correlation : null;
-  if (correlation !== undefined && !cd) (rest ??= {}).correlationData = correlation;
-  w.u8(
-    m.qos | (m.retain ? RETAIN : 0) | (m.from.username !== null ? USERNAME : 0) |
-      (rest ? PROPERTIES : 0) | (cd ? CORRELATION : 0),
-  );
-  w.str(m.topic);
-  w.bytesOf(m.payload);
-  w.str(m.from.clientId);
-  if (m.from.username !== null) w.str(m.from.username);
-  if (rest) w.str(JSON.stringify(rest));
-  if (cd) w.bytesOf(cd);
-}
-
-/** Reads a message written by {@linkcode writeMessage}. */
-export function readMessage(r: ByteReader): WireMessage {
-  const flags = r.u8();
-  if ((flags & 3) === 3 || flags > 63) throw new FrameError("bad message flags");
-  const topic = r.str();
-  const payload = r.bytes();
-  const clientId = r.str();
-  const username = flags & USERNAME ? r.str() : null;
-  let properties: Record<string, unknown> = {};
-  if (flags & PROPERTIES) {
-    const p = r.plainJson();
-    if (p === null || typeof p !== "object" || Array.isArray(p)) {
-      throw new FrameError("message properties are not an object");
-    }
-    properties = p as Record<string, unknown>;
-  }
-  if (flags & CORRELATION) properties.correlationData = r.bytes();
-  return {
-    topic,
-    payload,
-    qos: (flags & 3) as 0 | 1 | 2,
-    retain: (flags & RETAIN) !== 0,
-    properties,
-    from: { clientId, username },
-  };
+function isAscii(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] >= 0x80) return false;
+  return true;
 }

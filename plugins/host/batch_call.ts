@@ -16,7 +16,7 @@ export type SendBatch = (batch: HookBatch) => Promise<HookAnswer[]>;
 
 /**
  * Calls `hook` once for all `events` through `send` (null: the plugin is not running). `same`
- * answers become "nothing returned" (the chain keeps its value).
+ * answers become "nothing returned" (the chain keeps its value); a `patch` is put over its event.
  *
  * @example
  * ```ts
@@ -55,8 +55,9 @@ export async function callBatchOver(
     return all(runner.fault(hook, "error", `answered ${answers.length} of ${n} events`, n));
   }
   runner.hookMetrics.call(hook, performance.now() - t0, n);
-  return answers.map((a): CallOutcome => {
+  return answers.map((a, i): CallOutcome => {
     if ("error" in a) return runner.fault(hook, "error", a.error);
+    if ("patch" in a) return { ok: true, value: { ...(events[i] as object), ...a.patch } };
     return { ok: true, value: "same" in a ? undefined : a.v };
   });
 }

@@ -21,6 +21,7 @@ export const BUILTIN_PLUGINS: Readonly<Record<string, string>> = {
   example: new URL("./builtin_example.ts", import.meta.url).href,
   auth_anonymous: new URL("../builtin/auth_anonymous/mod.ts", import.meta.url).href,
   auth_file: new URL("../builtin/auth_file/mod.ts", import.meta.url).href,
+  auth_scram: new URL("../builtin/auth_scram/mod.ts", import.meta.url).href,
   topic_taboo: new URL("../builtin/topic_taboo/mod.ts", import.meta.url).href,
   topic_acl: new URL("../builtin/topic_acl/mod.ts", import.meta.url).href,
   sys: new URL("../builtin/sys/mod.ts", import.meta.url).href,

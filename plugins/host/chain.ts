@@ -5,19 +5,27 @@
  */
 
 import type { FallbackDecision } from "./entry.ts";
-import type { Decision } from "../sdk/plugin.ts";
+import type { EnhancedAuthReturn } from "../sdk/plugin.ts";
 import type { HookpointName, TransformHookpoint } from "../sdk/hookpoints.ts";
 import type { CallOutcome, Runner } from "./runner.ts";
 
 /** Final answer of a decide chain. `by` is the alias that decided, null for the fallback. */
 export interface DecisionOutcome {
-  result: "allow" | "deny";
+  /** `continue`: only from `client.enhanced_auth` (another AUTH round). */
+  result: "allow" | "deny" | "continue";
   reasonCode?: number;
   reason?: string;
-  /** Only from `client.authenticate`. */
+  /** Only from `client.authenticate` and `client.enhanced_auth`. */
   superuser?: boolean;
+  /** Only from `client.enhanced_auth`: the Authentication Data to send the client. */
+  authData?: Uint8Array;
+  /** Only from `client.enhanced_auth` (`continue`): what the next round's event carries back. */
+  state?: unknown;
   by: string | null;
 }
+
+/** A decision as read from a hook (`continue` and `authData` only from `client.enhanced_auth`). */
+export type Decision = Exclude<EnhancedAuthReturn, boolean | null | undefined | void>;
 
 /** What a chain needs from a runner. */
 export type ChainMember =
@@ -49,7 +57,17 @@ export function normalizeDecision(value: unknown): Decision | null {
   const v = value as Record<string, unknown>;
   switch (v.result) {
     case "allow":
-      return v.superuser === true ? { result: "allow", superuser: true } : { result: "allow" };
+      return {
+        result: "allow",
+        ...(v.superuser === true ? { superuser: true } : {}),
+        ...(v.authData instanceof Uint8Array ? { authData: v.authData } : {}),
+      };
+    case "continue":
+      return {
+        result: "continue",
+        ...(v.authData instanceof Uint8Array ? { authData: v.authData } : {}),
+        ...(v.state !== undefined ? { state: v.state } : {}),
+      };
     case "deny":
       return {
         result: "deny",
@@ -99,6 +117,7 @@ export async function runDecide(
     let d: Decision | null;
     if (out.ok) {
       d = normalizeDecision(out.value);
+      if (d?.result === "continue" && hook !== "client.enhanced_auth") d = null; // AUTH only
       if (!d) {
         m.fault(hook, "error", `invalid decision ${JSON.stringify(out.value)}`);
         d = fallback(m.entry.on_error, "plugin returned an invalid decision");

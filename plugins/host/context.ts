@@ -7,6 +7,7 @@
  */
 
 import type { PluginContext } from "../sdk/plugin.ts";
+import { deepFreeze } from "./config_view.ts";
 import type { ContextMethod, ContextRequests, LogLevel, ParamsOf, ResultOf } from "./protocol.ts";
 
 /** The host-side operations behind a context. */
@@ -61,6 +62,7 @@ export function makeContext<C>(
       retained: (topicFilter) => call("retained", topicFilter),
       stats: () => call("stats", null),
       plugins: () => call("plugins", null),
+      config: async () => deepFreeze(await call("config", null)),
     },
     store: {
       get: (key) => call("store.get", { key }),

@@ -41,6 +41,7 @@ export const CONTEXT_PARAMS = {
   }),
   "store.delete": (raw) => ({ key: readKey(raw) }),
   "store.list": readPrefix,
+  config: () => null,
 } satisfies ParamReaders<ContextRequests>;
 
 function readPublish(raw: unknown): PublishArgs {

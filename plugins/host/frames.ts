@@ -19,7 +19,7 @@
 
 import { concatBytes } from "./_bytes.ts";
 import { ByteReader, ByteWriter, FrameError } from "./_wire_codec.ts";
-import { readRecord, writeRecord } from "./_records.ts";
+import { readRecords, writeRecords } from "./_records.ts";
 
 export { FrameError };
 
@@ -37,17 +37,32 @@ const SINGLE = 0, BATCH = 1;
  * ```
  */
 export function encodeFrame(value: unknown): Uint8Array {
-  const w = new ByteWriter();
-  const size = w.hole();
-  if (Array.isArray(value)) {
-    w.u8(BATCH);
-    for (const item of value) writeRecord(w, item);
-  } else {
-    w.u8(SINGLE);
-    w.json(value);
+  scratch.reset();
+  writeFrame(scratch, value);
+  return scratch.bytes().slice();
+}
+
+/** The writer frames are encoded in (grown once, not per frame); frames are copied out. */
+const scratch = new ByteWriter();
+
+/** Appends `value` as one frame to `w`; on a throw nothing of it stays. */
+function writeFrame(w: ByteWriter, value: unknown): void {
+  const at = w.length;
+  w.clearKeys(); // each frame is read on its own
+  try {
+    const size = w.hole();
+    if (Array.isArray(value)) {
+      w.u8(BATCH);
+      writeRecords(w, value);
+    } else {
+      w.u8(SINGLE);
+      w.json(value);
+    }
+    w.patch(size, w.length - at - 4);
+  } catch (err) {
+    w.truncate(at);
+    throw err;
   }
-  w.patch(size, w.length - 4);
-  return w.bytes();
 }
 
 /**
@@ -60,8 +75,8 @@ export function encodeFrame(value: unknown): Uint8Array {
  * assert.throws(() => decodeFrame(new Uint8Array([0, 0, 0, 0, 9, 1])), FrameError);
  * ```
  */
-export function decodeFrame(body: Uint8Array): unknown {
-  const r = new ByteReader(body);
+export function decodeFrame(body: Uint8Array, views = false): unknown {
+  const r = new ByteReader(body, views);
   const kind = r.u8();
   if (kind === SINGLE) {
     const value = r.json();
@@ -70,7 +85,7 @@ export function decodeFrame(body: Uint8Array): unknown {
   }
   if (kind !== BATCH) throw new FrameError(`unknown frame kind ${kind}`);
   const out: unknown[] = [];
-  while (!r.done) out.push(readRecord(r));
+  while (!r.done) readRecords(r, out);
   return out;
 }
 
@@ -93,7 +108,8 @@ export class FrameReader {
   #chunks: Uint8Array[] = [];
   #buffered = 0;
 
-  constructor(readonly maxBytes: number) {}
+  /** `views`: a trusted peer's binary values are read as views of its frames, not copied. */
+  constructor(readonly maxBytes: number, readonly views = false) {}
 
   /** Adds a chunk; returns the values of the frames it completed. Throws FrameError. */
   push(chunk: Uint8Array): unknown[] {
@@ -108,7 +124,7 @@ export class FrameReader {
       }
       if (this.#buffered < 4 + size) break;
       const whole = this.#take(4 + size);
-      out.push(decodeFrame(whole.subarray(4)));
+      out.push(decodeFrame(whole.subarray(4), this.views));
     }
     return out;
   }
@@ -142,9 +158,11 @@ export class FrameReader {
 }
 
 /**
- * Writes frames to a byte sink one write at a time: frames queued while a write is in flight
- * leave together in the next one, so a slow reader costs fewer, larger writes (a pipe write is a
- * system call). `write` failing stops the writer (the owner learns of a dead peer elsewhere).
+ * Writes frames to a byte sink one write at a time: frames are encoded straight into a pending
+ * buffer, and those queued while a write is in flight leave together in the next one, so a slow
+ * reader costs fewer, larger writes (a pipe write is a system call). Two buffers take turns (one
+ * written, one filling): no allocation per frame or per write. `write` failing stops the writer
+ * (the owner learns of a dead peer elsewhere).
  *
  * @example
  * ```ts
@@ -154,22 +172,31 @@ export class FrameReader {
  * const w = new FrameWriter((b) => Promise.resolve(void writes.push(b.length)));
  * w.push(new Uint8Array(3));
  * w.push(new Uint8Array(4));
- * w.push(new Uint8Array(5));
+ * w.pushValue(["hello"]);
  * await w.idle();
- * assert.deepEqual(writes, [3, 9]);
+ * assert.deepEqual(writes, [3, 4 + 16]);
  * ```
  */
 export class FrameWriter {
-  #queue: Uint8Array[] = [];
+  #pending = new ByteWriter();
+  #spare = new ByteWriter();
   #writing: Promise<void> | null = null;
   #failed = false;
 
+  /** `write` must be done with the bytes when its promise settles (they are reused). */
   constructor(readonly write: (bytes: Uint8Array) => Promise<unknown>) {}
 
   /** Queues one encoded frame. */
   push(frame: Uint8Array): void {
     if (this.#failed) return;
-    this.#queue.push(frame);
+    this.#pending.raw(frame);
+    this.#writing ??= this.#drain();
+  }
+
+  /** Encodes `value` as one frame and queues it; throws (nothing queued) when it cannot. */
+  pushValue(value: unknown): void {
+    if (this.#failed) return;
+    writeFrame(this.#pending, value);
     this.#writing ??= this.#drain();
   }
 
@@ -180,14 +207,16 @@ export class FrameWriter {
 
   async #drain(): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
-        const parts = this.#queue;
-        this.#queue = [];
-        await this.write(parts.length === 1 ? parts[0] : concatBytes(parts));
+      while (this.#pending.length > 0) {
+        const out = this.#pending;
+        this.#pending = this.#spare;
+        this.#spare = out;
+        await this.write(out.bytes());
+        out.reset();
       }
     } catch {
       this.#failed = true;
-      this.#queue = [];
+      this.#pending.reset();
     } finally {
       this.#writing = null;
     }
@@ -215,10 +244,13 @@ export function postFrame(
   port.postMessage(frame, [frame.buffer as ArrayBuffer]);
 }
 
-/** Decodes what the other side posted with {@linkcode postFrame}; throws FrameError. */
-export function readPosted(data: unknown): unknown {
+/**
+ * Decodes what the other side posted with {@linkcode postFrame}; throws FrameError. `views`: the
+ * sender is trusted and its binary values are read as views of the posted buffer.
+ */
+export function readPosted(data: unknown, views = false): unknown {
   if (!(data instanceof Uint8Array) || data.length < 4) {
     throw new TypeError("a worker message must be an encoded frame");
   }
-  return decodeFrame(data.subarray(4));
+  return decodeFrame(data.subarray(4), views);
 }

@@ -36,7 +36,7 @@ import {
 import type { Manifest } from "./manifest.ts";
 import type { HealthReport, Logger, Runner } from "./runner.ts";
 import { Watchdog } from "./watchdog.ts";
-import type { KvStore } from "./store.ts";
+import type { PluginStore } from "./store.ts";
 
 export { ENTRY_DEFAULTS, type PluginEntryInput } from "./entry.ts";
 export type { PluginHostOptions } from "./host_options.ts";
@@ -85,17 +85,15 @@ export class PluginHost {
   /** Loads and starts every enabled plugin (concurrently); a broken plugin never throws here. */
   static async start(opts: PluginHostOptions): Promise<PluginHost> {
     const deps = instantiateDeps(opts);
-    const entries = Object.entries(opts.plugins)
-      .map(([alias, e]) => [alias, withEntryDefaults(e)] as const)
+    const entries = Object.entries(opts.plugins).map(([a, e]) => [a, withEntryDefaults(e)] as const)
       .filter(([, e]) => e.enabled);
     const slots = await Promise.all(entries.map(([alias, e]) => instantiate(alias, e, deps)));
     return new PluginHost(slots, opts, deps);
   }
 
   /**
-   * Sync: whether any live plugin registered `hook`. The broker skips building the event when
-   * false. For decide hookpoints call `authenticate`/`authorize`/`decide` anyway: with no plugin
-   * they answer the fallback without crossing into a worker.
+   * Sync: whether any live plugin registered `hook` (false: the broker skips building the event).
+   * Decide hookpoints answer their fallback without crossing when no plugin takes part.
    */
   has(hook: HookpointName): boolean {
     const chain = this.#chains.get(hook);
@@ -242,13 +240,10 @@ export class PluginHost {
     return this.#slots.find((s) => s.alias === alias)?.manifest ?? null;
   }
 
-  /**
-   * A read-only view of a loaded plugin's `ctx.store` (what the test harness and the admin API
-   * read), null when it is not loaded.
-   */
-  storeOf(alias: string): Pick<KvStore, "get" | "list"> | null {
+  /** A read-only view of a loaded plugin's `ctx.store` (the test harness reads it). */
+  storeOf(alias: string): Pick<PluginStore, "get" | "list"> | null {
     const store = this.#slots.find((s) => s.alias === alias)?.store;
-    return store ? { get: (key) => store.get(key), list: (prefix) => store.list(prefix) } : null;
+    return store ? { get: (k) => store.get(k), list: (p) => store.list(p) } : null;
   }
 
   /** Offers a new config to a running plugin (`configChanged`); rejects with its refusal. */

@@ -10,6 +10,7 @@ import type { AuthConfig, PluginEntryInput, TopicCheckConfig } from "./entry.ts"
 import type { InstantiateDeps } from "./instantiate.ts";
 import type { Logger } from "./runner.ts";
 import type { BrokerServices } from "./services.ts";
+import { KvStore, type PluginStoreOpener } from "./store.ts";
 
 /** Everything `PluginHost.start` needs. */
 export interface PluginHostOptions {
@@ -31,6 +32,8 @@ export interface PluginHostOptions {
   startTimeoutMs?: number;
   /** Restart backoff after a crash (default 500 ms doubling to 30 s). */
   restartBackoff?: { initialMs: number; maxMs: number };
+  /** Opens each plugin's `ctx.store` (a cluster shares them through NATS); default local. */
+  openStore?: PluginStoreOpener;
 }
 
 /**
@@ -57,5 +60,6 @@ export function instantiateDeps(opts: PluginHostOptions): InstantiateDeps {
     log: opts.log,
     startTimeoutMs: opts.startTimeoutMs ?? 10_000,
     backoff: opts.restartBackoff ?? { initialMs: 500, maxMs: 30_000 },
+    openStore: opts.openStore ?? ((_alias, path, o) => KvStore.open(path, o)),
   };
 }

@@ -12,6 +12,7 @@ import type { Plugin, PluginContext } from "../sdk/plugin.ts";
 import { makeContext } from "./context.ts";
 import type { LoadedSource } from "./loader.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
+import { sdkStampProblem } from "../sdk/version.ts";
 import { callHook, configure } from "./plugin_calls.ts";
 import type { HealthReport } from "./protocol.ts";
 import { RpcTimeoutError } from "./rpc.ts";
@@ -81,6 +82,8 @@ export class InProcessRunner extends RunnerBase implements Runner {
       { plugin: this.alias },
     );
     const { plugin, manifest } = readManifest(await importInProcess(this.#opts.source));
+    const sdk = sdkStampProblem(plugin);
+    if (sdk) throw new TypeError(sdk);
     this.#plugin = plugin;
     return manifest;
   }

@@ -19,12 +19,15 @@ import { resolveConfig } from "./config_check.ts";
 import { InProcessRunner } from "./inprocess_runner.ts";
 import type { Logger, Runner } from "./runner.ts";
 import { type BrokerServices, PluginServices } from "./services.ts";
-import { KvStore } from "./store.ts";
+import { KvStore, type PluginStore, type PluginStoreOpener } from "./store.ts";
+
+const MiB = 1024 * 1024;
 import { CagedRunner } from "./caged_runner.ts";
 import type { Cage } from "./cage.ts";
 import type { LoadedSource } from "./loader.ts";
 import { prepareDependencies, ProcessCage } from "./process_cage.ts";
 import { WorkerCage } from "./worker_cage.ts";
+import { recordApiRunner } from "./api_host.ts";
 
 /** Defaults of `limits` (the schema's, for entries made in code). */
 export const ENTRY_LIMITS: PluginLimits = ENTRY_DEFAULTS.limits;
@@ -37,7 +40,7 @@ export interface PluginSlot {
   runner: Runner | null;
   /** Null when loading failed before the module was imported. */
   manifest: Manifest | null;
-  store: KvStore | null;
+  store: PluginStore | null;
   /** How it runs: `auto` resolved (see {@linkcode effectiveIsolation}). */
   isolation: Exclude<Isolation, "auto">;
   /** Load failure (the runner keeps its own later errors). */
@@ -53,6 +56,8 @@ export interface InstantiateDeps {
   log: Logger;
   startTimeoutMs: number;
   backoff: { initialMs: number; maxMs: number };
+  /** Opens a plugin's `ctx.store`. */
+  openStore: PluginStoreOpener;
 }
 
 /**
@@ -114,8 +119,10 @@ export async function instantiate(
     const source = await loadSource(alias, entry, deps);
     const storePath = deps.dataDir ? `${deps.dataDir}/plugins/${alias}/store.sqlite` : null;
     const limits = { ...ENTRY_LIMITS, ...entry.limits };
-    slot.store = await KvStore.open(storePath, { quotaBytes: limits.store_mb * 1024 * 1024 });
-    const services = new PluginServices(alias, deps.services, slot.store, deps.log, limits);
+    slot.store = await deps.openStore(alias, storePath, { quotaBytes: limits.store_mb * MiB });
+    const services = new PluginServices(alias, deps.services, slot.store, deps.log, limits, {
+      ...entry,
+    });
     const opts = { services, log: deps.log, startTimeoutMs: deps.startTimeoutMs };
     const runner = isolation === "none"
       ? new InProcessRunner(alias, entry, { ...opts, source })
@@ -133,6 +140,7 @@ export async function instantiate(
     }
     const config = resolveConfig(manifest.config.schema, manifest.config.defaults, entry.config);
     slot.manifest = manifest;
+    recordApiRunner(manifest, runner);
     try {
       await runner.start(config);
       deps.log.info(`Plugin "${alias}" started`, {

@@ -12,6 +12,7 @@
 
 import type { InstallRequest } from "./install_source.ts";
 import { AdminError } from "./admin_errors.ts";
+import { SDK_VERSION } from "../sdk/version.ts";
 import { checkPluginConfig, describeConfigIssues } from "./config_check.ts";
 import {
   type PluginEntryInput,
@@ -222,7 +223,7 @@ export class PluginManager {
 
   #serial<T>(op: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(op, op);
-    this.#queue = run.catch(noop);
+    this.#queue = run.catch(() => {});
     return run;
   }
 
@@ -286,7 +287,9 @@ export class PluginManager {
     try {
       return await this.host.probe(alias, { source });
     } catch (err) {
-      throw new AdminError("BAD_PACKAGE", (err as Error).message);
+      const msg = (err as Error).message, sdk = /is built for SDK/.test(msg);
+      if (!sdk) throw new AdminError("BAD_PACKAGE", msg);
+      throw new AdminError("INCOMPATIBLE_SDK", `Cannot install: ${msg}`, { sdk: SDK_VERSION });
     }
   }
 
@@ -294,5 +297,3 @@ export class PluginManager {
     return viewOf(r, row, this.#refused.get(r.alias));
   }
 }
-
-function noop(): void {}

@@ -103,6 +103,32 @@ export function resolveSource(source: string, opts: LoaderOptions): string {
 }
 
 /**
+ * The first line of an import error, with the place of the fault in the plugin's own source
+ * (`file:line:column: message`) when the error names a place in the `blob:` the cage imported.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { importErrorText } from "./loader.ts";
+ * const msg = "SyntaxError: Expression expected\n  |\n3 | x +;\n  |    ~\n    at blob:null/4c0a:3:4";
+ * assert.equal(
+ *   importErrorText(msg, "file:///etc/aviary/my%20plugin.js"),
+ *   "/etc/aviary/my plugin.js:3:4: SyntaxError: Expression expected",
+ * );
+ * assert.equal(importErrorText("Boom\nmore", "https://x/p.js"), "Boom");
+ * ```
+ */
+export function importErrorText(message: string, sourceUrl: string): string {
+  const first = message.split("\n")[0];
+  const at = message.match(/\bat blob:[^\s:]+:(\d+):(\d+)/);
+  if (!at) return first;
+  const where = sourceUrl.startsWith("file:")
+    ? decodeURIComponent(new URL(sourceUrl).pathname)
+    : sourceUrl;
+  return `${where}:${at[1]}:${at[2]}: ${first}`;
+}
+
+/**
  * Reads (or fetches) a plugin's source and checks its integrity pin.
  * Throws PluginLoadError with a reason an operator can act on.
  *

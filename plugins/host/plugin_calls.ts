@@ -8,6 +8,7 @@
 import type { HookpointName } from "../sdk/hookpoints.ts";
 import type { Plugin, PluginContext } from "../sdk/plugin.ts";
 import type { ConfigureAnswer, HookAnswer } from "./protocol.ts";
+import { API_HOOK, type ApiCall, callApi } from "./api_call.ts";
 
 /**
  * Calls the plugin's hook for `hook` with an event of that hookpoint. Throws a TypeError when the
@@ -27,6 +28,8 @@ export function callHook(
   event: unknown,
   ctx: PluginContext,
 ): unknown {
+  // Plugin HTTP endpoints travel as hook calls under a reserved name (api_call.ts).
+  if ((hook as string) === API_HOOK) return callApi(plugin, event as ApiCall, ctx);
   const fn = plugin.hooks[hook];
   if (typeof fn !== "function") throw new TypeError(`plugin has no ${hook} hook`);
   // The event is the hookpoint's own: the host built it for this very hookpoint.

@@ -20,7 +20,7 @@
 
 import type { Cage, CageEvents, CageHandle } from "./cage.ts";
 import { PluginLoadError } from "./errors.ts";
-import { encodeFrame, FrameReader, FrameWriter } from "./frames.ts";
+import { FrameReader, FrameWriter } from "./frames.ts";
 import type { LoadedSource } from "./loader.ts";
 import type { WorkerPermissions } from "./permissions.ts";
 import { permissionFlags } from "./process_flags.ts";
@@ -194,7 +194,7 @@ class ProcessHandle implements CageHandle {
 
   #write(batch: unknown): void {
     if (this.#ending) return;
-    this.#frames.push(encodeFrame(batch));
+    this.#frames.pushValue(batch);
   }
 
   async #readFrames(reader: FrameReader): Promise<void> {

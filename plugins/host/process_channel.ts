@@ -7,7 +7,7 @@
  * @module
  */
 
-import { encodeFrame, FrameReader, FrameWriter } from "./frames.ts";
+import { FrameReader, FrameWriter } from "./frames.ts";
 import type { Channel } from "./worker_bootstrap.ts";
 
 /**
@@ -20,19 +20,32 @@ import type { Channel } from "./worker_bootstrap.ts";
  * ```
  */
 export function processChannel(): Channel {
-  const out = Deno.stdout.writable.getWriter();
-  const input = Deno.stdin.readable;
+  const out = Deno.stdout, input = Deno.stdin;
   Object.defineProperty(Deno, "stdout", { value: Deno.stderr });
   const gone = () => Deno.exit(0);
-  const frames = new FrameWriter((bytes) => out.write(bytes).catch(gone));
+  // Straight to the file descriptors: no stream machinery per write or read.
+  const frames = new FrameWriter((bytes) => writeAll(out, bytes).catch(gone));
   return {
-    port: { postMessage: (batch) => frames.push(encodeFrame(batch)) },
+    port: { postMessage: (batch) => frames.pushValue(batch) },
     listen(receive) {
       (async () => {
-        const reader = new FrameReader(Number.MAX_SAFE_INTEGER); // the host is trusted
-        for await (const chunk of input) for (const batch of reader.push(chunk)) receive(batch);
+        const reader = new FrameReader(Number.MAX_SAFE_INTEGER, true); // the host is trusted
+        for (;;) {
+          // A new buffer per read: what the plugin is given are views of it.
+          const chunk = new Uint8Array(READ_SIZE);
+          const n = await input.read(chunk);
+          if (n === null) break;
+          for (const batch of reader.push(chunk.subarray(0, n))) receive(batch);
+        }
         gone();
       })().catch(gone);
     },
   };
+}
+
+/** Bytes asked for per read of stdin (a pipe holds 64 KiB). */
+const READ_SIZE = 64 * 1024;
+
+async function writeAll(w: { write(p: Uint8Array): Promise<number> }, bytes: Uint8Array) {
+  for (let at = 0; at < bytes.length;) at += await w.write(bytes.subarray(at));
 }

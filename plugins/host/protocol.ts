@@ -19,6 +19,7 @@
 import type { ClientInfo, Message } from "../sdk/events.ts";
 import type { Awaitable, JsonValue, PublishOptions } from "../sdk/plugin.ts";
 import type { BrokerStats, PluginStatusView } from "../sdk/stats.ts";
+import type { BrokerConfigView } from "../sdk/config_view.ts";
 import type { HookpointName } from "../sdk/hookpoints.ts";
 import type { LoadedSource } from "./loader.ts";
 import type { Manifest } from "./manifest.ts";
@@ -70,9 +71,14 @@ export interface HookBatch {
 
 /**
  * One event's answer in a `hooks` batch: what the hook returned, `same` (it returned the event's
- * value exactly as it came: the broker keeps its own), or what it threw (that event alone fails).
+ * value exactly as it came: the broker keeps its own), `patch` (the event with these fields
+ * replaced: only what changed crosses back), or what it threw (that event alone fails).
  */
-export type HookAnswer = { v: unknown } | { same: true } | { error: string };
+export type HookAnswer =
+  | { v: unknown }
+  | { same: true }
+  | { patch: Record<string, unknown> }
+  | { error: string };
 
 /** What `configure` answers: whether the plugin took the config (false: it has no hook). */
 export interface ConfigureAnswer {
@@ -128,6 +134,8 @@ export type ContextRequests = {
   "store.set": Row<{ key: string; value: JsonValue }, void>;
   "store.delete": Row<{ key: string }, boolean>;
   "store.list": Row<{ prefix?: string }, string[]>;
+  /** `ctx.broker.config()`: the broker's config as the plugin may see it (config_view.ts). */
+  config: Row<null, BrokerConfigView>;
 };
 
 /** A `log` message: one line of `ctx.log` or of the console. */

@@ -3,7 +3,8 @@
  *
  * Frames queued in one tick leave in one `postMessage` (an array), so 1000 calls issued together
  * cost one encoded frame each way instead of 1000 messages (the cages encode a batch with
- * frames.ts: messages in a compact binary layout, one pipe write or one transferred buffer).
+ * frames.ts: messages in a compact binary layout, one pipe write or one transferred buffer); one-way
+ * messages alone wait up to a few milliseconds for company (`_rpc_outbox.ts`).
  * Requests carry ids; answers may come back in any order. One-way frames (`send`) are batched
  * the same way and never answered.
  *
@@ -16,6 +17,7 @@
 
 import type { Frame, ParamsOf, ResultOf, ResultReaders, Wire } from "./protocol.ts";
 import { frameProblem } from "./wire_checks.ts";
+import { RpcOutbox } from "./_rpc_outbox.ts";
 
 /** Anything with `postMessage`: a Worker, or `self` inside one. */
 export interface Port {
@@ -129,7 +131,7 @@ export class RpcPeer<Remote extends Wire = Wire> {
   #answers: Partial<ResultReaders<Remote["requests"]>>;
   #nextId = 1;
   #pending = new Map<number, Pending>();
-  #outbox: Frame[] = [];
+  #outbox = new RpcOutbox((batch) => this.#flush(batch));
   #closed: Error | null = null;
   #sweeper: ReturnType<typeof setInterval> | undefined;
 
@@ -197,7 +199,7 @@ export class RpcPeer<Remote extends Wire = Wire> {
   close(reason: Error): void {
     if (this.#closed) return;
     this.#closed = reason;
-    this.#outbox = [];
+    this.#outbox.clear();
     for (const p of this.#pending.values()) p.reject(reason);
     this.#pending.clear();
     this.#stopSweeper();
@@ -258,13 +260,10 @@ export class RpcPeer<Remote extends Wire = Wire> {
   #queue(frame: Frame): void {
     if (this.#closed) return;
     this.#outbox.push(frame);
-    if (this.#outbox.length === 1) queueMicrotask(() => this.#flush());
   }
 
-  #flush(): void {
-    const batch = this.#outbox;
-    this.#outbox = [];
-    if (batch.length === 0 || this.#closed) return;
+  #flush(batch: Frame[]): void {
+    if (this.#closed) return;
     try {
       this.#port.postMessage(batch);
     } catch (err) {

@@ -29,8 +29,10 @@ import {
   type ResultOf,
 } from "./protocol.ts";
 import type { Logger } from "./runner.ts";
-import type { KvStore } from "./store.ts";
+import type { PluginStore } from "./store.ts";
 import { TokenBucket } from "./token_bucket.ts";
+import { pluginConfigView } from "./config_view.ts";
+import type { BrokerConfigView } from "../sdk/config_view.ts";
 
 export { PUBLISH_PAYLOAD_MAX_BYTES } from "./context_params.ts";
 
@@ -46,6 +48,8 @@ export interface BrokerServices {
   stats?(): BrokerStats | Promise<BrokerStats>;
   /** The plugin host's status rows. */
   plugins?(): PluginStatusView[] | Promise<PluginStatusView[]>;
+  /** The effective broker config, unredacted: each plugin gets its redacted view (config_view.ts). */
+  config?(): object;
 }
 
 /** Default `ctx.publish` calls per second (and burst). */
@@ -103,15 +107,21 @@ export class PluginServices implements ContextTransport {
     "store.set": ({ key, value }) => this.store.set(key, value),
     "store.delete": ({ key }) => this.store.delete(key),
     "store.list": ({ prefix }) => this.store.list(prefix),
+    config: () => {
+      const config = (this.broker.config?.() ?? {}) as Record<string, unknown>;
+      return pluginConfigView(config, this.alias, this.entry) as unknown as BrokerConfigView;
+    },
   };
 
   /** `limits` defaults: `publish_per_second` 1000 (0 disables `ctx.publish`). */
   constructor(
     readonly alias: string,
     readonly broker: BrokerServices,
-    readonly store: KvStore,
+    readonly store: PluginStore,
     readonly logger: Logger,
     limits: Partial<PluginLimits> = {},
+    /** Its own entry under `plugins:`, shown to it by `ctx.broker.config()`. */
+    readonly entry: Record<string, unknown> | null = null,
   ) {
     const rate = limits.publish_per_second ?? DEFAULT_PUBLISH_PER_SECOND;
     if (!Number.isFinite(rate) || rate < 0) {

@@ -34,6 +34,16 @@ export const STORE_SLICE_BYTES: number = 256 * 1024;
 /** Delay before retrying after a failed write. */
 const RETRY_MS = 1000;
 
+/** What a plugin's store must offer: a {@linkcode KvStore}, or a cluster-wide one built on it. */
+export type PluginStore = Pick<KvStore, "get" | "set" | "delete" | "list" | "flush" | "close">;
+
+/** Opens a plugin's store; the default is {@linkcode KvStore.open}. */
+export type PluginStoreOpener = (
+  alias: string,
+  path: string | null,
+  opts: KvStoreOptions,
+) => Promise<PluginStore>;
+
 /** Options of {@linkcode KvStore.open}. */
 export interface KvStoreOptions {
   /** Size limit in bytes (keys plus JSON values); default 16 MiB. */

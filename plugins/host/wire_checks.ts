@@ -125,13 +125,17 @@ export const PLUGIN_ANSWERS = {
 
 /**
  * The answers to a `hooks` batch: an array of `{v}` (the value passes as it is: the hook chain
- * checks it), `{same: true}` or `{error: string}`. The host checks the count against the batch.
+ * checks it), `{same: true}`, `{patch: object}` (put over the event sent, then checked like `v`)
+ * or `{error: string}`. The host checks the count against the batch.
  */
 function readHookAnswers(raw: unknown): HookAnswer[] {
   if (!Array.isArray(raw)) return badAnswer("hooks", "an array");
   return raw.map((a): HookAnswer => {
-    if (!isObject(a)) return badAnswer("hooks", "{v}, {same: true} or {error: string} answers");
+    if (!isObject(a)) {
+      return badAnswer("hooks", "{v}, {same: true}, {patch} or {error: string} answers");
+    }
     if (typeof a.error === "string") return { error: a.error.slice(0, 2000) };
+    if (isObject(a.patch) && !Array.isArray(a.patch)) return { patch: a.patch };
     return a.same === true ? { same: true } : { v: a.v };
   });
 }

@@ -14,8 +14,9 @@
 import { type Port, RpcPeer } from "./rpc.ts";
 import { makeContext } from "./context.ts";
 import { readManifest } from "./manifest.ts";
-import type { LoadedSource } from "./loader.ts";
+import { importErrorText, type LoadedSource } from "./loader.ts";
 import type { Plugin, PluginContext } from "../sdk/plugin.ts";
+import { sdkStampProblem } from "../sdk/version.ts";
 import { callHook, callHooks, configure } from "./plugin_calls.ts";
 import { postFrame, readPosted } from "./frames.ts";
 import {
@@ -52,7 +53,7 @@ async function importSource(source: LoadedSource, preloaded: unknown): Promise<u
     if (/relative import path|not a dependency.*from "blob:|cannot-be-a-base/i.test(first)) {
       throw new TypeError(`${first}; ${RELATIVE_HINT}`);
     }
-    throw new TypeError(first);
+    throw new TypeError(importErrorText(msg, source.url));
   } finally {
     URL.revokeObjectURL(blobUrl);
   }
@@ -76,7 +77,7 @@ export function workerChannel(): Channel {
   };
   return {
     port: { postMessage: (batch) => postFrame(scope, batch) },
-    listen: (receive) => void (scope.onmessage = (e) => receive(readPosted(e.data))),
+    listen: (receive) => void (scope.onmessage = (e) => receive(readPosted(e.data, true))),
   };
 }
 
@@ -136,6 +137,8 @@ function requestHandlers(
     load: async ({ alias, source }) => {
       it.alias = alias;
       const read = readManifest(await importSource(source, preloaded));
+      const sdk = sdkStampProblem(read.plugin); // definePlugin's stamp (plugins/sdk/version.ts)
+      if (sdk) throw new TypeError(sdk);
       it.plugin = read.plugin;
       return read.manifest;
     },

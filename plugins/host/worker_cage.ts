@@ -9,6 +9,7 @@
 
 import type { Cage, CageEvents, CageHandle } from "./cage.ts";
 import { PluginLoadError } from "./errors.ts";
+import { checkBrokerHolds } from "./cage_flags.ts";
 import type { LoadedSource } from "./loader.ts";
 import type { WorkerPermissions } from "./permissions.ts";
 import { postFrame, readPosted } from "./frames.ts";
@@ -39,6 +40,7 @@ export class WorkerCage implements Cage {
   constructor(readonly alias: string, readonly source: LoadedSource) {}
 
   open(permissions: WorkerPermissions, events: CageEvents): CageHandle {
+    checkBrokerHolds(this.alias, permissions); // names the exact --allow-* flags lacking
     let worker: Worker;
     try {
       worker = new Worker(rootModule(this.source), {

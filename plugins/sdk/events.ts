@@ -142,6 +142,58 @@ export interface AckEvent {
   message: Message;
 }
 
+/**
+ * `message.puback` (EMQX's hookpoint of that name): the broker acknowledged a publisher's QoS 1
+ * PUBLISH (PUBACK) or QoS 2 PUBLISH (PUBREC). A subscriber's acknowledgement is `message.acked`.
+ */
+export interface PubackEvent {
+  /** The publisher. */
+  client: ClientInfo;
+  packetId: number;
+  topic: string;
+  qos: 1 | 2;
+  /** The acknowledgement sent. */
+  packet: "puback" | "pubrec";
+  /**
+   * The reason code the broker decided: 0, 0x10 (no matching subscribers), 0x87 (not
+   * authorized), ... (a 3.1.1 publisher is sent no reason code).
+   */
+  reasonCode: number;
+}
+
+/**
+ * `control.request`: a client published a request to `$CONTROL/<alias>/v1` (Mosquitto's plugin
+ * control topics); the hook's answer is published back to the requester as JSON.
+ */
+export interface ControlRequestEvent {
+  /** The alias the request is addressed to. */
+  alias: string;
+  /** Who published it. */
+  from: { clientId: string; username: string | null };
+  /** The payload parsed as JSON, or null when it is not JSON (then read `payload`). */
+  request: unknown;
+  payload: Uint8Array;
+}
+
+/**
+ * `client.enhanced_auth`: one round of MQTT 5 enhanced authentication (spec 4.12): the CONNECT
+ * naming an Authentication Method (`step` 0), each AUTH the client answers with, and a
+ * re-authentication (`reauth`, AUTH 0x19 after CONNACK).
+ */
+export interface EnhancedAuthEvent {
+  client: ClientInfo;
+  /** The Authentication Method (e.g. `SCRAM-SHA-256`); a hook that does not speak it ignores. */
+  method: string;
+  /** The client's Authentication Data of this round, absent when it sent none. */
+  data?: Uint8Array;
+  /** 0 for the packet that starts the exchange, then 1, 2, ... */
+  step: number;
+  /** Whether this exchange is a re-authentication of a connected client. */
+  reauth: boolean;
+  /** What the hook returned as `state` in the previous round (kept by the broker, never sent). */
+  state?: unknown;
+}
+
 /** `message.dropped`: a message was routed nowhere. */
 export interface MessageDroppedEvent {
   message: Message;

@@ -9,12 +9,14 @@
  *   `null` = the whole event) and returns a replacement or nothing (keep). `droppable` hookpoints
  *   also accept `{ drop: true }`, which ends the chain.
  * - `notify`: fire-and-forget; return values ignored, errors logged and counted, never propagated.
+ * - `call`: not a chain: the broker calls the one plugin a request is addressed to (by alias) and
+ *   uses its answer as the reply (`control.request`, Mosquitto's `$CONTROL/<plugin>/v1`).
  *
  * @module
  */
 
-/** The three chain kinds. */
-export type HookpointKind = "decide" | "transform" | "notify";
+/** The three chain kinds, and `call`: addressed to one plugin by alias (no chain). */
+export type HookpointKind = "decide" | "transform" | "notify" | "call";
 
 /** What every hookpoint row must declare; checked with `satisfies`. */
 export type HookpointSpec =
@@ -38,6 +40,7 @@ export type HookpointSpec =
     }
     | { kind: "transform"; value: string | null; droppable: boolean }
     | { kind: "notify" }
+    | { kind: "call" }
   );
 
 /**

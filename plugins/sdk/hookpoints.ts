@@ -1,3 +1,4 @@
+// deno-lint-ignore-file aviary/max-file-lines -- one data table, one row per hookpoint
 /**
  * The one table of hookpoints: each row declares its kind and chain rule, the event it carries,
  * and what it maps to in EMQX and aMQTT. Types, host dispatch and `docs/hookpoints.md` derive
@@ -16,11 +17,14 @@ import type {
   ClientEvent,
   ConnackEvent,
   ConnectEvent,
+  ControlRequestEvent,
   DeliveryDroppedEvent,
   DeliveryEvent,
+  EnhancedAuthEvent,
   Message,
   MessageDroppedEvent,
   PacketEvent,
+  PubackEvent,
   RetainedEvent,
   SubscribeEvent,
   SubscriptionEvent,
@@ -71,6 +75,16 @@ export const HOOKPOINTS = {
     amqtt: "authenticate (auth plugins)",
     whenAllIgnore: "deny",
     role: "auth",
+  },
+  "client.enhanced_auth": {
+    kind: "decide",
+    event: shape<EnhancedAuthEvent>(),
+    description:
+      "One round of MQTT 5 enhanced authentication (AUTH); may also answer `continue` with data",
+    emqx: "client.authenticate (enhanced: SCRAM)",
+    amqtt: null,
+    whenAllIgnore: "deny",
+    role: null,
   },
   "client.authorize": {
     kind: "decide",
@@ -189,6 +203,13 @@ export const HOOKPOINTS = {
     emqx: "message.acked",
     amqtt: null,
   },
+  "message.puback": {
+    kind: "notify",
+    event: shape<PubackEvent>(),
+    description: "The broker acknowledged a publisher's QoS 1/2 PUBLISH (PUBACK / PUBREC)",
+    emqx: "message.puback",
+    amqtt: null,
+  },
   "message.dropped": {
     kind: "notify",
     event: shape<MessageDroppedEvent>(),
@@ -231,6 +252,13 @@ export const HOOKPOINTS = {
     emqx: "client.disconnected",
     amqtt: "broker_client_disconnected",
   },
+  "control.request": {
+    kind: "call",
+    event: shape<ControlRequestEvent>(),
+    description: "A request on `$CONTROL/<alias>/v1`; the answer is published back (Mosquitto)",
+    emqx: null,
+    amqtt: null,
+  },
   "broker.stopping": {
     kind: "notify",
     event: shape<BrokerEvent>(),
@@ -264,6 +292,8 @@ export type DecideHookpoint = HookpointOfKind<"decide">;
 export type TransformHookpoint = HookpointOfKind<"transform">;
 /** Notify hookpoints. */
 export type NotifyHookpoint = HookpointOfKind<"notify">;
+/** Call hookpoints (one plugin, addressed by alias). */
+export type CallHookpoint = HookpointOfKind<"call">;
 
 /** The event a hookpoint carries. */
 export type EventOf<H extends HookpointName> = Hookpoints[H]["event"];

@@ -17,6 +17,7 @@ function rule(spec: HookpointSpec): string {
     const what = spec.value === null ? "the event" : `\`${spec.value}\``;
     return `rewrites ${what}${spec.droppable ? "; `{drop: true}` drops" : ""}`;
   }
+  if (spec.kind === "call") return "one plugin, addressed by alias; its answer is the reply";
   return "fire-and-forget";
 }
 

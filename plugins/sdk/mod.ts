@@ -17,9 +17,12 @@
  * @module
  */
 
+export * from "./api.ts";
+export * from "./config_view.ts";
 export * from "./events.ts";
 export type { HookpointKind, HookpointSpec } from "./hookpoint_spec.ts";
 export {
+  type CallHookpoint,
   type DecideHookpoint,
   type EventOf,
   HOOKPOINT_NAMES,

@@ -7,6 +7,9 @@
 
 import type { ClientInfo, Message, MessageProperties } from "./events.ts";
 import type { BrokerStats, PluginStatusView } from "./stats.ts";
+import type { PluginApi } from "./api.ts";
+import type { BrokerConfigView } from "./config_view.ts";
+import { SDK_VERSION } from "./version.ts";
 import type {
   DecideHookpoint,
   EventOf,
@@ -96,6 +99,8 @@ export interface BrokerView {
   stats(): Promise<BrokerStats>;
   /** Every configured plugin with its state and call metrics (the host status). */
   plugins(): Promise<PluginStatusView[]>;
+  /** The effective broker config, deep-frozen, secrets and other plugins' entries redacted. */
+  config(): Promise<BrokerConfigView>;
 }
 
 /** What setup/start/stop and every hook receive as their context argument. */
@@ -120,12 +125,23 @@ type TransformReturn<H extends TransformHookpoint> =
   | undefined
   | void;
 
-/** The hook function type of one hookpoint. */
-export type HookOf<H extends HookpointName, C = Record<string, unknown>> = H extends DecideHookpoint
-  ? HookFn<EventOf<H>, DecideReturn, C>
+/**
+ * What a `client.enhanced_auth` hook may answer besides a decision: another round (`continue`,
+ * with data for the client's AUTH packet and a state the broker keeps for the next round), or
+ * `allow` with the final data.
+ */
+export type EnhancedAuthReturn =
+  | DecideReturn
+  | { result: "continue"; authData?: Uint8Array; state?: unknown }
+  | { result: "allow"; authData?: Uint8Array; superuser?: boolean };
+
+/** The hook function type of one hookpoint (a `call` hookpoint answers any JSON-able value). */
+export type HookOf<H extends HookpointName, C = Record<string, unknown>> = H extends
+  "client.enhanced_auth" ? HookFn<EventOf<H>, EnhancedAuthReturn, C>
+  : H extends DecideHookpoint ? HookFn<EventOf<H>, DecideReturn, C>
   : H extends TransformHookpoint ? HookFn<EventOf<H>, TransformReturn<H>, C>
   : H extends NotifyHookpoint ? HookFn<EventOf<H>, void, C>
-  : never;
+  : HookFn<EventOf<H>, unknown, C>;
 
 /** The hook map: keyed by hookpoint name, so a misspelled hook does not compile. */
 export type Hooks<C = Record<string, unknown>> = { [H in HookpointName]?: HookOf<H, C> };
@@ -161,15 +177,24 @@ export interface Plugin<Config = Record<string, unknown>> {
   ): Awaitable<boolean | void>;
   /** Health probe, called when the admin API asks for the plugin's health. */
   healthCheck?(ctx: PluginContext<Config>): Awaitable<{ ok: boolean; message?: string }>;
+  /** HTTP endpoints served at `/api/v1/plugin_api/{alias}/...` (api.ts). */
+  api?: PluginApi<PluginContext<Config>>;
+  /**
+   * The SDK version the plugin was built with, stamped by {@linkcode definePlugin}; the host
+   * refuses a plugin whose SDK it is not compatible with (version.ts).
+   */
+  readonly sdk?: string;
 }
 
 /**
- * Declares a plugin. Returns its argument unchanged; exists so TypeScript infers the config type
- * and checks the hook map (a misspelled hookpoint is a compile error).
+ * Declares a plugin: TypeScript infers the config type and checks the hook map (a misspelled
+ * hookpoint is a compile error). Returns a copy stamped with this SDK's version (`sdk`), which
+ * the host checks before it starts the plugin.
  *
  * @example A plugin that denies publishing under `secret/`
  * ```ts
  * import { definePlugin } from "./plugin.ts";
+ * import { SDK_VERSION } from "./version.ts";
  * import assert from "node:assert/strict";
  *
  * const plugin = definePlugin({
@@ -180,11 +205,12 @@ export interface Plugin<Config = Record<string, unknown>> {
  *   },
  * });
  * assert.deepEqual(Object.keys(plugin.hooks), ["client.authorize"]);
+ * assert.equal(plugin.sdk, SDK_VERSION);
  * // A plugin module ends with `export default plugin;`
  * ```
  */
 export function definePlugin<Config = Record<string, unknown>>(
   plugin: Plugin<Config>,
 ): Plugin<Config> {
-  return plugin;
+  return { ...plugin, sdk: SDK_VERSION };
 }

@@ -88,3 +88,33 @@ export function sdkSatisfies(range: string, version: string = SDK_VERSION): bool
   const have = parseSdkRange(sdkRangeFor(version));
   return want.major === have.major && have.minor >= want.minor;
 }
+
+/**
+ * Why a plugin stamped by `definePlugin` (its `sdk` field) cannot run on this host's SDK, or null
+ * when it can (or carries no stamp: a plugin typed with `satisfies Plugin` has none). The
+ * wording is the one a package's `release.json` range is refused with.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sdkStampProblem } from "./version.ts";
+ * assert.equal(sdkStampProblem({ name: "p", version: "1.0.0", sdk: "1.0.0" }, "1.2.0"), null);
+ * assert.equal(sdkStampProblem({ name: "p", version: "1.0.0" }, "1.2.0"), null);
+ * assert.match(sdkStampProblem({ name: "p", version: "1.0.0", sdk: "2.0.0" }, "1.2.0")!, /built for SDK \^2\.0\.0/);
+ * assert.match(sdkStampProblem({ name: "p", version: "1", sdk: "x" }, "1.2.0")!, /must read/);
+ * ```
+ */
+export function sdkStampProblem(
+  plugin: { name?: unknown; version?: unknown; sdk?: unknown },
+  version: string = SDK_VERSION,
+): string | null {
+  if (plugin.sdk === undefined) return null;
+  const who = `plugin "${String(plugin.name)}" ${String(plugin.version)}`;
+  if (typeof plugin.sdk !== "string" || !VERSION.test(plugin.sdk)) {
+    return `${who} has an SDK stamp ${describe(plugin.sdk)} that must read MAJOR.MINOR.PATCH`;
+  }
+  const range = sdkRangeFor(plugin.sdk);
+  if (sdkSatisfies(range, version)) return null;
+  return `${who} is built for SDK ${range}; ` +
+    `this host's SDK is ${version} (same major, minor at least the plugin's)`;
+}

@@ -57,7 +57,8 @@ export interface Principal {
  */
 export class AdminAuth {
   #config: Pick<AdminConfig, "users" | "api_keys">;
-  #cache = new Map<string, { who: Principal; until: number }>();
+  /** Checked headers, each with the credential lists it was checked against (a reload drops it). */
+  #cache = new Map<string, { who: Principal; until: number; lists: readonly unknown[] }>();
 
   constructor(config: Pick<AdminConfig, "users" | "api_keys">) {
     this.#config = config;
@@ -71,12 +72,14 @@ export class AdminAuth {
   /** The principal, or null when the header is missing or wrong. */
   async check(header: string | null): Promise<Principal | null> {
     if (!header) return null;
+    const lists = [this.#config.users, this.#config.api_keys] as const;
     const cached = this.#cache.get(header);
-    if (cached && cached.until > Date.now()) return cached.who;
+    const current = cached?.lists[0] === lists[0] && cached?.lists[1] === lists[1];
+    if (cached && current && cached.until > Date.now()) return cached.who;
     const who = await this.#verify(header);
     if (who) {
       if (this.#cache.size > 1000) this.#cache.clear();
-      this.#cache.set(header, { who, until: Date.now() + 60_000 });
+      this.#cache.set(header, { who, until: Date.now() + 60_000, lists });
     }
     return who;
   }

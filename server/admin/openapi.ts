@@ -6,6 +6,8 @@
  * @module
  */
 
+import { PLUGIN_API_OPENAPI } from "./plugin_api_routes.ts";
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const body = (schema: unknown, description = "OK") => ({
   description,
@@ -20,7 +22,10 @@ const errors = {
   "415": body(ref("Error"), "UNSUPPORTED_MEDIA_TYPE (JSON bodies must be application/json)"),
   "421": body(ref("Error"), "MISDIRECTED_REQUEST (Host is not the admin listener's own)"),
 };
-const alias = [{ name: "alias", in: "path", required: true, schema: { type: "string" } }];
+const inPath = (name: string) => [{ name, in: "path", required: true, schema: { type: "string" } }];
+const alias = inPath("alias");
+const query = (...names: string[]) =>
+  names.map((name) => ({ name, in: "query", schema: { type: "string" } }));
 const list = (item: string) => ({
   type: "object",
   properties: { data: { type: "array", items: ref(item) } },
@@ -154,8 +159,23 @@ export const OPENAPI = {
     "/clients": {
       get: {
         tags: ["broker"],
-        summary: "Connected clients",
+        summary: "Connected clients (?q= search id/user/address, ?offset=, ?limit= 1-1000)",
+        parameters: query("q", "offset", "limit"),
         responses: { "200": body(list("Client")), ...errors },
+      },
+    },
+    "/clients/{id}": {
+      get: {
+        tags: ["broker"],
+        summary: "One connected client with its subscriptions (subscriptionList)",
+        parameters: inPath("id"),
+        responses: { "200": body(ref("Client")), ...errors },
+      },
+      delete: {
+        tags: ["broker"],
+        summary: "Kick: disconnect the client (MQTT 5: DISCONNECT 0x98 Administrative action)",
+        parameters: inPath("id"),
+        responses: { "204": { description: "Disconnected" }, ...errors },
       },
     },
     "/subscriptions": {
@@ -168,8 +188,23 @@ export const OPENAPI = {
     "/retained": {
       get: {
         tags: ["broker"],
-        summary: "Retained messages (?topic=filter, default #)",
-        parameters: [{ name: "topic", in: "query", schema: { type: "string" } }],
+        summary: "Retained messages (?topic=filter, default #; paged) with payload previews",
+        parameters: query("topic", "offset", "limit"),
+        responses: { "200": body({ type: "object" }), ...errors },
+      },
+    },
+    "/retained/{topic}": {
+      delete: {
+        tags: ["broker"],
+        summary: "Clear one retained message (topic percent-encoded, / as %2F)",
+        parameters: inPath("topic"),
+        responses: { "204": { description: "Cleared" }, ...errors },
+      },
+    },
+    "/listeners": {
+      get: {
+        tags: ["broker"],
+        summary: "MQTT listeners that are up: name, transport, address, port, WebSocket path",
         responses: { "200": body({ type: "object" }), ...errors },
       },
     },
@@ -199,6 +234,7 @@ export const OPENAPI = {
         responses: { "200": body(ref("Cluster")), ...errors },
       },
     },
+    ...PLUGIN_API_OPENAPI,
   },
   components: {
     securitySchemes: {

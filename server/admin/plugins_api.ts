@@ -1,5 +1,7 @@
 /**
- * `/api/v1/plugins...`: plugin lifecycle and configuration over {@linkcode PluginManager}.
+ * `/api/v1/plugins...`: plugin lifecycle and configuration over {@linkcode PluginManager}. In a
+ * cluster the actions go through `server/cluster/plugin_actions.ts` (applied here, then written
+ * for every node) and each cluster plugin shows `nodes: {<node>: {state, error?}}`.
  *
  * @module
  */
@@ -9,22 +11,51 @@ import { PACKAGE_LIMITS, readCapped, tooLarge } from "../../plugins/host/package
 import { AdminError } from "../../plugins/host/admin_errors.ts";
 import { json, readJson } from "./http.ts";
 import type { Route, RouteContext } from "./route.ts";
+import type { ClusterPluginActions } from "../cluster/plugin_actions.ts";
+import { grantProblems } from "./dashboard/grant_rules.js";
 
 function manager(ctx: RouteContext): PluginManager {
   if (!ctx.manager) throw new AdminError("NO_PLUGIN_HOST", "The broker runs without plugins");
   return ctx.manager;
 }
 
+/**
+ * What the actions go through: the cluster's plugin actions when this node manages plugins with
+ * a cluster, else the local manager (same method names and shapes, plus `nodes`).
+ */
+function actions(ctx: RouteContext): Pick<
+  ClusterPluginActions,
+  "list" | "describe" | "install" | "setConfig" | "move" | "uninstall" | "act"
+> {
+  const m = manager(ctx);
+  if (ctx.cluster?.plugins) return ctx.cluster.plugins;
+  return {
+    list: () => m.list().map((v) => ({ ...v, nodes: {} })),
+    describe: (alias) => m.describe(alias),
+    install: async (req) => ({ ...await m.install(req), nodes: {} }),
+    setConfig: (alias, config) => m.setConfig(alias, config),
+    move: (alias, position) => m.move(alias, position),
+    uninstall: (alias) => m.uninstall(alias),
+    act: (alias, name) =>
+      name === "enable" || name === "disable"
+        ? m.setEnabled(alias, name === "enable")
+        : m[name](alias),
+  };
+}
+
 function grantOf(value: unknown): InstallRequest["grant"] {
   if (value === undefined || value === null || value === "") return {};
+  let grant = value;
   if (typeof value === "string") {
     try {
-      return JSON.parse(value);
+      grant = JSON.parse(value);
     } catch {
       throw new AdminError("BAD_REQUEST", "grant must be a JSON object");
     }
   }
-  return value as InstallRequest["grant"];
+  const problems = grantProblems(grant); // the dashboard's form checks with the same rules
+  if (problems.length > 0) throw new AdminError("BAD_REQUEST", `Bad grant: ${problems.join("; ")}`);
+  return grant as InstallRequest["grant"];
 }
 
 /** Room for the form fields and part headers around the package in a multipart upload. */
@@ -74,7 +105,7 @@ async function install(ctx: RouteContext): Promise<Response> {
       grant: grantOf(body.grant),
     };
   }
-  return json(await manager(ctx).install(req), 201);
+  return json(await actions(ctx).install(req), 201);
 }
 
 const action = (
@@ -83,20 +114,7 @@ const action = (
   method: "PUT",
   path: `/plugins/{alias}/${name}`,
   body: "none",
-  handler: async (ctx) => {
-    const m = manager(ctx);
-    const alias = ctx.params.alias;
-    switch (name) {
-      case "start":
-        return json(await m.start(alias));
-      case "stop":
-        return json(await m.stop(alias));
-      case "restart":
-        return json(await m.restart(alias));
-      default:
-        return json(await m.setEnabled(alias, name === "enable"));
-    }
-  },
+  handler: async (ctx) => json(await actions(ctx).act(ctx.params.alias, name)),
 });
 
 /** The plugin routes. */
@@ -105,21 +123,21 @@ export const PLUGIN_ROUTES: Route[] = [
     method: "GET",
     body: "none",
     path: "/plugins",
-    handler: (ctx) => json({ data: manager(ctx).list() }),
+    handler: (ctx) => json({ data: actions(ctx).list() }),
   },
   { method: "POST", path: "/plugins/install", body: "install", handler: install },
   {
     method: "GET",
     body: "none",
     path: "/plugins/{alias}",
-    handler: async (ctx) => json(await manager(ctx).describe(ctx.params.alias)),
+    handler: async (ctx) => json(await actions(ctx).describe(ctx.params.alias)),
   },
   {
     method: "DELETE",
     body: "none",
     path: "/plugins/{alias}",
     handler: async (ctx) => {
-      await manager(ctx).uninstall(ctx.params.alias);
+      await actions(ctx).uninstall(ctx.params.alias);
       return new Response(null, { status: 204 });
     },
   },
@@ -139,7 +157,7 @@ export const PLUGIN_ROUTES: Route[] = [
     path: "/plugins/{alias}/config",
     body: "json",
     handler: async (ctx) =>
-      json(await manager(ctx).setConfig(ctx.params.alias, await readJson(ctx.req))),
+      json(await actions(ctx).setConfig(ctx.params.alias, await readJson(ctx.req))),
   },
   {
     method: "GET",
@@ -156,7 +174,7 @@ export const PLUGIN_ROUTES: Route[] = [
       if (typeof position !== "string") {
         throw new AdminError("BAD_POSITION", "position must be front, rear, before:X or after:X");
       }
-      return json({ data: await manager(ctx).move(ctx.params.alias, position) });
+      return json({ data: await actions(ctx).move(ctx.params.alias, position) });
     },
   },
 ];

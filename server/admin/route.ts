@@ -10,6 +10,7 @@ import type { Listener } from "../../broker/transport/connection.ts";
 import type { PluginManager } from "../../plugins/host/mod.ts";
 import type { Cluster } from "../cluster/mod.ts";
 import type { ReadOnlyBroker } from "../read_only_broker.ts";
+import type { BrokerControl } from "./broker_control.ts";
 import type { BodyKind } from "./guard.ts";
 
 /** What the monitoring routes read besides the broker: listeners and the store. */
@@ -38,6 +39,11 @@ export interface RouteContext {
   cluster?: Cluster;
   /** Listeners and store, for `/status` (undefined in tests that build no broker). */
   monitor?: Monitor;
+  /**
+   * The few changes the operator may make (kick, clear retained, listener list); undefined when
+   * no broker is behind the API (the change routes then answer 404).
+   */
+  control?: BrokerControl;
 }
 
 /** One route: method, path template (`{name}` segments), the body it takes, and handler. */

@@ -7,8 +7,11 @@
 
 import { AdminError } from "../../plugins/host/admin_errors.ts";
 import { BROKER_ROUTES } from "./broker_api.ts";
+import { CLIENT_ROUTES } from "./clients_api.ts";
+import { RETAINED_ROUTES } from "./retained_api.ts";
 import { CLUSTER_ROUTES } from "./cluster_api.ts";
 import { PLUGIN_ROUTES } from "./plugins_api.ts";
+import { PLUGIN_API_ROUTES } from "./plugin_api_routes.ts";
 import type { Route } from "./route.ts";
 import { STATUS_ROUTES } from "./status_api.ts";
 
@@ -18,8 +21,11 @@ export type { Monitor, Route, RouteContext } from "./route.ts";
 export const ROUTES: Route[] = [
   ...PLUGIN_ROUTES,
   ...BROKER_ROUTES,
+  ...CLIENT_ROUTES,
+  ...RETAINED_ROUTES,
   ...CLUSTER_ROUTES,
   ...STATUS_ROUTES,
+  ...PLUGIN_API_ROUTES,
 ];
 
 /**
@@ -32,6 +38,7 @@ export const ROUTES: Route[] = [
  * import { matchRoute, ROUTES } from "./routes.ts";
  * assert.deepEqual(matchRoute(ROUTES, "GET", "/plugins/acl").params, { alias: "acl" });
  * assert.deepEqual(matchRoute(ROUTES, "DELETE", "/stats").allowed, ["GET"]);
+ * assert.deepEqual(matchRoute(ROUTES, "GET", "/plugin_api/s/a/b").params, { alias: "s", path: "a/b" });
  * ```
  */
 export function matchRoute(
@@ -43,9 +50,15 @@ export function matchRoute(
   const allowed: string[] = [];
   for (const route of routes) {
     const tpl = route.path.split("/").filter(Boolean);
-    if (tpl.length !== parts.length) continue;
+    // A last segment `{name+}` takes one or more segments (plugin_api_routes.ts).
+    const tail = tpl.at(-1)?.endsWith("+}") === true;
+    if (tail ? parts.length < tpl.length : tpl.length !== parts.length) continue;
     const params: Record<string, string> = {};
     const ok = tpl.every((t, i) => {
+      if (tail && i === tpl.length - 1) {
+        params[t.slice(1, -2)] = parts.slice(i).map(decodeParam).join("/");
+        return true;
+      }
       if (t.startsWith("{")) {
         params[t.slice(1, -1)] = decodeParam(parts[i]);
         return true;

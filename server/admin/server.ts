@@ -11,6 +11,7 @@ import type { Logger } from "../../lib/log.ts";
 import type { PluginManager } from "../../plugins/host/mod.ts";
 import type { ReadOnlyBroker } from "../read_only_broker.ts";
 import type { Cluster } from "../cluster/mod.ts";
+import type { BrokerControl } from "./broker_control.ts";
 import { checkRouteAlias } from "../../plugins/host/package_names.ts";
 import { AdminAuth } from "./auth.ts";
 import { type AdminSelf, adminSelf, checkHost, checkMediaType, checkOrigin } from "./guard.ts";
@@ -40,6 +41,8 @@ export interface AdminDeps {
   cluster?: Cluster;
   /** Listeners and store, for `/metrics` and `/api/v1/status`. */
   monitor?: Monitor;
+  /** Kick, clear retained, listener list (`brokerControl()`); without it those routes answer 404. */
+  control?: BrokerControl;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -78,8 +81,8 @@ export async function handleAdmin(
     }
     if (params.alias !== undefined) checkRouteAlias(params.alias);
     checkMediaType(req, route.body, path);
-    const { broker, manager, cluster, monitor } = deps;
-    return await route.handler({ req, params, url, broker, manager, cluster, monitor });
+    const { broker, manager, cluster, monitor, control } = deps;
+    return await route.handler({ req, params, url, broker, manager, cluster, monitor, control });
   } catch (err) {
     const res = errorResponse(err);
     if (res.status >= 500) deps.log.error("Admin API error", { path, error: err });

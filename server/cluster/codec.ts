@@ -16,6 +16,27 @@ export interface Origin {
   seq: number;
 }
 
+/**
+ * The origin of QoS 1/2 messages that crossed (or left) this node, kept beside the message
+ * object so that a session's queued copies can be told apart from captured ones
+ * (`offline_capture.ts`): set by routing and by {@linkcode decodeMessage}'s callers.
+ */
+export const ORIGINS: WeakMap<Message, Origin> = new WeakMap();
+
+/**
+ * `origin` as one string (`node:seq`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { originId } from "./codec.ts";
+ * assert.equal(originId({ node: "n1-ab12", seq: 7 }), "n1-ab12:7");
+ * ```
+ */
+export function originId(origin: Origin): string {
+  return `${origin.node}:${origin.seq}`;
+}
+
 interface Header {
   t: string;
   q: QoS;

@@ -18,8 +18,9 @@ const NAME = /^[A-Za-z0-9_-]{1,64}$/;
  * import assert from "node:assert/strict";
  * import { checkCluster } from "./config.ts";
  * const nats = { servers: ["nats://127.0.0.1:4222"], credentials: null, tls_ca: null, tls_cert: null, tls_key: null };
- * assert.deepEqual(checkCluster({ enable: true, node: "n1", subject_prefix: "aviary", nats }), []);
- * assert.equal(checkCluster({ enable: true, node: "a.b", subject_prefix: "aviary", nats })[0].path, "cluster.node");
+ * assert.deepEqual(checkCluster({ enable: true, node: "n1", subject_prefix: "aviary", replicas: 3, nats }), []);
+ * assert.equal(checkCluster({ enable: true, node: "a.b", subject_prefix: "aviary", replicas: 1, nats })[0].path, "cluster.node");
+ * assert.equal(checkCluster({ enable: true, node: "n1", subject_prefix: "aviary", replicas: 7, nats })[0].path, "cluster.replicas");
  * ```
  */
 export function checkCluster(cfg: ClusterConfig): ConfigIssue[] {
@@ -31,6 +32,9 @@ export function checkCluster(cfg: ClusterConfig): ConfigIssue[] {
   };
   name("cluster.node", cfg.node);
   name("cluster.subject_prefix", cfg.subject_prefix);
+  if (!Number.isInteger(cfg.replicas) || cfg.replicas < 1 || cfg.replicas > 5) {
+    issues.push({ path: "cluster.replicas", message: `${cfg.replicas} is not between 1 and 5` });
+  }
   if (cfg.enable && cfg.nats.servers.length === 0) {
     issues.push({ path: "cluster.nats.servers", message: "a cluster needs at least one server" });
   }

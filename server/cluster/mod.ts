@@ -5,9 +5,10 @@
  *
  * What crosses NATS (first stage): messages, by interest (`routing.ts`, subjects in
  * `subjects.ts`), MQTT 5 shared subscriptions as NATS queue groups, retained messages in a KV
- * bucket (`retained.ts`), each node's heartbeat (`nodes.ts`) and sessions (`sessions.ts`). Plugins stay per
- * node. A node that loses NATS says so and serves its local clients alone (shared groups locally
- * too); when NATS is back it resumes routing and reloads the retained messages.
+ * bucket (`retained.ts`), each node's heartbeat (`nodes.ts`) and sessions (`sessions.ts`). Plugins
+ * installed at run time are managed once for the cluster (`plugin_sync.ts`); YAML plugins stay
+ * per node. A node that loses NATS says so and serves its local clients alone (shared groups
+ * locally too); when NATS is back it resumes routing and reloads the retained messages.
  *
  * @module
  */
@@ -17,11 +18,19 @@ import type { Broker } from "../../broker/broker.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { ClusterConfig } from "../config/types.ts";
 import { nodeName } from "./config.ts";
-import { NODE_TTL_MS, type NodeRecord, NodeRegistry } from "./nodes.ts";
+import { loadMeter, NODE_TTL_MS, type NodeRecord, NodeRegistry } from "./nodes.ts";
 import { RetainedSync } from "./retained.ts";
 import { ClusterRouting } from "./routing.ts";
 import { SessionMirror } from "./session_mirror.ts";
 import { SessionOwnership } from "./sessions.ts";
+import { OfflineCapture } from "./offline_capture.ts";
+import type { PluginManager } from "../../plugins/host/mod.ts";
+import {
+  type ClusterPluginActions,
+  type ClusterPlugins,
+  startClusterPlugins,
+} from "./plugin_actions.ts";
+import { type PluginStoreOpener, pluginStoreOpener } from "./plugin_store.ts";
 
 export type { NodeRecord } from "./nodes.ts";
 
@@ -35,8 +44,19 @@ export interface Cluster {
   nodes(): Promise<NodeRecord[]>;
   /** Resolves once NATS has every subscription and message this node sent so far. */
   flush(): Promise<void>;
+  /** Offline durable sessions known cluster-wide (their QoS 1/2 messages are captured). */
+  readonly offlineSessions: number;
   /** Leaves the cluster: stops routing through NATS and closes the connections. */
   close(): Promise<void>;
+  /** The admin actions on the cluster's plugins, once {@linkcode Cluster.managePlugins} ran. */
+  readonly plugins?: ClusterPluginActions;
+  /**
+   * Manages `manager`'s plugins with the whole cluster (`plugin_sync.ts`): converges to the
+   * cluster's plugins before resolving, then follows them.
+   */
+  managePlugins(manager: PluginManager, dataDir: string | null): Promise<void>;
+  /** Opens a plugin's `ctx.store` shared through the cluster (`plugin_store.ts`). */
+  readonly openPluginStore: PluginStoreOpener;
 }
 
 /**
@@ -65,6 +85,7 @@ export async function startCluster(
   try {
     const parts = await join(broker, config, log, { node, main, queues });
     const state = followConnections(broker, log, node, { main, queues }, parts);
+    let plugins: ClusterPlugins | undefined;
     log.info("Cluster joined", {
       node,
       servers: config.nats.servers.join(","),
@@ -75,14 +96,26 @@ export async function startCluster(
       get connected() {
         return state.connected;
       },
+      get offlineSessions() {
+        return parts.capture.sessions;
+      },
       nodes: () => parts.registry.list(),
       flush: () => Promise.all([main.flush(), queues.flush()]).then(() => {}),
+      get plugins() {
+        return plugins?.actions;
+      },
+      openPluginStore: pluginStoreOpener({
+        main,
+        prefix: config.subject_prefix,
+        replicas: config.replicas,
+        log,
+      }),
+      managePlugins: async (manager, dataDir) => {
+        plugins = await startClusterPlugins({ main, config, node, log, manager, dataDir });
+      },
       close: async () => {
-        broker.remote = undefined;
-        parts.routing.stop();
-        parts.ownership.stop();
-        parts.retained.stop();
-        await parts.registry.stop();
+        await plugins?.sync.stop();
+        await leave(broker, parts);
         await closeAll();
       },
     };
@@ -92,11 +125,22 @@ export async function startCluster(
   }
 }
 
+/** Stops routing through NATS and following the buckets (the connections stay open). */
+async function leave(broker: Broker, parts: Parts): Promise<void> {
+  broker.remote = undefined;
+  parts.routing.stop();
+  parts.ownership.stop();
+  parts.capture.stop();
+  parts.retained.stop();
+  await parts.registry.stop();
+}
+
 interface Parts {
   routing: ClusterRouting;
   retained: RetainedSync;
   registry: NodeRegistry;
   ownership: SessionOwnership;
+  capture: OfflineCapture;
 }
 
 /** Opens the buckets, loads the retained messages, starts routing and the heartbeat. */
@@ -109,11 +153,19 @@ async function join(
   const instance = `${node}-${crypto.randomUUID().slice(0, 8)}`;
   const prefix = config.subject_prefix;
   const kvm = new Kvm(main);
-  const retainedKv = await kvm.create(`${prefix}_retained`, { history: 1 });
-  const nodesKv = await kvm.create(`${prefix}_nodes`, { history: 1, ttl: NODE_TTL_MS });
+  const replicas = config.replicas;
+  const retainedKv = await kvm.create(`${prefix}_retained`, { history: 1, replicas });
+  const nodesKv = await kvm.create(`${prefix}_nodes`, { history: 1, ttl: NODE_TTL_MS, replicas });
   const retained = new RetainedSync(retainedKv, broker.retained, log, instance);
   await retained.start();
-  const ownership = await ownSessions(broker, log, { node, main, instance, prefix, kvm });
+  const { ownership, capture } = await ownSessions(broker, log, {
+    node,
+    main,
+    instance,
+    prefix,
+    kvm,
+    replicas,
+  });
   const routing = new ClusterRouting({
     broker,
     log,
@@ -122,48 +174,42 @@ async function join(
     instance,
     prefix,
     onRetained: (msg) => retained.write(msg),
+    onQos: (msg, frame) => capture.capture(msg, frame),
   });
   routing.start();
   broker.remote = routing;
   const registry = new NodeRegistry(nodesKv, loadMeter(broker, node));
   await registry.start();
-  return { routing, retained, registry, ownership };
+  return { routing, retained, registry, ownership, capture };
 }
 
-/** Mirrors the sessions to `<prefix>_sessions` and claims them in `<prefix>_owners`. */
+/**
+ * Mirrors the sessions to `<prefix>_sessions`, claims them in `<prefix>_owners` and captures
+ * what offline sessions miss (`offline_capture.ts`).
+ */
 async function ownSessions(
   broker: Broker,
   log: Logger,
-  d: { node: string; main: NatsConnection; instance: string; prefix: string; kvm: Kvm },
-): Promise<SessionOwnership> {
-  const sessions = await d.kvm.create(`${d.prefix}_sessions`, { history: 1 });
-  const owners = await d.kvm.create(`${d.prefix}_owners`, { history: 1 });
+  d: {
+    node: string;
+    main: NatsConnection;
+    instance: string;
+    prefix: string;
+    kvm: Kvm;
+    replicas: number;
+  },
+): Promise<{ ownership: SessionOwnership; capture: OfflineCapture }> {
+  const { replicas } = d;
+  const sessions = await d.kvm.create(`${d.prefix}_sessions`, { history: 1, replicas });
+  const owners = await d.kvm.create(`${d.prefix}_owners`, { history: 1, replicas });
+  const maxAgeSeconds = broker.config.mqtt.max_session_expiry;
+  const capture = await OfflineCapture.open({ ...d, log, maxAgeSeconds });
   const mirror = SessionMirror.install(broker, sessions, log);
-  const ownership = new SessionOwnership({ ...d, broker, log, owners, sessions, mirror });
+  mirror.onPresence = (id, away) => capture.offline(id, away);
+  const ownership = new SessionOwnership({ ...d, broker, log, owners, sessions, mirror, capture });
   await ownership.start();
-  return ownership;
-}
-
-/** This node's record as of now: its clients and its message rates since the last call. */
-function loadMeter(broker: Broker, node: string): () => NodeRecord {
-  const startedAt = Date.now();
-  let last = { at: startedAt, received: 0, sent: 0 };
-  return () => {
-    const at = Date.now();
-    const { messagesReceived: received, messagesSent: sent } = broker.stats;
-    const secs = Math.max(at - last.at, 1) / 1000;
-    const rate = (n: number) => Math.round(n / secs * 10) / 10;
-    const record = {
-      node,
-      startedAt,
-      seenAt: at,
-      clients: broker.clients.size,
-      receivedPerSec: rate(received - last.received),
-      sentPerSec: rate(sent - last.sent),
-    };
-    last = { at, received, sent };
-    return record;
-  };
+  mirror.markAll(broker); // after start() read what the mirror held of them
+  return { ownership, capture };
 }
 
 /**

@@ -6,6 +6,7 @@
  * @module
  */
 import type { KV } from "@nats-io/kv";
+import type { Broker } from "../../broker/broker.ts";
 
 /** How long a node stays listed after its last heartbeat. */
 export const NODE_TTL_MS = 15_000;
@@ -70,4 +71,26 @@ export class NodeRegistry {
     clearInterval(this.#timer);
     await this.#kv.delete(this.#self().node).catch(() => {});
   }
+}
+
+/** This node's record as of now: its clients and its message rates since the last call. */
+export function loadMeter(broker: Broker, node: string): () => NodeRecord {
+  const startedAt = Date.now();
+  let last = { at: startedAt, received: 0, sent: 0 };
+  return () => {
+    const at = Date.now();
+    const { messagesReceived: received, messagesSent: sent } = broker.stats;
+    const secs = Math.max(at - last.at, 1) / 1000;
+    const rate = (n: number) => Math.round(n / secs * 10) / 10;
+    const record = {
+      node,
+      startedAt,
+      seenAt: at,
+      clients: broker.clients.size,
+      receivedPerSec: rate(received - last.received),
+      sentPerSec: rate(sent - last.sent),
+    };
+    last = { at, received, sent };
+    return record;
+  };
 }

@@ -19,7 +19,7 @@ import type { RemoteRouting, SharedPick } from "../../broker/router.ts";
 import { parseSharedFilter } from "../../broker/topics/validate.ts";
 import type { Logger } from "../../lib/log.ts";
 import { topicMatches } from "../../plugins/sdk/topics.ts";
-import { decodeMessage, encodeMessage } from "./codec.ts";
+import { decodeMessage, encodeMessage, ORIGINS } from "./codec.ts";
 import { filterSubjects, longSubject, queueName, topicSubject } from "./subjects.ts";
 
 /** What {@linkcode ClusterRouting} works with. */
@@ -35,6 +35,8 @@ export interface RoutingDeps {
   prefix: string;
   /** Told of every message published here that is retained, after it was sent. */
   onRetained(msg: Message): void;
+  /** Told of every QoS 1/2 message published here, with its frame (offline capture). */
+  onQos?(msg: Message, frame: Uint8Array): void;
 }
 
 interface Held {
@@ -103,11 +105,14 @@ export class ClusterRouting implements RemoteRouting {
   forward(msg: Message): boolean {
     if (msg.topic.startsWith("$SYS/")) return false; // each node's own
     const { main, prefix, instance } = this.#deps;
-    main.publish(
-      topicSubject(prefix, msg.topic),
-      encodeMessage(msg, { node: instance, seq: ++this.#seq }),
-    );
-    if (msg.qos > 0) this.#unflushed = true;
+    const origin = { node: instance, seq: ++this.#seq };
+    const frame = encodeMessage(msg, origin);
+    main.publish(topicSubject(prefix, msg.topic), frame);
+    if (msg.qos > 0) {
+      this.#unflushed = true;
+      ORIGINS.set(msg, origin);
+      this.#deps.onQos?.(msg, frame);
+    }
     if (msg.retain) this.#deps.onRetained(msg);
     return true;
   }
@@ -171,6 +176,7 @@ export class ClusterRouting implements RemoteRouting {
       return;
     }
     const { msg, origin } = decoded;
+    if (msg.qos > 0) ORIGINS.set(msg, origin);
     if (shared) {
       // Wider subjects (long topics, long filters) reach the group: match here.
       if (topicMatches(shared.filter, msg.topic)) this.#deps.broker.deliverRemote(msg, shared);

@@ -30,8 +30,20 @@ export function sessionKey(clientId: string): string {
   return "c" + Buffer.from(clientId).toString("base64url");
 }
 
+/**
+ * Told after each mirror write whether the session's client is away (its filters) or not
+ * (`null`, also when the session ended).
+ */
+export type PresenceObserver = (clientId: string, away: string[] | null) => Promise<void>;
+
 /** The journal that mirrors sessions to the `<prefix>_sessions` bucket. */
 export class SessionMirror implements SessionJournal {
+  /** Told of each written session's presence (offline capture); set by the cluster. */
+  onPresence: PresenceObserver | undefined;
+  /** Told when a session ends here (not handed over); set by the cluster. */
+  onEnded: ((clientId: string) => void) | undefined;
+  /** Whether the client of a session is connected here. */
+  #online: (session: JournaledSession) => boolean;
   #inner: SessionJournal;
   #kv: KV;
   #log: Logger;
@@ -52,28 +64,39 @@ export class SessionMirror implements SessionJournal {
    * @param inner the store's journal (every change still goes there first)
    * @param kv the `<prefix>_sessions` bucket
    * @param log where failed writes are reported
+   * @param online whether a session's client is connected (default: always)
    */
-  constructor(inner: SessionJournal, kv: KV, log: Logger) {
+  constructor(
+    inner: SessionJournal,
+    kv: KV,
+    log: Logger,
+    online: (session: JournaledSession) => boolean = () => true,
+  ) {
+    this.#online = online;
     this.#inner = inner;
     this.#kv = kv;
     this.#log = log;
   }
 
   /**
-   * Puts a mirror between `broker`'s sessions and their journal; marks every session.
+   * Puts a mirror between `broker`'s sessions and their journal. The sessions already there are
+   * written at {@linkcode SessionMirror.markAll} (after the cluster read their mirrored state).
    *
    * @throws {TypeError} when the broker's sessions are not kept in a `MemorySessionStore`
    */
   static install(broker: Broker, kv: KV, log: Logger): SessionMirror {
     const store = broker.sessions;
     if (!(store instanceof MemorySessionStore)) throw new TypeError("Unknown session store");
-    const mirror = new SessionMirror(store.journal, kv, log);
+    const online = (s: JournaledSession) => broker.clients.get(s.clientId)?.session === s;
+    const mirror = new SessionMirror(store.journal, kv, log, online);
     store.journal = mirror;
-    for (const session of store.all()) {
-      session.journal = mirror;
-      mirror.#mark(session);
-    }
+    for (const session of store.all()) session.journal = mirror;
     return mirror;
+  }
+
+  /** Marks every session of `broker` to be written. */
+  markAll(broker: Broker): void {
+    for (const session of broker.sessions.all()) this.#mark(session);
   }
 
   get durable(): boolean {
@@ -93,6 +116,7 @@ export class SessionMirror implements SessionJournal {
     this.#inner.deleteSession(session);
     const id = session.clientId;
     if (this.#quiet.has(id)) return;
+    this.onEnded?.(id);
     if (this.#written.has(id)) this.#set(id, null);
     else this.#dirty.delete(id);
   }
@@ -200,10 +224,13 @@ export class SessionMirror implements SessionJournal {
     if (session === null) {
       this.#written.delete(id);
       await this.#kv.delete(sessionKey(id));
+      await this.onPresence?.(id, null);
       return;
     }
     this.#written.add(id);
     const inbound = session instanceof Session ? session.inboundQos2 : [];
     await this.#kv.put(sessionKey(id), encodeSession(session, inbound));
+    const away = this.#online(session) ? null : [...session.subscriptions.keys()];
+    await this.onPresence?.(id, away);
   }
 }

@@ -5,8 +5,13 @@
  * NATS request/reply): it disconnects the old connection (v5 DISCONNECT 0x8E), stops holding the
  * session and answers with its state (`session_codec.ts`); this node restores it, so the CONNACK
  * says Session Present 1. When the owner does not answer (no responders: it died), the state is
- * read from the session mirror (`session_mirror.ts`). Offline sessions stay with their owner, whose
+ * read from the session mirror (`session_mirror.ts`), and what was captured for it while it was
+ * away is appended (`offline_capture.ts`). Offline sessions stay with their owner, whose
  * subscriptions keep their NATS interest, so their messages keep arriving and are queued there.
+ *
+ * Owner records are revision-checked (`owners.ts`): when another node wrote in between, the
+ * claim reads the new owner and takes the session over from it (the last CONNECT wins, as on one
+ * node), keeping what an earlier round restored that the new owner does not hold.
  *
  * @module
  */
@@ -17,19 +22,24 @@ import type { ClientConnection } from "../../broker/core_types.ts";
 import { ReasonCode } from "../../broker/errors.ts";
 import { emit } from "../../broker/hooks.ts";
 import { isExpired } from "../../broker/message.ts";
+import type { JournalEntry } from "../../broker/session/journal.ts";
 import type { InflightMessage } from "../../broker/session/session.ts";
 import type { Logger } from "../../lib/log.ts";
-import { type DecodedSession, decodeSession, encodeSession } from "./session_codec.ts";
+import type { OfflineCapture } from "./offline_capture.ts";
+import { type OwnerRecord, OwnerRecords } from "./owners.ts";
+import {
+  type DecodedSession,
+  decodeSession,
+  encodeSession,
+  notHeld,
+  pendingOf,
+} from "./session_codec.ts";
 import { sessionKey, type SessionMirror } from "./session_mirror.ts";
 
 /** How long a takeover request waits for the owner before reading the mirror instead. */
 export const TAKEOVER_TIMEOUT_MS = 3_000;
-
-/** Who holds a client id's session. */
-export interface OwnerRecord {
-  node: string;
-  instance: string;
-}
+/** Rounds a claim retries when other nodes keep writing the owner record. */
+const CLAIM_ROUNDS = 4;
 
 /** What {@linkcode SessionOwnership} works with. */
 export interface OwnershipDeps {
@@ -44,7 +54,11 @@ export interface OwnershipDeps {
   /** `<prefix>_sessions` */
   sessions: KV;
   mirror: SessionMirror;
+  /** Offline capture (drained into sessions taken over). */
+  capture: OfflineCapture;
 }
+
+type Drained = Parameters<OfflineCapture["drain"]>[0];
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
@@ -52,10 +66,16 @@ const EMPTY: Uint8Array = new Uint8Array(0);
 export class SessionOwnership {
   #d: OwnershipDeps;
   #sub?: Subscription;
+  #owners: OwnerRecords;
 
   /** @param deps the broker, NATS, the buckets and the mirror */
   constructor(deps: OwnershipDeps) {
     this.#d = deps;
+    this.#owners = new OwnerRecords(
+      deps.owners,
+      { node: deps.node, instance: deps.instance },
+      deps.log,
+    );
   }
 
   /**
@@ -65,10 +85,13 @@ export class SessionOwnership {
   async start(): Promise<void> {
     const { broker, main, prefix, instance } = this.#d;
     for (const session of [...broker.sessions.all()]) {
-      const owner = await this.#owner(session.clientId);
+      const { owner, revision } = await this.#owners.read(session.clientId);
       if (owner && owner.node !== this.#d.node) this.#drop(session.clientId, true);
-      else await this.#own(session.clientId);
+      else if (await this.#owners.write(session.clientId, revision)) {
+        await this.#resume(session.clientId);
+      }
     }
+    this.#d.mirror.onEnded = (id) => this.#owners.delete(id, () => !!broker.sessions.get(id));
     this.#sub = main.subscribe(`${prefix}.s.${instance}.takeover`, {
       callback: (err, m) => err ? undefined : void this.#handOver(m),
     });
@@ -85,30 +108,51 @@ export class SessionOwnership {
   async claim(client: ClientConnection): Promise<void> {
     const id = client.clientId;
     const clean = client.negotiated.cleanStart;
-    const owner = await this.#owner(id);
-    if (owner?.instance === this.#d.instance) return;
-    if (owner) {
-      const state = await this.#fetch(owner, id, clean);
-      if (state && !clean && client.state !== "closed") this.#restore(state);
+    let restored = false; // by an earlier round, which lost the owner record to another node
+    for (let round = 0; round < CLAIM_ROUNDS; round++) {
+      const { owner, revision } = await this.#owners.read(id);
+      if (owner?.instance === this.#d.instance) return;
+      if (owner) {
+        const state = await this.#fetch(owner, id, clean);
+        if (state && !clean && client.state !== "closed") {
+          const captured = await this.#captured(state);
+          const local = this.#d.broker.sessions.get(id);
+          const earlier = restored && local ? pendingOf(local) : [];
+          this.#restore(state, notHeld(state, [...earlier, ...captured]));
+          restored = true;
+        }
+      }
+      if (await this.#owners.write(id, revision)) return;
     }
-    await this.#own(id);
+    this.#d.log.warn("Cluster: session claim kept losing to other nodes", { clientId: id });
   }
 
-  async #owner(id: string): Promise<OwnerRecord | undefined> {
+  /**
+   * A session kept from this node's own store (a restart): what was captured while this node
+   * was down is appended to the mirrored state (which knows the messages' origins), and the
+   * session is recorded as away again.
+   */
+  async #resume(id: string): Promise<void> {
+    const { capture, sessions } = this.#d;
+    const entry = capture.has(id) ? await sessions.get(sessionKey(id)).catch(() => null) : null;
+    let state: DecodedSession | undefined;
     try {
-      const entry = await this.#d.owners.get(sessionKey(id));
-      return entry?.operation === "PUT" ? entry.json<OwnerRecord>() : undefined;
+      if (entry?.operation === "PUT") state = decodeSession(entry.value);
     } catch (error) {
-      this.#d.log.warn("Cluster: session owner unknown", { clientId: id, error });
-      return undefined;
+      this.#d.log.warn("Cluster: mirrored session refused", { clientId: id, error });
     }
+    if (!state) return capture.adopt(id);
+    const captured = await this.#captured(state);
+    if (captured.length > 0) this.#restore(state, captured);
+    await capture.offline(id, state.subscriptions.map(([filter]) => filter));
   }
 
-  async #own(id: string): Promise<void> {
-    const record: OwnerRecord = { node: this.#d.node, instance: this.#d.instance };
-    await this.#d.owners.put(sessionKey(id), JSON.stringify(record)).catch((error) =>
-      this.#d.log.warn("Cluster: session owner not recorded", { clientId: id, error })
-    );
+  /** What was captured for `state`'s session while it was away (none on failure). */
+  async #captured(state: Drained) {
+    return await this.#d.capture.drain(state).catch((error) => {
+      this.#d.log.warn("Cluster: captured messages not read", { clientId: state.clientId, error });
+      return [];
+    });
   }
 
   /** The session's state from its owner, or from the mirror when the owner is gone. */
@@ -130,6 +174,7 @@ export class SessionOwnership {
       const key = sessionKey(id);
       if (clean) {
         await sessions.delete(key).catch(() => {});
+        await this.#captured({ clientId: id, subscriptions: [], queue: [], inflight: [] });
         return undefined;
       }
       const entry = await sessions.get(key).catch(() => null);
@@ -182,7 +227,7 @@ export class SessionOwnership {
   }
 
   /** Puts a session handed over (or read from the mirror) into this node's broker. */
-  #restore(state: DecodedSession): void {
+  #restore(state: DecodedSession, captured: JournalEntry[]): void {
     const { broker } = this.#d;
     const id = state.clientId;
     this.#drop(id, true);
@@ -192,7 +237,7 @@ export class SessionOwnership {
       broker.subscriptions.add(session, filter, opts);
     }
     const now = broker.clock.now();
-    for (const entry of state.queue) {
+    for (const entry of [...state.queue, ...captured]) {
       if (isExpired(entry.msg, now)) continue;
       session.queue.push(entry);
       session.journal.queued(session, entry);

@@ -53,6 +53,21 @@ function space(first: string): "t" | "d" {
  * ```
  */
 export function topicSubject(prefix: string, topic: string): string {
+  const key = `${prefix} ${topic}`;
+  let subject = SUBJECTS.get(key);
+  if (subject === undefined) {
+    if (SUBJECTS.size >= SUBJECTS_SIZE) SUBJECTS.clear();
+    subject = subjectOf(prefix, topic);
+    if (topic.length <= 256) SUBJECTS.set(key, subject);
+  }
+  return subject;
+}
+
+/** Subjects of topics published lately (a publish is hot; most topics repeat). */
+const SUBJECTS = new Map<string, string>();
+const SUBJECTS_SIZE = 4096;
+
+function subjectOf(prefix: string, topic: string): string {
   const levels = topic.split("/");
   const subject = `${prefix}.${space(levels[0])}.${levels.map(token).join(".")}`;
   return subject.length > MAX_SUBJECT ? `${prefix}.long` : subject;

@@ -16,6 +16,7 @@ const DOCUMENTED: BrokerConfig = {
       require_client_cert: false,
       path: "/mqtt",
       max_connections: 0,
+      socket: "deno",
     },
   },
   mqtt: {
@@ -41,6 +42,7 @@ const DOCUMENTED: BrokerConfig = {
     enable: false,
     node: null,
     subject_prefix: "aviary",
+    replicas: 1,
     nats: {
       servers: ["nats://127.0.0.1:4222"],
       credentials: null,

@@ -68,6 +68,8 @@ export interface ClusterConfig {
   node: string | null;
   /** First token of every NATS subject and bucket name of this cluster. */
   subject_prefix: string;
+  /** Copies NATS keeps of each cluster bucket and stream (1-5). */
+  replicas: number;
   /** How this node reaches NATS. */
   nats: {
     /** NATS server URLs, tried in turn. */

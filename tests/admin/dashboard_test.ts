@@ -10,7 +10,7 @@ if (!HAVE_CHROMIUM) {
 }
 
 Deno.test({
-  name: "Dashboard: install with permission prompt, bad config shown at the field, start, stop",
+  name: "Dashboard: login, install through the grant form, bad config at the field, start, stop",
   ignore: !HAVE_CHROMIUM,
   async fn() {
     const scenario = new URL("./_dashboard_scenario.ts", import.meta.url).pathname;

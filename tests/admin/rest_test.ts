@@ -44,6 +44,13 @@ Deno.test("REST: install, configure, start, reorder, stop, restart the broker, u
     assert.equal(r.body.code, "BAD_PACKAGE");
     assert.match(String(r.body.message), /escapes the install directory/);
 
+    // A malformed grant is refused by the server with the dashboard's rules; nothing installed.
+    for (const bad of ['{"net": ["::::"]}', '{"env": ["<img>"]}', '["env"]', '{"nope": true}']) {
+      r = await api(b.api, "POST", "/plugins/install", upload(pkg, { grant: bad }));
+      assert.equal(r.status, 400, bad);
+      assert.match(String(r.body.message), /^Bad grant: /, bad);
+    }
+
     // Without a grant: 403 listing what the plugin asks for; nothing installed.
     r = await api(b.api, "POST", "/plugins/install", upload(pkg));
     assert.equal(r.status, 403);

@@ -1,8 +1,16 @@
 // The routing test over a 3-server NATS cluster (routes between servers, JetStream clustered):
 // each Aviary node talks to its own NATS server; messages cross by interest once per subscriber,
 // in order at every QoS [MQTT-4.6.0-5]; a shared group spans the nodes, each message to one
-// member (spec 4.8.2); a retained message set on node 1 reaches node 3 [MQTT-3.3.1-6].
+// member (spec 4.8.2); a retained message set on node 1 reaches node 3 [MQTT-3.3.1-6]. With
+// `cluster.replicas: 3` every bucket and stream has three copies, so with one NATS server
+// stopped a session still moves between nodes with its messages [MQTT-4.1.0-1]. Hostile:
+// `replicas` outside 1..5 or not an integer is refused at config time.
 import assert from "node:assert/strict";
+import { connect as natsConnect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { ConfigError, parseConfig } from "../../server/config/mod.ts";
+import { connectCollecting, type Got, persistent } from "../durability/_clients.ts";
 import type { MqttClient } from "mqtt";
 import {
   collect,
@@ -15,6 +23,45 @@ import {
   waitFor,
 } from "../helpers.ts";
 import { NATS_SERVER, startNatsCluster } from "./_nats.ts";
+
+const STREAMS = [
+  ...["sessions", "owners", "offline", "retained", "nodes", "plugins", "plugin_state"].map((b) =>
+    `KV_c3_${b}`
+  ),
+  "c3_captured",
+  "OBJ_c3_packages",
+];
+
+/** Until every stream of the cluster has a leader other than the server `gone`. */
+async function leadersOn(url: string, gone: string): Promise<void> {
+  const nc = await natsConnect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const name of STREAMS) {
+      for (let i = 0;; i++) {
+        const info = await jsm.streams.info(name).catch(() => undefined);
+        const leader = info?.cluster?.leader;
+        if (leader && leader !== gone) break;
+        if (i > 150) throw new Error(`${name} has no leader after server ${gone} stopped`);
+        await delay(100);
+      }
+    }
+    // And each bucket takes a write again (the meta leader may have been elected anew too).
+    const kvm = new Kvm(nc);
+    for (const name of STREAMS.filter((n) => n.startsWith("KV_"))) {
+      const kv = await kvm.open(name.slice(3));
+      for (let i = 0;; i++) {
+        const ok = await kv.put("probe", "1").then(() => true, () => false);
+        if (ok) break;
+        if (i > 50) throw new Error(`${name} takes no write after server ${gone} stopped`);
+        await delay(200);
+      }
+      await kv.purge("probe");
+    }
+  } finally {
+    await nc.close();
+  }
+}
 
 async function subscriber(node: TestBroker, filters: string[], clientId?: string) {
   const client = await connect(node.url, clientId ? { clientId } : {});
@@ -49,7 +96,7 @@ Deno.test({
           await startTestBroker(
             `cluster: {enable: true, node: k${
               i + 1
-            }, subject_prefix: c3, nats: {servers: ["${s.url}"]}}\n`,
+            }, subject_prefix: c3, replicas: 3, nats: {servers: ["${s.url}"]}}\n`,
           ),
         );
       }
@@ -104,10 +151,65 @@ Deno.test({
         const listed = await nodes[2].cluster!.nodes();
         assert.deepEqual(listed.map((n) => n.node), ["k1", "k2", "k3"]);
       });
+
+      await t.step("cluster.replicas 3: every bucket and stream has three copies", async () => {
+        const nc = await natsConnect({ servers: servers[0].url });
+        try {
+          const jsm = await jetstreamManager(nc);
+          for (const name of STREAMS) {
+            const info = await jsm.streams.info(name);
+            assert.equal(info.config.num_replicas, 3, name);
+          }
+          // Offline records and captured messages live no longer than the longest session.
+          const week = 604_800 * 1e9; // mqtt.max_session_expiry's default, in nanoseconds
+          for (const name of ["KV_c3_offline", "c3_captured"]) {
+            assert.equal((await jsm.streams.info(name)).config.max_age, week, name);
+          }
+        } finally {
+          await nc.close();
+        }
+      });
+
+      await t.step("one NATS server stopped: a session moves from node 1 to node 2", async () => {
+        await servers[2].stop(); // node 3's server; JetStream keeps a quorum of 2
+        await leadersOn(servers[0].url, "s3");
+        const slow = { connectTimeout: 20_000 }; // a JetStream request may wait out an election
+        const away = await connect(nodes[0].url, { ...persistent("r3-away", 300), ...slow });
+        await subscribe(away, "m/#", { qos: 1 });
+        await end(away);
+        for (const p of ["m1", "m2"]) await pub.publishAsync("m/x", p, { qos: 1 });
+        const got: Got[] = [];
+        const back = await connectCollecting(
+          nodes[1].url,
+          { ...persistent("r3-away", 300), ...slow },
+          got,
+        );
+        clients.push(back.client);
+        assert.equal(back.sessionPresent, true, "Session Present 1 [MQTT-3.2.2-3]");
+        await waitFor(() => got.length >= 2, "the queued messages", 10_000);
+        await delay(200);
+        assert.deepEqual(got.map((m) => m.payload), ["m1", "m2"]);
+      });
     } finally {
       await Promise.all(clients.map((c) => end(c)));
       await Promise.all(nodes.map((n) => n.close()));
       await Promise.all(servers.map((s) => s.dispose()));
     }
   },
+});
+
+Deno.test("cluster.replicas outside 1..5 or not an integer is refused with its path", () => {
+  for (const bad of ["0", "6", "2.5", "-1"]) {
+    assert.throws(
+      () => parseConfig(`cluster: {enable: true, replicas: ${bad}}\n`, "(test)"),
+      (e: unknown) => e instanceof ConfigError && e.path === "cluster.replicas",
+      `replicas ${bad}`,
+    );
+  }
+  assert.throws(
+    () => parseConfig(`cluster: {enable: true, replicas: three}\n`, "(test)"),
+    (e: unknown) => e instanceof ConfigError && e.path.startsWith("cluster.replicas"),
+  );
+  assert.equal(parseConfig("cluster: {enable: true}\n", "(test)").cluster.replicas, 1);
+  assert.equal(parseConfig("cluster: {replicas: 5}\n", "(test)").cluster.replicas, 5);
 });

@@ -5,7 +5,10 @@
 // resume with nothing acknowledged lost. Real nats-server, MQTT.js, 127.0.0.1.
 import assert from "node:assert/strict";
 import type { IClientOptions, MqttClient } from "mqtt";
-import { connect, end, startTestBroker, subscribe, waitFor } from "../helpers.ts";
+import { Buffer } from "node:buffer";
+import { connect as natsConnect } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
+import { connect, delay, end, startTestBroker, subscribe, waitFor } from "../helpers.ts";
 import { NATS_SERVER, startNats } from "./_nats.ts";
 import { connectCollecting, type Got } from "../durability/_clients.ts";
 import { startNodeProcess } from "./_node_process.ts";
@@ -124,6 +127,129 @@ Deno.test({
       await p2.kill();
       await p1.dispose();
       await p2.dispose();
+      await nats.dispose();
+    }
+  },
+});
+
+/** The owner record of `clientId` in `<prefix>_owners` (undefined: none, or deleted). */
+async function ownerOf(natsUrl: string, prefix: string, clientId: string) {
+  const nc = await natsConnect({ servers: natsUrl });
+  try {
+    const kv = await new Kvm(nc).open(`${prefix}_owners`);
+    const entry = await kv.get("c" + Buffer.from(clientId).toString("base64url"));
+    return entry?.operation === "PUT" ? entry.json<{ node: string }>() : undefined;
+  } finally {
+    await nc.close();
+  }
+}
+
+Deno.test({
+  name:
+    "cluster sessions: two nodes racing for one client id: one serves it, owner revision-checked",
+  ignore: !NATS_SERVER,
+  fn: async () => {
+    const nats = await startNats();
+    const nodes = [await node(nats.url, "s3", "r1"), await node(nats.url, "s3", "r2")];
+    const clients: MqttClient[] = [];
+    try {
+      for (let round = 0; round < 4; round++) {
+        const id = `racer-${round}`;
+        // Both CONNECTs at once: each node reads "no owner" and tries to create the record.
+        const both = await Promise.all(
+          nodes.map((n) => connectPresent(n.url, persistent(id, { reconnectPeriod: 0 }))),
+        );
+        clients.push(...both.map((b) => b.client));
+        await waitFor(
+          () => both.filter((b) => b.client.connected).length === 1,
+          `${id}: one connection left [MQTT-3.1.4-3]`,
+          5000,
+        );
+        const winner = both.findIndex((b) => b.client.connected);
+        await delay(200); // a late takeover would show here
+        assert.equal(both.filter((b) => b.client.connected).length, 1, `${id}: still one`);
+        const holders = nodes.filter((n) => n.broker.sessions.get(id) !== undefined);
+        assert.deepEqual(holders, [nodes[winner]], `${id}: one node holds the session`);
+        assert.equal((await ownerOf(nats.url, "s3", id))?.node, `r${winner + 1}`, `${id}: owner`);
+      }
+    } finally {
+      await Promise.all(clients.map((c) => end(c, true)));
+      await Promise.all(nodes.map((n) => n.close()));
+      await nats.dispose();
+    }
+  },
+});
+
+Deno.test({
+  name: "cluster sessions: the owner record is deleted when a session ends [MQTT-3.1.2-4]",
+  ignore: !NATS_SERVER,
+  fn: async () => {
+    const nats = await startNats();
+    const n1 = await node(nats.url, "s4", "e1");
+    try {
+      const clean = await connect(n1.url, { clientId: "brief", clean: true });
+      assert.equal((await ownerOf(nats.url, "s4", "brief"))?.node, "e1", "recorded on CONNECT");
+      await end(clean);
+      await waitFor(() => n1.broker.sessions.get("brief") === undefined, "session ended");
+      await delay(100);
+      assert.equal(await ownerOf(nats.url, "s4", "brief"), undefined, "clean session: deleted");
+
+      // A persistent session stays owned while away, and goes when a clean start ends it.
+      const kept = await connect(n1.url, persistent("kept"));
+      await end(kept);
+      await delay(100);
+      assert.equal((await ownerOf(nats.url, "s4", "kept"))?.node, "e1", "away: still owned");
+      const fresh = await connect(n1.url, { ...persistent("kept"), clean: true, properties: {} });
+      await end(fresh);
+      await waitFor(() => n1.broker.sessions.get("kept") === undefined, "session ended");
+      await delay(100);
+      assert.equal(await ownerOf(nats.url, "s4", "kept"), undefined, "ended: deleted");
+      // A deleted record is claimed again (an update over the deletion marker).
+      const again = await connect(n1.url, { clientId: "brief", clean: true });
+      assert.equal((await ownerOf(nats.url, "s4", "brief"))?.node, "e1", "recorded again");
+      await end(again);
+    } finally {
+      await n1.close();
+      await nats.dispose();
+    }
+  },
+});
+
+Deno.test({
+  name: "cluster sessions: two nodes racing for a session held by a third: nothing queued is lost",
+  ignore: !NATS_SERVER,
+  fn: async () => {
+    const nats = await startNats();
+    const nodes = [
+      await node(nats.url, "s5", "q1"),
+      await node(nats.url, "s5", "q2"),
+      await node(nats.url, "s5", "q3"),
+    ];
+    const clients: MqttClient[] = [];
+    try {
+      const pub = await connect(nodes[0].url);
+      clients.push(pub);
+      for (let round = 0; round < 3; round++) {
+        const id = `held-${round}`;
+        const away = await connect(nodes[0].url, persistent(id));
+        await subscribe(away, `h${round}/#`, { qos: 1 });
+        await end(away);
+        const sent = ["a", "b", "c"].map((p) => `${p}${round}`);
+        for (const p of sent) await pub.publishAsync(`h${round}/x`, p, { qos: 1 });
+        await waitFor(() => nodes[0].broker.sessions.get(id)?.queue.length === 3, "3 queued");
+        const both = await Promise.all(
+          nodes.slice(1).map((n) => connectPresent(n.url, persistent(id, { reconnectPeriod: 0 }))),
+        );
+        clients.push(...both.map((b) => b.client));
+        await waitFor(() => both.filter((b) => b.client.connected).length === 1, "one left", 5000);
+        const survivor = both.find((b) => b.client.connected)!;
+        await waitFor(() => survivor.got.length >= 3, `${id}: the queued messages`, 5000);
+        await delay(200);
+        assert.deepEqual(survivor.got.map((m) => m.payload), sent, `${id}: each once`);
+      }
+    } finally {
+      await Promise.all(clients.map((c) => end(c, true)));
+      await Promise.all(nodes.map((n) => n.close()));
       await nats.dispose();
     }
   },

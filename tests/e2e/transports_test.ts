@@ -11,6 +11,7 @@ async function brokerWithAllTransports() {
   const broker = await startTestBroker(`
 listeners:
   default: {type: tcp, bind: "127.0.0.1:0"}
+  node: {type: tcp, bind: "127.0.0.1:0", socket: node}
   secure: {type: tls, bind: "127.0.0.1:0", ${tlsFiles}}
   mtls: {type: tls, bind: "127.0.0.1:0", ${tlsFiles}, ca: "${certs.caFile}", require_client_cert: true}
   ws: {type: ws, bind: "127.0.0.1:0"}
@@ -21,11 +22,12 @@ auth: {allow_anonymous: true}
   return { broker, certs, port };
 }
 
-Deno.test("transports: TCP, TLS, mutual TLS, WebSocket and secure WebSocket clients exchange messages", async () => {
+Deno.test("transports: TCP (Deno and node:net sockets), TLS, mutual TLS, WebSocket and secure WebSocket clients exchange messages", async () => {
   const { broker, certs, port } = await brokerWithAllTransports();
   const ca = certs.caCert;
   const endpoints = {
     tcp: [`mqtt://127.0.0.1:${port("default")}`, {}],
+    "tcp (socket: node)": [`mqtt://127.0.0.1:${port("node")}`, {}],
     tls: [`mqtts://localhost:${port("secure")}`, { ca }],
     mtls: [`mqtts://localhost:${port("mtls")}`, {
       ca,

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { hashSecret } from "../../server/admin/auth.ts";
 import { connect, end, nextMessage } from "../helpers.ts";
-import { aviary, startBroker, startTask } from "./_operator.ts";
+import { aviary, parsePrometheus, startBroker, startTask } from "./_operator.ts";
 
 const KEY = "prom:s3cret-scrape-key";
 
@@ -31,38 +31,6 @@ admin:
     - key_id: prom
       secret_hash: "${await hashSecret("s3cret-scrape-key", 1000)}"
 `;
-
-/** Sample lines of the Prometheus text format: name, labels, value; checks every line's shape. */
-function parsePrometheus(
-  text: string,
-): { name: string; labels: Record<string, string>; value: number }[] {
-  const samples = [];
-  const types = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    if (line === "") continue;
-    const meta = line.match(/^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$/);
-    if (meta) {
-      if (meta[1] === "TYPE") {
-        assert.match(meta[3], /^(counter|gauge|histogram|summary|untyped)$/);
-        assert.ok(!types.has(meta[2]), `TYPE given twice for ${meta[2]}`);
-        types.set(meta[2], meta[3]);
-      }
-      continue;
-    }
-    const m = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/);
-    assert.ok(m, `not a sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const l of (m[3] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?/g)) {
-      labels[l[1]] = l[2];
-    }
-    const value = m[4] === "+Inf" ? Infinity : Number(m[4]);
-    assert.ok(!Number.isNaN(value), `not a number: ${line}`);
-    const family = m[1].replace(/_(bucket|count|sum)$/, "");
-    assert.ok(types.has(m[1]) || types.get(family) === "histogram", `no TYPE for ${m[1]}`);
-    samples.push({ name: m[1], labels, value });
-  }
-  return samples;
-}
 
 Deno.test("operator: deno task start -c <config outside the checkout> runs with only what it needs", async () => {
   const dir = await configDir(BASE);

@@ -1,7 +1,9 @@
 // The admin API from the browser: credentials kept for the tab (sessionStorage), JSON in and out.
+// A 401 on any call after login runs the handler app.js registers (back to the login form).
 const KEY = "aviary-auth";
+let onUnauthorized = () => {};
 
-/** An API refusal with its stable code and body. */
+/** An API refusal with its status, stable code and body. */
 export class ApiError extends Error {
   constructor(status, body) {
     super(body.message ?? `HTTP ${status}`);
@@ -23,6 +25,11 @@ export function hasCredentials() {
   return sessionStorage.getItem(KEY) !== null;
 }
 
+/** What to do when a call is refused with 401 (the credentials no longer work). */
+export function setUnauthorizedHandler(fn) {
+  onUnauthorized = fn;
+}
+
 /** Calls `/api/v1<path>`; `body` is JSON or a FormData. Rejects with ApiError. */
 export async function api(method, path, body) {
   const headers = {};
@@ -36,7 +43,16 @@ export async function api(method, path, body) {
   }
   const res = await fetch(`/api/v1${path}`, { method, headers, body: payload });
   const text = await res.text();
-  const data = text ? JSON.parse(text) : {};
-  if (!res.ok) throw new ApiError(res.status, data);
+  let data = {};
+  try {
+    data = text ? JSON.parse(text) : {};
+  } catch {
+    data = { message: `HTTP ${res.status}: ${text.slice(0, 200)}` };
+  }
+  if (!res.ok) {
+    const err = new ApiError(res.status, data);
+    if (res.status === 401) onUnauthorized(err);
+    throw err;
+  }
   return data;
 }

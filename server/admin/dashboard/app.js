@@ -1,297 +1,143 @@
-// The dashboard: login, live stats (polled every second), plugins table with actions, install
-// with a permission prompt, config form from the plugin's Avro schema.
-import { api, ApiError, clearCredentials, setCredentials } from "./api.js";
-import { clearErrors, record, showErrors } from "./form.js";
+// The dashboard: until a login succeeds only the login form shows and nothing is polled; after it,
+// one view at a time (overview, clients, retained, topic tester, plugins), polled while it shows.
+// A 401 on any call returns to the login form.
+import {
+  api,
+  clearCredentials,
+  hasCredentials,
+  setCredentials,
+  setUnauthorizedHandler,
+} from "./api.js";
+import { initClients, refreshClients } from "./clients.js";
+import { $, notice } from "./dom.js";
+import { pollCluster, pollStats, resetOverview, showLatency } from "./overview.js";
+import { closeGrant } from "./grant.js";
+import { initPlugins, refreshPlugins } from "./plugins.js";
+import { initRetained, refreshRetained } from "./retained.js";
+import { initTester, stopTester, suggestUrl } from "./tester.js";
 
-const $ = (sel) => document.querySelector(sel);
-let statsTimer;
-let last = null;
-let configReader = null;
+const VIEWS = ["overview", "clients", "retained", "tester", "plugins"];
+let loggedIn = false;
+let view = "overview";
+let timer;
+let ticks = 0;
+let busy = false;
+let lastStats = null;
 
-function show(loggedIn) {
-  $("#login").hidden = loggedIn;
-  $("#app").hidden = !loggedIn;
-  $("#logout").hidden = !loggedIn;
-  clearInterval(statsTimer);
-  if (loggedIn) {
-    refreshPlugins();
-    pollLive();
-    statsTimer = setInterval(pollLive, 1000);
-  }
-}
+/** What each view loads when it opens, and on which ticks (seconds) it reloads. */
+const LOADERS = {
+  overview: {
+    every: 2,
+    load: async (stats) => {
+      const plugins = await api("GET", "/plugins").then((r) => r.data, () => []);
+      showLatency(plugins);
+      await pollCluster(stats);
+    },
+  },
+  clients: { every: 2, load: () => refreshClients() },
+  retained: { every: 0, load: () => refreshRetained() },
+  tester: { every: 0, load: () => suggestUrl() },
+  plugins: { every: 0, load: () => refreshPlugins() },
+};
 
-function onAuthError(err) {
-  if (err instanceof ApiError && err.status === 401) {
-    clearCredentials();
-    show(false);
-    return true;
-  }
-  return false;
-}
+const report = (err) => {
+  if (loggedIn && err.status !== 401) notice($("#app-message"), err.message, "error");
+};
 
-async function pollLive() {
+/** Loads the view that shows (also while a poll is running: opening a view never waits). */
+async function loadView() {
   try {
-    const [stats, clients] = await Promise.all([api("GET", "/stats"), api("GET", "/clients")]);
-    $("#stat-clients").textContent = stats.clients;
-    $("#stat-subscriptions").textContent = stats.subscriptions;
-    $("#stat-retained").textContent = stats.retained;
-    if (last) {
-      const dt = (stats.at - last.at) / 1000 || 1;
-      $("#stat-in-rate").textContent = ((stats.messagesReceived - last.messagesReceived) / dt)
-        .toFixed(1);
-      $("#stat-out-rate").textContent = ((stats.messagesSent - last.messagesSent) / dt).toFixed(1);
-    }
-    last = stats;
-    showCluster(await api("GET", "/cluster"));
-    const body = $("#clients tbody");
-    body.replaceChildren(...clients.data.map((c) => {
-      const tr = document.createElement("tr");
-      for (
-        const v of [
-          c.clientId,
-          c.username ?? "",
-          c.remoteAddr,
-          `MQTT ${c.protocolVersion}`,
-          c.subscriptions,
-        ]
-      ) {
-        tr.append(Object.assign(document.createElement("td"), { textContent: String(v) }));
-      }
-      return tr;
-    }));
+    await LOADERS[view].load(lastStats);
   } catch (err) {
-    onAuthError(err);
+    report(err);
   }
 }
 
-// The cluster's nodes with their clients and load (hidden when the broker runs alone).
-function showCluster(cluster) {
-  $("#cluster-section").hidden = !cluster.enabled;
-  if (!cluster.enabled) return;
-  $("#cluster-self").textContent = `(this node: ${cluster.node}${
-    cluster.connected ? "" : ", NATS unreachable"
-  })`;
-  $("#cluster-nodes tbody").replaceChildren(...cluster.nodes.map((n) => {
-    const tr = document.createElement("tr");
-    const seen = `${Math.max(0, Math.round((Date.now() - n.seenAt) / 1000))} s ago`;
-    for (const v of [n.node, n.clients, n.receivedPerSec, n.sentPerSec, seen]) {
-      tr.append(Object.assign(document.createElement("td"), { textContent: String(v) }));
-    }
-    return tr;
-  }));
-}
-
-function button(text, onclick, cls = "") {
-  const b = document.createElement("button");
-  b.textContent = text;
-  b.className = cls;
-  b.onclick = onclick;
-  return b;
-}
-
-async function act(alias, action) {
+/** Every second: the stats (gauges, rates chart), and the open view on its own ticks. */
+async function tick() {
+  if (!loggedIn || busy) return;
+  busy = true;
   try {
-    await api("PUT", `/plugins/${encodeURIComponent(alias)}/${action}`);
+    lastStats = await pollStats();
+    notice($("#app-message"), "");
+    const { every } = LOADERS[view];
+    if (every > 0 && ticks % every === 0) await loadView();
   } catch (err) {
-    if (!onAuthError(err)) alert(`${action} ${alias}: ${err.message}`);
+    report(err);
+  } finally {
+    ticks++;
+    busy = false;
   }
-  await refreshPlugins();
 }
 
-async function refreshPlugins() {
-  let list;
-  try {
-    list = (await api("GET", "/plugins")).data;
-  } catch (err) {
-    onAuthError(err);
+function open(name) {
+  view = VIEWS.includes(name) ? name : "overview";
+  for (const v of VIEWS) $(`#view-${v}`).hidden = v !== view;
+  for (const b of document.querySelectorAll("#nav button")) {
+    b.setAttribute("aria-current", String(b.dataset.view === view));
+  }
+  ticks = 1;
+  loadView();
+}
+
+function show(on) {
+  loggedIn = on;
+  $("#login").hidden = on;
+  $("#app").hidden = !on;
+  $("#nav").hidden = !on;
+  $("#logout").hidden = !on;
+  clearInterval(timer);
+  if (!on) {
+    stopTester();
+    resetOverview();
+    closeGrant();
     return;
   }
-  const details = await Promise.all(
-    list.map((p) => api("GET", `/plugins/${encodeURIComponent(p.alias)}`).catch(() => ({}))),
-  );
-  const rows = list.map((p, i) => pluginRow(p, details[i].health));
-  if (rows.length === 0) {
-    const tr = document.createElement("tr");
-    tr.append(
-      Object.assign(document.createElement("td"), { colSpan: 7, textContent: "No plugins" }),
-    );
-    rows.push(tr);
-  }
-  $("#plugins tbody").replaceChildren(...rows);
+  notice($("#login-error"), "");
+  tick().then(() => open(view));
+  timer = setInterval(tick, 1000);
 }
 
-/** One row of the plugins table: figures, then the action buttons. */
-function pluginRow(p, health) {
-  const tr = document.createElement("tr");
-  tr.dataset.alias = p.alias;
-  const cells = [
-    p.alias,
-    `${p.name ?? "?"} ${p.version ?? ""}`,
-    p.error ? `${p.state}: ${p.error}` : p.state,
-    p.enabled ? "yes" : "no",
-    health ? `${health.ok ? "ok" : "failing"}${health.message ? ` (${health.message})` : ""}` : "-",
-    `${p.metrics.calls} / ${p.metrics.errors} / ${p.metrics.timeouts}`,
-  ];
-  for (const [j, text] of cells.entries()) {
-    const td = document.createElement("td");
-    td.textContent = text;
-    if (j === 2) td.className = `state state-${p.state}`;
-    tr.append(td);
-  }
-  tr.append(pluginActions(p));
-  return tr;
-}
-
-/** Start or Stop, Config, Front, Uninstall for one plugin. */
-function pluginActions(p) {
-  const actions = document.createElement("td");
-  const running = p.state === "running" || p.state === "crashed";
-  actions.append(
-    running
-      ? button("Stop", () => act(p.alias, "stop"))
-      : button("Start", () => act(p.alias, "start")),
-    button("Config", () => openConfig(p.alias)),
-    button("Front", async () => {
-      await api("POST", `/plugins/${encodeURIComponent(p.alias)}/move`, { position: "front" })
-        .catch(alert);
-      await refreshPlugins();
-    }),
-    button("Uninstall", async () => {
-      if (!confirm(`Uninstall ${p.alias}?`)) return;
-      try {
-        await api("DELETE", `/plugins/${encodeURIComponent(p.alias)}`);
-      } catch (err) {
-        alert(err.message);
-      }
-      await refreshPlugins();
-    }, "danger"),
-  );
-  return actions;
-}
-
-function describePermissions(perms) {
-  const lines = Object.entries(perms).map(([k, v]) =>
-    `  ${k}: ${v === true ? "all" : JSON.stringify(v)}`
-  );
-  return lines.join("\n");
-}
-
-async function install(event) {
-  event.preventDefault();
-  const form = event.target;
-  const message = $("#install-message");
-  const file = form.file.files[0];
-  const alias = form.alias.value.trim();
-  const source = form.source.value.trim();
-  const send = (grant) => {
-    if (file) {
-      const data = new FormData();
-      data.append("file", file);
-      if (alias) data.append("alias", alias);
-      data.append("grant", JSON.stringify(grant));
-      return api("POST", "/plugins/install", data);
-    }
-    return api("POST", "/plugins/install", { source, alias: alias || undefined, grant });
-  };
-  if (!file && !source) {
-    message.textContent = "Give a package URL, a path or a file";
-    return;
-  }
-  message.textContent = "Installing...";
-  try {
-    let installed;
-    try {
-      installed = await send({});
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.code !== "GRANT_REQUIRED") throw err;
-      const { name, version, permissions } = err.body;
-      const ok = confirm(
-        `Plugin ${name} ${version} asks for these permissions:\n${
-          describePermissions(permissions)
-        }\n\nGrant them and install?`,
-      );
-      if (!ok) {
-        message.textContent = "Not installed: permissions refused";
-        return;
-      }
-      installed = await send(permissions);
-    }
-    message.textContent = `Installed ${installed.alias}`;
-    form.reset();
-  } catch (err) {
-    if (!onAuthError(err)) message.textContent = `Install failed: ${err.message}`;
-  }
-  await refreshPlugins();
-}
-
-async function openConfig(alias) {
-  const [{ schema, i18n }, { config }] = await Promise.all([
-    api("GET", `/plugins/${encodeURIComponent(alias)}/schema`),
-    api("GET", `/plugins/${encodeURIComponent(alias)}/config`),
-  ]);
-  $("#config-alias").textContent = alias;
-  $("#config-section").dataset.alias = alias;
-  $("#config-error").textContent = "";
-  $("#config-message").textContent = "";
-  const holder = $("#config-fields");
-  if (schema && schema.type === "record") {
-    const form = record(schema, config, "", i18n);
-    configReader = form.read;
-    holder.replaceChildren(form.input);
-  } else {
-    const area = Object.assign(document.createElement("textarea"), {
-      className: "json",
-      name: "config",
-    });
-    area.value = JSON.stringify(config, null, 2);
-    configReader = () => JSON.parse(area.value);
-    holder.replaceChildren(area);
-  }
-  $("#config-section").hidden = false;
-}
-
-async function saveConfig(event) {
-  event.preventDefault();
-  const form = event.target;
-  const alias = $("#config-section").dataset.alias;
-  clearErrors(form);
-  $("#config-error").textContent = "";
-  $("#config-message").textContent = "";
-  try {
-    const saved = await api("PUT", `/plugins/${encodeURIComponent(alias)}/config`, configReader());
-    $("#config-message").textContent = `Saved (version ${saved.version})`;
-    await refreshPlugins();
-  } catch (err) {
-    if (onAuthError(err)) return;
-    const rest = err instanceof ApiError && err.body.errors
-      ? showErrors(form, err.body.errors)
-      : [];
-    $("#config-error").textContent = err.body?.errors
-      ? rest.join("; ") || "Fix the fields marked above"
-      : err.message;
-  }
-}
+setUnauthorizedHandler(() => {
+  if (!loggedIn) return;
+  clearCredentials();
+  show(false);
+  notice($("#login-error"), "The API refused the credentials (401): log in again", "error");
+});
 
 $("#login").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = event.target;
   setCredentials(form.username.value, form.password.value);
   try {
-    await api("GET", "/plugins");
-    $("#login-error").textContent = "";
+    await api("GET", "/stats");
+    form.password.value = "";
     show(true);
   } catch (err) {
     clearCredentials();
-    $("#login-error").textContent = err.status === 401 ? "Wrong user or password" : err.message;
+    const text = err.status === 401 ? "Wrong user or password" : `Login failed: ${err.message}`;
+    notice($("#login-error"), text, "error");
   }
 });
 $("#logout").onclick = () => {
   clearCredentials();
   show(false);
 };
-$("#install").addEventListener("submit", install);
-$("#config-form").addEventListener("submit", saveConfig);
-$("#config-close").onclick = () => ($("#config-section").hidden = true);
+for (const b of document.querySelectorAll("#nav button")) b.onclick = () => open(b.dataset.view);
+initClients();
+initRetained();
+initTester();
+initPlugins();
 
-// Without credentials configured the API answers anyway (loopback only): skip the login then.
-api("GET", "/plugins").then(() => show(true), () => show(false));
+// Without credentials kept for this tab only the login form shows and nothing is fetched (an
+// admin API without users, loopback only, takes any name). With them, one probe reopens the app.
+if (!hasCredentials()) show(false);
+else {
+  api("GET", "/stats").then(() => show(true), (err) => {
+    clearCredentials();
+    show(false);
+    if (err.status !== 401) {
+      notice($("#login-error"), `Cannot reach the admin API: ${err.message}`, "error");
+    }
+  });
+}
