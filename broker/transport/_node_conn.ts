@@ -14,6 +14,7 @@ import type {
   ClientCertificate,
   Connection,
   ConnectionReader,
+  Listener,
   TransportKind,
 } from "./connection.ts";
 import { formatAddr } from "./address.ts";
@@ -157,4 +158,26 @@ export class NodeConnection implements Connection {
     this.#ended = true;
     this.#reader!.onEnd();
   }
+}
+
+/**
+ * The {@linkcode Listener} of a listening `node:net` / `node:tls` server; `close()` stops
+ * accepting and leaves open connections alone (`server.close(callback)` would wait for them).
+ */
+export function nodeListener(
+  server: { listening: boolean; close(): unknown; address(): unknown },
+  name: string,
+  transport: TransportKind,
+): Listener {
+  const bound = server.address() as { address: string; port: number };
+  return {
+    name,
+    transport,
+    hostname: bound.address,
+    port: bound.port,
+    close: () => {
+      if (server.listening) server.close();
+      return Promise.resolve();
+    },
+  };
 }

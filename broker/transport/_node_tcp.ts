@@ -3,7 +3,7 @@ import type { ConnectionHandler, Listener } from "./connection.ts";
 import type { BindAddress, ListenOptions } from "./options.ts";
 import { ListenerError } from "./errors.ts";
 import { ConnectionLimit } from "./_limit.ts";
-import { NodeConnection, type NodeListenerContext } from "./_node_conn.ts";
+import { NodeConnection, nodeListener, type NodeListenerContext } from "./_node_conn.ts";
 import { bindFailure, handOver } from "./_util.ts";
 
 /**
@@ -36,16 +36,5 @@ export async function listenNodeTcp(
     throw new ListenerError(name, bindFailure(addr, cause), { cause });
   }
   server.on("error", (error) => opts.onError?.(error));
-  const bound = server.address() as net.AddressInfo;
-  return {
-    name,
-    transport: "tcp",
-    hostname: bound.address,
-    port: bound.port,
-    // `server.close(callback)` would wait for every open connection; stopping to accept is enough.
-    close: () => {
-      if (server.listening) server.close();
-      return Promise.resolve();
-    },
-  };
+  return nodeListener(server, name, "tcp");
 }

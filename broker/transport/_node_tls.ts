@@ -3,7 +3,7 @@ import type { ClientCertificate, ConnectionHandler, Listener } from "./connectio
 import type { BindAddress, ListenOptions } from "./options.ts";
 import { ListenerError } from "./errors.ts";
 import { ConnectionLimit } from "./_limit.ts";
-import { NodeConnection, type NodeListenerContext } from "./_node_conn.ts";
+import { NodeConnection, nodeListener, type NodeListenerContext } from "./_node_conn.ts";
 import { bindFailure, handOver, messageOf, type TlsFiles } from "./_util.ts";
 
 /** Runs a TLS listener on `node:tls`, asking for client certificates signed by `files.ca`. */
@@ -50,18 +50,7 @@ export async function listenNodeTls(
     server.listen(addr.port, addr.hostname, () => resolve());
   });
   server.on("error", (error) => opts.onError?.(error));
-  const bound = server.address() as { address: string; port: number };
-  return {
-    name,
-    transport: "tls",
-    hostname: bound.address,
-    port: bound.port,
-    // `server.close(callback)` would wait for every open connection; stopping to accept is enough.
-    close: () => {
-      if (server.listening) server.close();
-      return Promise.resolve();
-    },
-  };
+  return nodeListener(server, name, "tls");
 }
 
 /** Plain-data view of a verified peer certificate. */

@@ -40,6 +40,7 @@ export interface ListenerView {
   require_client_cert: boolean;
   path: string;
   max_connections: number;
+  socket: "deno" | "node";
 }
 
 /** The `mqtt:` limits. */

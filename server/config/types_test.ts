@@ -14,6 +14,7 @@ import type {
   TopicCheckConfig,
 } from "../../plugins/host/entry.ts";
 import { PERMISSION_NAMES, type PermissionName } from "../../plugins/sdk/plugin.ts";
+import type { ListenerView, MqttLimitsView } from "../../plugins/sdk/config_view.ts";
 import { type AvroValue, BROKER_SCHEMA } from "../../schema/mod.ts";
 import type {
   AdminConfig,
@@ -61,6 +62,9 @@ same<Same<Schema["admin"], AdminConfig>>();
 same<Same<Schema["persistence"], PersistenceConfig>>();
 same<Same<Schema["cluster"], ClusterConfig>>();
 same<Same<Loaded, BrokerConfig>>();
+// What plugins see of the config (the SDK restates it: it imports nothing) keeps the same shapes.
+same<Same<ListenerView, ListenerConfig>>();
+same<Same<MqttLimitsView, MqttConfig>>();
 
 Deno.test("BROKER_SCHEMA's permission keys are the SDK's PERMISSION_NAMES, in order", () => {
   const plugin = BROKER_SCHEMA.fields.find((f) => f.name === "plugins")!.type.values;
