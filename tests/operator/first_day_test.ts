@@ -182,3 +182,35 @@ Deno.test("operator: the documented deno install line gives an aviary command", 
   assert.match(new TextDecoder().decode(out.stdout), /^aviary \d+\.\d+\.\d+/);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("operator: a plugin granted env starts under the launcher (--allow-env=NAME does not crash the broker)", async () => {
+  const dir = await configDir(BASE);
+  await Deno.writeTextFile(
+    `${dir}/envy.js`,
+    `export default {
+  name: "envy", version: "1.0.0", permissions: { env: ["AVIARY_ENVY"] },
+  hooks: { "message.publish": (m, ctx) => ({ ...m, topic: m.topic + "/" + typeof Deno.env.get("AVIARY_ENVY") }) },
+};
+`,
+  );
+  await Deno.writeTextFile(
+    `${dir}/aviary.yaml`,
+    `${BASE}plugins:\n  envy: {source: ./envy.js, permissions: {env: [AVIARY_ENVY]}}\n`,
+  );
+  const broker = await startBroker(["-c", `${dir}/aviary.yaml`]);
+  try {
+    const flags = broker.log().match(/starting the broker with (.*)/)![1];
+    assert.match(flags, /--allow-env=AVIARY_ENVY( |$)/);
+    const sub = await connect(`mqtt://${broker.mqtt}`);
+    await sub.subscribeAsync("env/#");
+    const got = nextMessage(sub);
+    const pub = await connect(`mqtt://${broker.mqtt}`);
+    await pub.publishAsync("env/x", "y");
+    assert.match((await got).topic, /^env\/x\/(string|undefined)$/, "the plugin ran and read env");
+    await end(pub);
+    await end(sub);
+  } finally {
+    assert.equal(await broker.stop(), 0);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
