@@ -36,7 +36,14 @@ const STREAMS = [
 async function leadersOn(url: string, gone: string): Promise<void> {
   const nc = await natsConnect({ servers: url });
   try {
-    const jsm = await jetstreamManager(nc);
+    // The JetStream API itself may time out while the meta leader is elected anew: ask again.
+    let jsm;
+    for (let i = 0; !jsm; i++) {
+      jsm = await jetstreamManager(nc).catch((err) => {
+        if (i > 20) throw err;
+        return delay(250).then(() => undefined);
+      });
+    }
     for (const name of STREAMS) {
       for (let i = 0;; i++) {
         const info = await jsm.streams.info(name).catch(() => undefined);
