@@ -34,9 +34,9 @@ import type { Logger } from "../../lib/log.ts";
 import { decodeMessage, ORIGINS } from "./codec.ts";
 import { type DecodedSession, entryFor, notHeld } from "./session_codec.ts";
 import { sessionKey } from "./session_mirror.ts";
+import { followBucket } from "./_follow.ts";
 
 /** Longest wait for the bucket's current records at start. */
-const INITIAL_MS = 5_000;
 /** Session expiries this long or longer never end: no age limit. */
 const FOREVER_S = 0xffffffff;
 /** Captured messages read per batch while draining. */
@@ -246,20 +246,11 @@ export class OfflineCapture {
 
   /** Starts the watch; resolves once the current records are in (or after a while). */
   async #follow(): Promise<void> {
-    const status = await this.#kv.status();
-    const watch = this.#watch = await this.#kv.watch();
-    let initialized: () => void = () => {};
-    const ready = new Promise<void>((resolve) => initialized = resolve);
-    if (status.values === 0) initialized();
-    const timer = setTimeout(initialized, INITIAL_MS);
-    (async () => {
-      for await (const entry of watch) {
-        this.#apply(entry);
-        if (entry.delta === 0) initialized();
-      }
-    })().catch((error) => this.#d.log.warn("Cluster offline watch ended", { error }));
-    await ready;
-    clearTimeout(timer);
+    this.#watch = await followBucket(
+      this.#kv,
+      (entry) => this.#apply(entry),
+      (error) => this.#d.log.warn("Cluster offline watch ended", { error }),
+    );
   }
 
   #apply(entry: KvWatchEntry): void {

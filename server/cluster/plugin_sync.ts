@@ -25,6 +25,7 @@ import {
 } from "./plugin_desired.ts";
 import { PackageStore } from "./plugin_packages.ts";
 import { NodeStates, STATE_REFRESH_MS, STATE_TTL_MS } from "./plugin_state.ts";
+import { followBucket } from "./_follow.ts";
 
 /** What {@linkcode PluginSync.start} needs. */
 export interface PluginSyncDeps {
@@ -40,7 +41,6 @@ export interface PluginSyncDeps {
 }
 
 /** How long a node waits for the bucket's current values at start. */
-const INITIAL_MS = 5_000;
 
 /** One node's side of the cluster's plugins: follows the bucket, converges, reports. */
 export class PluginSync {
@@ -173,20 +173,13 @@ export class PluginSync {
 
   /** Watches the bucket; resolves once its current values are in. */
   async #follow(): Promise<void> {
-    const status = await this.bucket.kv.status();
-    const watch = this.#watch = await this.bucket.kv.watch();
-    let initialized = () => {};
-    const ready = new Promise<void>((resolve) => initialized = resolve);
-    if (status.values === 0) initialized();
-    const timer = setTimeout(initialized, INITIAL_MS);
-    (async () => {
-      for await (const e of watch) {
+    this.#watch = await followBucket(
+      this.bucket.kv,
+      (e) => {
         if (this.#apply(e) && e.delta === 0) this.#schedule(false);
-        if (e.delta === 0) initialized();
-      }
-    })().catch((error) => this.log.warn("Cluster plugin watch ended", { error }));
-    await ready;
-    clearTimeout(timer);
+      },
+      (error) => this.log.warn("Cluster plugin watch ended", { error }),
+    );
   }
 
   /** Takes one bucket change into the desired state; false when it changes nothing. */

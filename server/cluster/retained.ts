@@ -14,6 +14,7 @@ import type { Message } from "../../broker/message.ts";
 import type { RetainStore } from "../../broker/session/store.ts";
 import type { Logger } from "../../lib/log.ts";
 import { decodeMessage, encodeMessage } from "./codec.ts";
+import { followBucket } from "./_follow.ts";
 
 /** The bucket key of `topic`. */
 export function retainedKey(topic: string): string {
@@ -21,7 +22,6 @@ export function retainedKey(topic: string): string {
 }
 
 /** Longest wait for the bucket's current values at start or resync. */
-const INITIAL_MS = 5_000;
 
 /** Keeps a node's retained store in step with the cluster's bucket. */
 export class RetainedSync {
@@ -92,21 +92,14 @@ export class RetainedSync {
   async #follow(): Promise<Set<string>> {
     this.stop();
     const seen = new Set<string>();
-    const status = await this.#kv.status();
-    const watch = this.#watch = await this.#kv.watch();
-    let initialized: () => void = () => {};
-    const ready = new Promise<void>((resolve) => initialized = resolve);
-    if (status.values === 0) initialized();
-    const timer = setTimeout(initialized, INITIAL_MS);
-    (async () => {
-      for await (const entry of watch) {
+    this.#watch = await followBucket(
+      this.#kv,
+      (entry) => {
         const topic = this.#apply(entry);
         if (topic !== undefined && !entry.isUpdate) seen.add(topic);
-        if (entry.delta === 0) initialized();
-      }
-    })().catch((error) => this.#log.warn("Cluster retained watch ended", { error }));
-    await ready;
-    clearTimeout(timer);
+      },
+      (error) => this.#log.warn("Cluster retained watch ended", { error }),
+    );
     return seen;
   }
 

@@ -35,7 +35,8 @@ function log(direction: "in" | "out") {
     if (e.type === "connect" && "password" in packet) packet.password = "***";
     emit(ctx, direction === "in" ? "packet received" : "packet sent", {
       direction,
-      clientId: e.clientId,
+      // A CONNECT is logged before the broker knows the id: take the one it carries.
+      clientId: e.clientId ?? (e.type === "connect" ? packet.clientId ?? null : null),
       type: e.type,
       packet,
     });
