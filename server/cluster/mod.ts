@@ -3,11 +3,11 @@
  * `startBroker()` when `cluster.enable` is set; a node without it makes no NATS connection and
  * routes exactly as alone.
  *
- * What crosses NATS (first stage): messages, by interest (`routing.ts`, subjects in
- * `subjects.ts`), MQTT 5 shared subscriptions as NATS queue groups, retained messages in a KV
- * bucket (`retained.ts`), each node's heartbeat (`nodes.ts`) and sessions (`sessions.ts`). Plugins
- * installed at run time are managed once for the cluster (`plugin_sync.ts`); YAML plugins stay
- * per node. A node that loses NATS says so and serves its local clients alone (shared groups
+ * What crosses NATS: messages, by interest (`routing.ts`, subjects in `subjects.ts`), MQTT 5
+ * shared subscriptions as NATS queue groups, retained messages in a KV bucket (`retained.ts`),
+ * each node's heartbeat (`nodes.ts`), sessions (`sessions.ts`, `owners.ts`, `session_mirror.ts`),
+ * messages for offline sessions (`offline_capture.ts`), and plugins installed at run time with
+ * their stores (`plugin_sync.ts`, `plugin_store.ts`); YAML plugins stay per node. A node that loses NATS says so and serves its local clients alone (shared groups
  * locally too); when NATS is back it resumes routing and reloads the retained messages.
  *
  * @module
