@@ -16,7 +16,7 @@ import { IdleWatch } from "./idle_watch.ts";
 import type { Message } from "./message.ts";
 import type { CoreConfig } from "./options.ts";
 import { MemoryRetainStore } from "./retain.ts";
-import { type RemoteRouting, Router, type SharedPick } from "./router.ts";
+import { type RemoteRouting, Router } from "./router.ts";
 import { resume } from "./session/delivery.ts";
 import { OfflineSessions } from "./session/offline.ts";
 import type { OutboundMessage, Session } from "./session/session.ts";
@@ -247,8 +247,8 @@ export class Broker implements ClientHost {
   }
 
   /** Delivers a message another node of the cluster published ({@linkcode Router.deliverRemote}). */
-  deliverRemote(msg: Message, shared?: SharedPick): number {
-    return this.#router.deliverRemote(msg, shared);
+  deliverRemote(...args: Parameters<Router["deliverRemote"]>): number {
+    return this.#router.deliverRemote(...args);
   }
 
   /** Delivers straight to one session (retained messages on subscribe). */

@@ -183,10 +183,18 @@ export interface ClientConnection {
  * A message admitted by the message.publish hook, ready to route: counts it and routes it (a
  * message a plugin dropped reaches no one); returns the number of subscribers reached. When
  * `full` is given (a client's PUBLISH, flow control) and an online subscriber's queue has no room
- * for a QoS 1/2 message, nothing is routed: those sessions are added to `full` and -1 is
+ * for a QoS 1/2 message (or another node asked to slow down), nothing is routed: those sessions are added to `full` and -1 is
  * returned; the caller waits for room and calls it again.
  */
-export type Admitted = (full?: Session[]) => number;
+export type Admitted = (full?: RoomWaiter[]) => number;
+
+/**
+ * What a held PUBLISH waits on before it is routed again: a session's queue
+ * ({@linkcode Session.waitForRoom}), or other cluster nodes that asked this one to slow down.
+ */
+export interface RoomWaiter {
+  waitForRoom(ms: number, clock: Clock, publisher?: string): Promise<unknown>;
+}
 
 /** The broker, as the handlers see it. */
 export interface BrokerCore {

@@ -7,7 +7,7 @@
  */
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
-import type { Admitted, ClientConnection } from "./core_types.ts";
+import type { Admitted, ClientConnection, RoomWaiter } from "./core_types.ts";
 import { type BrokerHooks, emit } from "./hooks.ts";
 import { type DropReason, type Message, pluginMessageAt } from "./message.ts";
 import { deliver, type DeliveryContext, drain } from "./session/delivery.ts";
@@ -39,6 +39,11 @@ export interface RemoteRouting {
    * the nodes with interest, and to shared groups (cluster-wide). Returns whether it was sent.
    */
   forward(msg: Message): boolean;
+  /**
+   * While a node with a crowded subscriber of `msg`'s topic asks this one to slow down: a promise
+   * to wait on before routing the client's QoS 1/2 `msg` again (flow control across nodes).
+   */
+  heldBack?(msg: Message): Promise<void> | undefined;
   /**
    * Runs `fn` once the cluster has every message forwarded so far (callbacks run in call order).
    * Publish acknowledgements wait here, after the journal's commit.
@@ -90,7 +95,7 @@ export class Router {
     });
   }
 
-  #count(msg: Message, full?: Session[]): number {
+  #count(msg: Message, full?: RoomWaiter[]): number {
     const reached = this.route(msg, full);
     if (reached >= 0) this.#deps.stats.messagesReceived++;
     return reached;
@@ -102,10 +107,14 @@ export class Router {
    * subscriber's queue has no room for is not routed at all: those sessions are added to `full`
    * and -1 is returned, so the caller holds the publisher back and routes it again later.
    */
-  route(msg: Message, full?: Session[]): number {
+  route(msg: Message, full?: RoomWaiter[]): number {
     const remote = this.#deps.remote?.();
     const targets = this.#deps.subscriptions.match(msg, remote !== undefined);
-    if (full && msg.qos > 0 && this.#noRoom(msg, targets, full)) return -1;
+    if (full && msg.qos > 0) {
+      if (this.#noRoom(msg, targets, full)) return -1;
+      const slowDown = remote?.heldBack?.(msg); // a node with a crowded subscriber asked so
+      if (slowDown) return full.push({ waitForRoom: () => slowDown }), -1;
+    }
     if (msg.retain) this.#retain(msg);
     const sent = remote?.forward(msg) ? 1 : 0;
     if (targets.length + sent === 0) {
@@ -120,10 +129,26 @@ export class Router {
    * Delivers a message another node published: to this node's ordinary subscribers, or to one
    * member of `shared`. Not stored as retained, not sent on (the cluster keeps both).
    */
-  deliverRemote(msg: Message, shared?: SharedPick): number {
+  deliverRemote(
+    msg: Message,
+    shared?: SharedPick,
+    crowded?: (still: () => boolean) => void,
+  ): number {
     const { subscriptions } = this.#deps;
     const pick = shared && subscriptions.pickShared(shared.group, shared.filter);
-    return this.#deliverAll(msg, shared ? (pick ? [pick] : []) : subscriptions.match(msg, true));
+    const targets = shared ? (pick ? [pick] : []) : subscriptions.match(msg, true);
+    const reached = this.#deliverAll(msg, targets);
+    if (crowded && msg.qos > 0 && this.#crowded(targets)) crowded(() => this.#crowded(targets));
+    return reached;
+  }
+
+  /** Whether an online QoS 1/2 subscriber among `targets` has a crowded queue. */
+  #crowded(targets: Target[]): boolean {
+    const { sessions, clock } = this.#deps;
+    return targets.some((t) =>
+      t.qos > 0 && sessions.get(t.clientId)?.crowded(clock.now()) === true &&
+      this.#deps.connection(t.clientId)?.state === "connected"
+    );
   }
 
   /**
@@ -131,7 +156,7 @@ export class Router {
    * client online, its queue full ({@linkcode Session.mustWait}). The publisher's own session
    * never holds it back (it would wait for acknowledgements it cannot send while held).
    */
-  #noRoom(msg: Message, targets: Target[], full: Session[]): boolean {
+  #noRoom(msg: Message, targets: Target[], full: RoomWaiter[]): boolean {
     const { sessions, clock } = this.#deps;
     const publisher = msg.from?.clientId;
     for (const t of targets) {

@@ -7,10 +7,9 @@
  */
 import type { IPublishPacket } from "mqtt-packet";
 import type { Clock } from "../../lib/clock.ts";
-import type { Admitted, BrokerCore, ClientConnection } from "../core_types.ts";
+import type { Admitted, BrokerCore, ClientConnection, RoomWaiter } from "../core_types.ts";
 import { MqttError, ReasonCode } from "../errors.ts";
 import type { Message } from "../message.ts";
-import type { Session } from "../session/session.ts";
 import { isValidTopicName } from "../topics/validate.ts";
 import { publisherAcked } from "./ack.ts";
 
@@ -94,7 +93,7 @@ function commit(
   core: BrokerCore,
 ): void | Promise<void> {
   if ("refused" in outcome) return acknowledge(client, packet, outcome.refused, core);
-  const full: Session[] = [];
+  const full: RoomWaiter[] = [];
   const reached = outcome.admitted(full);
   if (reached < 0) {
     return holdBack(full, core.clock, client.clientId).then(() =>
@@ -115,7 +114,7 @@ const HOLD_SLICE_MS = 1000;
  * {@linkcode HOLD_SLICE_MS}, then the message is routed again (a subscriber gone, or stuck past
  * its patience, holds no one: its queue drops and counts instead).
  */
-function holdBack(full: Session[], clock: Clock, publisher: string): Promise<unknown> {
+function holdBack(full: RoomWaiter[], clock: Clock, publisher: string): Promise<unknown> {
   if (full.length === 1) return full[0].waitForRoom(HOLD_SLICE_MS, clock, publisher);
   return Promise.all(full.map((s) => s.waitForRoom(HOLD_SLICE_MS, clock, publisher)));
 }

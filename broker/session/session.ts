@@ -60,6 +60,8 @@ export class Session {
   #nextId = 0;
   /** When the queue was last seen full with nothing taken from it since (0: not full). */
   #fullSince = 0;
+  /** When the queue was first seen at least half full since the last dequeue (0: not). */
+  #crowdedSince = 0;
   // Made on first use: an idle session (most of them) holds none of these.
   #subscriptions?: Map<string, SubscriptionOptions>;
   #inflight?: Map<number, InflightMessage>;
@@ -145,9 +147,22 @@ export class Session {
     return now - this.#fullSince < CONGESTION_PATIENCE_MS;
   }
 
+  /**
+   * Whether publishers on other cluster nodes should slow down for this session: its queue is at
+   * least a quarter full (messages already on their way need the rest) and its client still takes
+   * from it (nothing taken for
+   * {@linkcode CONGESTION_PATIENCE_MS}: no longer). `now` is the broker clock's.
+   */
+  crowded(now: number): boolean {
+    if (this.maxQueued === 0 || (this.#queue?.length ?? 0) * 4 < this.maxQueued) return false;
+    if (this.#crowdedSince === 0) this.#crowdedSince = now;
+    return now - this.#crowdedSince < CONGESTION_PATIENCE_MS;
+  }
+
   /** Takes the next message from the queue (the client has room for it). */
   dequeue(): OutboundMessage | undefined {
     this.#fullSince = 0;
+    this.#crowdedSince = 0;
     return this.#queue?.shift();
   }
 

@@ -16,7 +16,7 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Broker } from "../../broker/broker.ts";
 import type { Message } from "../../broker/message.ts";
 import type { RemoteRouting, SharedPick } from "../../broker/router.ts";
-import { parseSharedFilter } from "../../broker/topics/validate.ts";
+import { isValidTopicName, parseSharedFilter } from "../../broker/topics/validate.ts";
 import type { Logger } from "../../lib/log.ts";
 import { topicMatches } from "../../plugins/sdk/topics.ts";
 import { decodeMessage, encodeMessage, ORIGINS } from "./codec.ts";
@@ -44,6 +44,13 @@ interface Held {
   sub: Subscription;
 }
 
+/** How long one slow-down request from another node holds this node's publishers of a topic. */
+export const SLOW_DOWN_MS = 200;
+/** A node asks again this often while its subscriber is still crowded. */
+const SLOW_DOWN_EVERY_MS = 100;
+/** Topics remembered as slowed down (or asked about), at most; more clears the oldest half. */
+const SLOW_DOWN_MAX = 10_000;
+
 /**
  * The cluster as the router sees it ({@linkcode RemoteRouting}); attach with
  * {@linkcode ClusterRouting.start}.
@@ -61,6 +68,11 @@ export class ClusterRouting implements RemoteRouting {
   #batch: (() => void)[] | undefined;
   /** Flushes asked for and not yet answered. */
   #flushing = 0;
+  /** Topic -> until when other nodes asked this one to hold its QoS 1/2 publishers back. */
+  #slowed = new Map<string, number>();
+  /** `node topic` this node asked to slow down -> whether its subscriber here is still crowded. */
+  #asked = new Map<string, () => boolean>();
+  #slowDownTimer?: ReturnType<typeof setInterval>;
 
   /** @param deps the broker, the two NATS connections and this node's names */
   constructor(deps: RoutingDeps) {
@@ -74,8 +86,11 @@ export class ClusterRouting implements RemoteRouting {
 
   /** Subscribes for every filter already in the index, then follows its changes. */
   start(): void {
-    const { broker, prefix } = this.#deps;
+    const { broker, prefix, instance, main } = this.#deps;
     this.#hold(longSubject(prefix));
+    main.subscribe(slowDownSubject(prefix, instance), {
+      callback: (err, m) => err ? this.#failed("slow-down", err) : this.#slowDown(m.data),
+    });
     for (const session of broker.sessions.all()) {
       for (const filter of session.subscriptions.keys()) this.interest(filter, true);
     }
@@ -85,6 +100,9 @@ export class ClusterRouting implements RemoteRouting {
   /** Stops following the index (NATS subscriptions end with their connection). */
   stop(): void {
     this.#deps.broker.subscriptions.onInterest = undefined;
+    clearInterval(this.#slowDownTimer);
+    this.#slowDownTimer = undefined;
+    this.#asked.clear();
   }
 
   /** A local subscription to `filter` was added or removed. */
@@ -115,6 +133,19 @@ export class ClusterRouting implements RemoteRouting {
     }
     if (msg.retain) this.#deps.onRetained(msg);
     return true;
+  }
+
+  /**
+   * Flow control across nodes: while a node holding a crowded subscriber of `msg`'s topic asked
+   * this one to slow down, a client's QoS 1/2 PUBLISH waits (the router holds its publisher as it
+   * does for a full local queue) and is routed again after at most {@linkcode SLOW_DOWN_MS}.
+   */
+  heldBack(msg: Message): Promise<void> | undefined {
+    const until = this.#slowed.get(msg.topic);
+    if (until === undefined) return undefined;
+    const wait = until - Date.now();
+    if (wait <= 0) return void this.#slowed.delete(msg.topic);
+    return new Promise((resolve) => setTimeout(resolve, Math.min(wait, SLOW_DOWN_MS)));
   }
 
   /**
@@ -176,18 +207,82 @@ export class ClusterRouting implements RemoteRouting {
       return;
     }
     const { msg, origin } = decoded;
+    const crowded = msg.qos > 0
+      ? (still: () => boolean) => this.#askSlowDown(origin.node, msg.topic, still)
+      : undefined;
     if (msg.qos > 0) ORIGINS.set(msg, origin);
     if (shared) {
       // Wider subjects (long topics, long filters) reach the group: match here.
-      if (topicMatches(shared.filter, msg.topic)) this.#deps.broker.deliverRemote(msg, shared);
+      if (topicMatches(shared.filter, msg.topic)) {
+        this.#deps.broker.deliverRemote(msg, shared, crowded);
+      }
       return;
     }
     if ((this.#lastSeq.get(origin.node) ?? 0) >= origin.seq) return; // a repeat
     this.#lastSeq.set(origin.node, origin.seq);
-    this.#deps.broker.deliverRemote(msg);
+    this.#deps.broker.deliverRemote(msg, undefined, crowded);
+  }
+
+  /**
+   * Asks the node that published `topic` to hold its publishers back, and asks again every
+   * {@linkcode SLOW_DOWN_EVERY_MS} while `still()` holds (a crowded subscriber of it here).
+   */
+  #askSlowDown(node: string, topic: string, still: () => boolean): void {
+    const key = `${node} ${topic}`;
+    if (this.#asked.has(key)) return;
+    bounded(this.#asked).set(key, still);
+    this.#sendSlowDown(node, topic);
+    this.#slowDownTimer ??= setInterval(() => this.#renewSlowDowns(), SLOW_DOWN_EVERY_MS);
+  }
+
+  #renewSlowDowns(): void {
+    for (const [key, still] of this.#asked) {
+      const [node, topic] = [key.slice(0, key.indexOf(" ")), key.slice(key.indexOf(" ") + 1)];
+      if (still()) this.#sendSlowDown(node, topic);
+      else this.#asked.delete(key);
+    }
+    if (this.#asked.size === 0) {
+      clearInterval(this.#slowDownTimer);
+      this.#slowDownTimer = undefined;
+    }
+  }
+
+  #sendSlowDown(node: string, topic: string): void {
+    const { main, prefix } = this.#deps;
+    if (!main.isClosed()) {
+      main.publish(slowDownSubject(prefix, node), new TextEncoder().encode(topic));
+    }
+  }
+
+  /** Another node asks this one to slow down for a topic (untrusted bytes: a topic, or nothing). */
+  #slowDown(data: Uint8Array): void {
+    let topic: string;
+    try {
+      topic = new TextDecoder("utf-8", { fatal: true }).decode(data);
+    } catch {
+      return;
+    }
+    if (!isValidTopicName(topic)) return;
+    bounded(this.#slowed).set(topic, Date.now() + SLOW_DOWN_MS);
   }
 
   #failed(subject: string, error: Error): void {
     this.#deps.log.warn("Cluster subscription failed", { subject, error });
   }
+}
+
+/** The subject on which node instance `node` takes slow-down requests. */
+function slowDownSubject(prefix: string, node: string): string {
+  return `${prefix}.bp.${node}`;
+}
+
+/** `map`, with its oldest half cleared once it holds {@linkcode SLOW_DOWN_MAX} entries. */
+function bounded<V>(map: Map<string, V>): Map<string, V> {
+  if (map.size < SLOW_DOWN_MAX) return map;
+  let n = 0;
+  for (const key of map.keys()) {
+    if (n++ >= SLOW_DOWN_MAX / 2) break;
+    map.delete(key);
+  }
+  return map;
 }
