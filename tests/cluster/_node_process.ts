@@ -1,18 +1,19 @@
 // An Aviary node as a real process (`main.ts --config <yaml>`) on SQLite in its own data
 // directory, in a cluster over one NATS server; resolves once it listens.
 
+import { type BrokerProcess, spawnBroker } from "../_broker_process.ts";
 import { freePort } from "./_nats.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** A running node process. */
 export interface NodeProcess {
   url: string;
   port: number;
-  /** Everything it logged. */
+  /** Everything it logged (since its last start). */
   log(): string;
   /** `kill -9`. */
   kill(): Promise<void>;
+  /** Starts it again on the same data directory and port (after `kill()`). */
+  start(): Promise<void>;
   /** Removes its data directory (after it ended). */
   dispose(): Promise<void>;
 }
@@ -33,41 +34,16 @@ export async function startNodeProcess(
       `cluster: {enable: true, node: ${name}, subject_prefix: ${prefix}, ` +
       `nats: {servers: ["${natsUrl}"]}}\n`,
   );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "-A", MAIN, "--config", config],
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  let started!: () => void;
-  const ready = new Promise<void>((r) => started = r);
-  const done = (async () => {
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      text += chunk;
-      if (text.includes("Aviary started")) started();
-    }
-  })();
-  const timeout = setTimeout(() => started(), 15_000);
-  await ready;
-  clearTimeout(timeout);
-  const kill = async () => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // already ended
-    }
-    await child.status;
-    await done;
-  };
-  if (!text.includes("Aviary started")) {
-    await kill();
-    throw new Error(`Node ${name} did not start:\n${text}`);
-  }
+  let broker: BrokerProcess = await spawnBroker(config).catch(async (err) => {
+    await Deno.remove(dir, { recursive: true });
+    throw new Error(`Node ${name}: ${err.message}`);
+  });
   return {
     url: `mqtt://127.0.0.1:${port}`,
     port,
-    log: () => text,
-    kill,
+    log: () => broker.log(),
+    kill: () => broker.stop(),
+    start: async () => void (broker = await spawnBroker(config)),
     dispose: () => Deno.remove(dir, { recursive: true }),
   };
 }

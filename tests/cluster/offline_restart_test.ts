@@ -6,54 +6,8 @@ import assert from "node:assert/strict";
 import type { MqttClient } from "mqtt";
 import { connect, delay, end, startTestBroker, subscribe, waitFor } from "../helpers.ts";
 import { connectCollecting, type Got, persistent } from "../durability/_clients.ts";
-import { freePort, NATS_SERVER, startNats } from "./_nats.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-/** Node `name` as a process on its own data directory (SQLite); `start()` again after `kill()`. */
-async function restartableNode(name: string, prefix: string, natsUrl: string) {
-  const dir = await Deno.makeTempDir({ prefix: `aviary-${name}-` });
-  const port = freePort();
-  const config = `${dir}/aviary.yaml`;
-  await Deno.writeTextFile(
-    config,
-    `listeners:\n  default: {type: tcp, bind: "127.0.0.1:${port}"}\n` +
-      `auth: {allow_anonymous: true}\ndata_dir: ${dir}\nadmin: {enable: false}\n` +
-      `cluster: {enable: true, node: ${name}, subject_prefix: ${prefix}, ` +
-      `nats: {servers: ["${natsUrl}"]}}\n`,
-  );
-  let child: Deno.ChildProcess | undefined;
-  let done: Promise<void> = Promise.resolve();
-  let text = "";
-  const start = async () => {
-    text = "";
-    child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", "-A", MAIN, "--config", config],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const stderr = child.stderr.pipeThrough(new TextDecoderStream());
-    done = (async () => {
-      for await (const chunk of stderr) text += chunk;
-    })();
-    await waitFor(() => text.includes("Aviary started"), `node ${name} started`, 15_000);
-  };
-  const kill = async () => {
-    try {
-      child?.kill("SIGKILL");
-    } catch { /* ended */ }
-    await child?.status;
-    await done;
-  };
-  await start();
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    start,
-    kill,
-    log: () => text,
-    dispose: () => Deno.remove(dir, { recursive: true }),
-  };
-}
+import { NATS_SERVER, startNats } from "./_nats.ts";
+import { startNodeProcess } from "./_node_process.ts";
 
 Deno.test({
   name: "offline capture: a node restarted on its store gets what was published while it was down",
@@ -65,7 +19,7 @@ Deno.test({
     const n2 = await startTestBroker(
       `cluster: {enable: true, node: w2, subject_prefix: rs, nats: {servers: ["${nats.url}"]}}\n`,
     );
-    const p1 = await restartableNode("w1", "rs", nats.url);
+    const p1 = await startNodeProcess("w1", "rs", nats.url);
     const clients: MqttClient[] = [];
     try {
       const away = await connect(p1.url, persistent("napper", 300));

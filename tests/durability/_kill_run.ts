@@ -9,8 +9,7 @@
  */
 import mqtt, { type MqttClient } from "mqtt";
 import { connectCollecting, type Got, persistent } from "./_clients.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { spawnBroker } from "../_broker_process.ts";
 
 /** Options of {@linkcode runKills}. */
 export interface KillRunOptions {
@@ -49,37 +48,6 @@ function freePort(): number {
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
   return port;
-}
-
-/** A broker process; resolves once it listens. */
-async function startBroker(
-  config: string,
-): Promise<{ child: Deno.ChildProcess; done: Promise<void> }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "-A", MAIN, "--config", config],
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  let started!: () => void;
-  const ready = new Promise<void>((r) => started = r);
-  const done = (async () => {
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      text += chunk;
-      if (text.includes("Aviary started")) started();
-      if (Deno.env.get("KILL_DEBUG")) console.error(chunk.trimEnd());
-    }
-  })();
-  const timeout = setTimeout(() => started(), 15_000);
-  await ready;
-  clearTimeout(timeout);
-  if (!text.includes("Aviary started")) {
-    child.kill("SIGKILL");
-    await child.status;
-    await done;
-    throw new Error(`The broker did not start:\n${text}`);
-  }
-  return { child, done };
 }
 
 /** Publishes `prefix-N` messages with at most `window` in flight until stopped; records acks. */
@@ -130,7 +98,7 @@ export async function runKills(opts: KillRunOptions): Promise<KillReport> {
   const url = `mqtt://127.0.0.1:${port}`;
   const acked = { 1: new Set<string>(), 2: new Set<string>() };
   try {
-    let broker = await startBroker(config);
+    let broker = await spawnBroker(config, Deno.env.get("KILL_DEBUG") !== undefined);
     const setup = await connectCollecting(url, persistent("durable-sub"), []);
     await setup.client.subscribeAsync({ "k/1/#": { qos: 1 }, "k/2/#": { qos: 2 } });
     await setup.client.publishAsync("k/retained", "still here", { qos: 1, retain: true });
@@ -140,17 +108,13 @@ export async function runKills(opts: KillRunOptions): Promise<KillReport> {
       const p2 = publisher(url, 2, `b${kill}`, acked[2]);
       await Promise.all([p1.ready, p2.ready]); // kill while messages flow
       await new Promise((r) => setTimeout(r, Math.floor(rand() * 200)));
-      broker.child.kill("SIGKILL");
-      await broker.child.status;
-      await broker.done;
+      await broker.stop("SIGKILL");
       await Promise.all([p1.stop(), p2.stop()]);
       opts.log?.(`kill ${kill}: acked ${acked[1].size} QoS 1, ${acked[2].size} QoS 2`);
-      broker = await startBroker(config);
+      broker = await spawnBroker(config, Deno.env.get("KILL_DEBUG") !== undefined);
     }
     const report = await drain(url, acked);
-    broker.child.kill("SIGTERM");
-    await broker.child.status;
-    await broker.done;
+    await broker.stop("SIGTERM");
     return { kills: opts.kills, ...report };
   } finally {
     await Deno.remove(dir, { recursive: true });
