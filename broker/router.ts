@@ -132,13 +132,15 @@ export class Router {
   deliverRemote(
     msg: Message,
     shared?: SharedPick,
-    crowded?: (still: () => boolean) => void,
+    crowded?: (msg: Message, still: () => boolean) => void,
   ): number {
     const { subscriptions } = this.#deps;
     const pick = shared && subscriptions.pickShared(shared.group, shared.filter);
     const targets = shared ? (pick ? [pick] : []) : subscriptions.match(msg, true);
     const reached = this.#deliverAll(msg, targets);
-    if (crowded && msg.qos > 0 && this.#crowded(targets)) crowded(() => this.#crowded(targets));
+    if (crowded && msg.qos > 0 && this.#crowded(targets)) {
+      crowded(msg, () => this.#crowded(targets));
+    }
     return reached;
   }
 

@@ -73,6 +73,11 @@ export class ClusterRouting implements RemoteRouting {
   /** `node topic` this node asked to slow down -> whether its subscriber here is still crowded. */
   #asked = new Map<string, () => boolean>();
   #slowDownTimer?: ReturnType<typeof setInterval>;
+  /** A QoS 1/2 message from another node reached a crowded subscriber here (one function). */
+  #crowded = (msg: Message, still: () => boolean): void => {
+    const origin = ORIGINS.get(msg);
+    if (origin) this.#askSlowDown(origin.node, msg.topic, still);
+  };
 
   /** @param deps the broker, the two NATS connections and this node's names */
   constructor(deps: RoutingDeps) {
@@ -207,20 +212,17 @@ export class ClusterRouting implements RemoteRouting {
       return;
     }
     const { msg, origin } = decoded;
-    const crowded = msg.qos > 0
-      ? (still: () => boolean) => this.#askSlowDown(origin.node, msg.topic, still)
-      : undefined;
     if (msg.qos > 0) ORIGINS.set(msg, origin);
     if (shared) {
       // Wider subjects (long topics, long filters) reach the group: match here.
       if (topicMatches(shared.filter, msg.topic)) {
-        this.#deps.broker.deliverRemote(msg, shared, crowded);
+        this.#deps.broker.deliverRemote(msg, shared, this.#crowded);
       }
       return;
     }
     if ((this.#lastSeq.get(origin.node) ?? 0) >= origin.seq) return; // a repeat
     this.#lastSeq.set(origin.node, origin.seq);
-    this.#deps.broker.deliverRemote(msg, undefined, crowded);
+    this.#deps.broker.deliverRemote(msg, undefined, this.#crowded);
   }
 
   /**
